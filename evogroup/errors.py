@@ -1,0 +1,44 @@
+"""Exception types of evogroup.
+
+Every error a user can cause derives from :class:`EvogroupError` *and* from the
+built-in type that fits it, so callers may catch either (``except ValueError``
+keeps working for code that does not know evogroup).
+"""
+
+from __future__ import annotations
+
+
+class EvogroupError(Exception):
+    """Base class of every error raised on purpose by evogroup."""
+
+
+class InvalidGenomeError(EvogroupError, ValueError):
+    """A genome does not fit its search space (wrong length or a non-choice group count)."""
+
+
+class InfeasibleBudgetError(EvogroupError, ValueError):
+    """No genome of the search space has a cost within the budget.
+
+    Attributes:
+        budget: the budget that was asked for.
+        min_cost: the smallest cost any genome reaches.
+        genome: a genome that reaches ``min_cost``.
+    """
+
+    def __init__(self, message: str, *, budget: float, min_cost: float, genome: tuple[int, ...]):
+        super().__init__(message)
+        self.budget = budget
+        self.min_cost = min_cost
+        self.genome = genome
+
+
+class CheckpointError(EvogroupError, ValueError):
+    """A checkpoint or run directory cannot be used (corrupt, or from another problem)."""
+
+
+class BackendError(EvogroupError, LookupError):
+    """A backend cannot be found, loaded, or does not offer what was asked of it."""
+
+
+class DataError(EvogroupError, ValueError):
+    """A dataset path is missing, empty or in a format evogroup does not read."""

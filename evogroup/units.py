@@ -1,0 +1,38 @@
+"""Reading and writing FLOP counts: ``0.8e8``, ``80M``, ``1.5G``, ``80000000``."""
+
+from __future__ import annotations
+
+import math
+import re
+
+_SUFFIX = {"": 1.0, "k": 1e3, "m": 1e6, "g": 1e9, "t": 1e12}
+_PATTERN = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*([kKmMgGtT]?)\s*(?:flops?)?\s*$")
+
+
+def parse_flops(text: str | float | int) -> float:
+    """Parse a FLOP count; raise ``ValueError`` naming the value when it is not a positive number.
+
+    >>> parse_flops("80M"), parse_flops("0.8e8"), parse_flops("1.5G")
+    (80000000.0, 80000000.0, 1500000000.0)
+    """
+    if isinstance(text, int | float) and not isinstance(text, bool):
+        value = float(text)
+    else:
+        match = _PATTERN.match(str(text))
+        if not match:
+            raise ValueError(
+                f"a FLOP count is a positive number such as 0.8e8, 80M or 1.5G, but got {text!r}"
+            )
+        value = float(match.group(1)) * _SUFFIX[match.group(2).lower()]
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"a FLOP count must be positive and finite, but got {text!r}")
+    return value
+
+
+def format_flops(value: float) -> str:
+    """Write a FLOP count the way the paper does, as a multiple of 1e8: ``0.80e8``.
+
+    >>> format_flops(8e7), format_flops(1.5397e8)
+    ('0.800e8', '1.540e8')
+    """
+    return f"{value / 1e8:.3f}e8"
