@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import tempfile
@@ -52,3 +53,8 @@ def atomic_write_json(path: str | os.PathLike, obj: Any) -> None:
     with atomic_open(path, "w") as fh:
         json.dump(obj, fh, indent=2, sort_keys=False)
         fh.write("\n")
+
+
+def json_fingerprint(data: Any) -> str:
+    """A short, stable hash of JSON-serializable ``data`` (keys sorted)."""
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]

@@ -8,13 +8,12 @@ work on indices into each layer's sorted choices; users only see group counts.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from evogroup.errors import InvalidGenomeError
+from evogroup.io import json_fingerprint
 
 Genome = tuple[int, ...]
 
@@ -172,7 +171,9 @@ class SearchSpace:
             )
         for layer, g in zip(self.layers, genes):
             if isinstance(g, bool) or not isinstance(g, int | float) or int(g) != g:
-                raise InvalidGenomeError(f"layer {layer.name!r}: group counts are integers, got {g!r}")
+                raise InvalidGenomeError(
+                    f"layer {layer.name!r}: group counts are integers, got {g!r}"
+                )
             layer.index(int(g))
         return tuple(int(g) for g in genes)
 
@@ -195,5 +196,4 @@ class SearchSpace:
 
     def fingerprint(self) -> str:
         """A short hash identifying the space (names and choices)."""
-        blob = json.dumps(self.to_json(), sort_keys=True).encode()
-        return hashlib.sha256(blob).hexdigest()[:16]
+        return json_fingerprint(self.to_json())

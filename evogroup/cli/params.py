@@ -1,0 +1,56 @@
+"""Click parameter types and argument readers shared by the commands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from evogroup.space import Genome, SearchSpace
+from evogroup.units import parse_flops
+
+
+class FlopsType(click.ParamType):
+    """A FLOP count: ``0.8e8``, ``80M``, ``1.5G``."""
+
+    name = "flops"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
+        try:
+            return parse_flops(value)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+FLOPS = FlopsType()
+
+
+def read_genome(text: str, space: SearchSpace) -> Genome:
+    """A genome from ``text``: one group count (uniform, clipped per layer), a comma list,
+    or a JSON file (a search ``result.json``, a ``{"genome": [...]}`` object or a list)."""
+    path = Path(text)
+    if path.is_file():
+        try:
+            data = json.loads(path.read_text())
+        except ValueError as exc:
+            raise click.BadParameter(f"{text} is not valid JSON ({exc})") from None
+        if isinstance(data, dict):
+            data = data.get("best", data).get("genome") if "best" in data else data.get("genome")
+        if not isinstance(data, list):
+            raise click.BadParameter(
+                f"{text} must hold a genome: a list, {{'genome': [...]}} or a search result.json"
+            )
+        return space.validate(data)
+    try:
+        values = [int(v) for v in text.replace(" ", "").split(",") if v]
+    except ValueError:
+        raise click.BadParameter(
+            f"expected a group count, a comma list of group counts or a JSON file, but got {text!r}"
+        ) from None
+    if len(values) == 1 and len(space) > 1:
+        return space.uniform(values[0])
+    return space.validate(values)

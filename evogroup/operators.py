@@ -1,0 +1,114 @@
+"""Genetic operators as pure functions: every random draw comes from an explicit ``random.Random``.
+
+They take and return genomes (tuples of group counts) and never mutate their inputs.
+"""
+
+from __future__ import annotations
+
+import random
+
+from evogroup.cost import CostTable
+from evogroup.errors import InfeasibleBudgetError
+from evogroup.problem import Problem
+from evogroup.space import Genome, SearchSpace
+from evogroup.units import format_flops
+
+
+def sample(space: SearchSpace, rng: random.Random) -> Genome:
+    """A genome drawn uniformly from each layer's choices."""
+    return tuple(rng.choice(layer.choices) for layer in space.layers)
+
+
+def sample_feasible(problem: Problem, rng: random.Random, tries: int = 10) -> Genome:
+    """A uniform sample under the budget: rejection sampling for ``tries`` draws, then repair."""
+    for _ in range(tries):
+        genome = sample(problem.space, rng)
+        if problem.feasible(genome):
+            return genome
+    return repair(genome, problem, rng)
+
+
+def crossover(a: Genome, b: Genome, rng: random.Random, swap_prob: float = 0.5) -> Genome:
+    """Uniform crossover: each gene comes from ``b`` with probability ``swap_prob``, else from ``a``."""
+    return tuple(y if rng.random() < swap_prob else x for x, y in zip(a, b, strict=True))
+
+
+def mutate(genome: Genome, space: SearchSpace, rng: random.Random, prob: float = 0.1) -> Genome:
+    """Per-gene mutation: each gene is redrawn uniformly from its layer's choices with probability ``prob``."""
+    return tuple(
+        rng.choice(layer.choices) if rng.random() < prob else g
+        for layer, g in zip(space.layers, genome, strict=True)
+    )
+
+
+def min_cost_genome(problem: Problem) -> Genome:
+    """The cheapest genome: exact for a :class:`CostTable`, else every layer at its largest group count."""
+    if isinstance(problem.cost, CostTable):
+        return problem.cost.min_genome()
+    return tuple(layer.choices[-1] for layer in problem.space.layers)
+
+
+def check_feasible(problem: Problem) -> None:
+    """Raise :class:`InfeasibleBudgetError` when even the cheapest genome is over budget."""
+    genome = min_cost_genome(problem)
+    cost = problem.cost(genome)
+    if cost > problem.budget:
+        raise InfeasibleBudgetError(
+            f"budget {format_flops(problem.budget)} is below the smallest reachable cost"
+            f" {format_flops(cost)} (genome {list(genome)})",
+            budget=problem.budget,
+            min_cost=cost,
+            genome=genome,
+        )
+
+
+def repair(genome: Genome, problem: Problem, rng: random.Random | None = None) -> Genome:
+    r"""Move genes to larger group counts until ``cost(genome) <= budget``.
+
+    Each step considers, for every layer, the cheapest of its larger choices, and
+    takes one of the moves that lowers the cost: the one saving most when ``rng``
+    is None, else one drawn with probability proportional to its saving
+    :math:`\Delta_l = \mathrm{cost}(G) - \mathrm{cost}(G[l \leftarrow g'_l])`, which keeps
+    repaired children diverse. A feasible genome is returned unchanged, so
+    ``repair(repair(g)) == repair(g)``.
+
+    Raises:
+        InfeasibleBudgetError: no move is left and the genome is still over budget.
+    """
+    space = problem.space
+    current = list(space.validate(genome))
+    cost = problem.cost(tuple(current))
+    while cost > problem.budget:
+        moves = []
+        for i, layer in enumerate(space.layers):
+            larger = layer.choices[layer.index(current[i]) + 1 :]
+            after = {g: _cost_after(problem, current, cost, i, g) for g in larger}
+            best = min(after, key=after.__getitem__, default=None)
+            if best is not None:
+                saving = cost - after[best]
+                if saving > 0:
+                    moves.append((saving, i, best))
+        if not moves:
+            check_feasible(problem)
+            raise InfeasibleBudgetError(  # non-additive cost: greedy moves got stuck
+                f"repair could not bring the cost {format_flops(cost)} under the budget"
+                f" {format_flops(problem.budget)} from genome {current}",
+                budget=problem.budget,
+                min_cost=cost,
+                genome=tuple(current),
+            )
+        if rng is None:
+            _, i, g = max(moves, key=lambda m: (m[0], -m[1]))
+        else:
+            _, i, g = rng.choices(moves, weights=[m[0] for m in moves])[0]
+        current[i] = g
+        cost = problem.cost(tuple(current))
+    return tuple(current)
+
+
+def _cost_after(problem: Problem, genes: list[int], cost: float, i: int, g: int) -> float:
+    """The cost once gene ``i`` becomes ``g``: a table lookup for a CostTable, else a cost call."""
+    if isinstance(problem.cost, CostTable):
+        row = problem.cost.table[i]
+        return cost - row[genes[i]] + row[g]
+    return problem.cost(tuple(genes[:i]) + (g,) + tuple(genes[i + 1 :]))
