@@ -6,6 +6,7 @@ The core is torch-free: ``import evogroup`` never imports torch.
 from __future__ import annotations
 
 from evogroup.backend import Backend, Option, Run
+from evogroup.baselines import random_search, uniform
 from evogroup.cost import Cost, CostTable
 from evogroup.errors import (
     BackendError,
@@ -15,7 +16,11 @@ from evogroup.errors import (
     InfeasibleBudgetError,
     InvalidGenomeError,
 )
+from evogroup.plugins import get_backend, list_backends
 from evogroup.problem import Fitness, Problem
+from evogroup.result import Evaluation, IterationStats, SearchResult
+from evogroup.search import search
+from evogroup.settings import SearchSettings
 from evogroup.space import Genome, Layer, SearchSpace, divisors
 from evogroup.units import format_flops, parse_flops
 
@@ -28,17 +33,26 @@ __all__ = [
     "Cost",
     "CostTable",
     "DataError",
+    "Evaluation",
     "EvogroupError",
     "Fitness",
     "Genome",
     "InfeasibleBudgetError",
     "InvalidGenomeError",
+    "IterationStats",
     "Layer",
     "Option",
     "Problem",
     "Run",
+    "SearchResult",
+    "SearchSettings",
     "SearchSpace",
     "divisors",
     "format_flops",
+    "get_backend",
+    "list_backends",
     "parse_flops",
+    "random_search",
+    "search",
+    "uniform",
 ]

@@ -28,7 +28,7 @@ from evogroup.problem import Problem
 from evogroup.space import Genome, Layer, SearchSpace
 
 # MobileNetV1 blocks: (C_in, C_out, output side at 224x224 input).
-_BLOCKS = [
+MOBILENET_V1_BLOCKS = [
     (32, 64, 112), (64, 128, 56), (128, 128, 56), (128, 256, 28), (256, 256, 28),
     (256, 512, 14), (512, 512, 14), (512, 512, 14), (512, 512, 14), (512, 512, 14),
     (512, 512, 14), (512, 1024, 7), (1024, 1024, 7),
@@ -38,7 +38,7 @@ _STEM_AND_FC = 112 * 112 * 3 * 32 * 9 + 1024 * 1000
 
 def _space_and_cost() -> tuple[SearchSpace, CostTable]:
     layers, rows, constant = [], [], float(_STEM_AND_FC)
-    for i, (cin, cout, side) in enumerate(_BLOCKS, start=1):
+    for i, (cin, cout, side) in enumerate(MOBILENET_V1_BLOCKS, start=1):
         conv3x3 = Layer.from_channels(f"block{i}.conv3x3", cin)
         layers.append(conv3x3)
         rows.append({g: side * side * cin * (cin // g) * 9 / 64 for g in conv3x3.choices})
