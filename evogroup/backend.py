@@ -37,6 +37,7 @@ class Option:
         help: one line for ``--help``.
         type: ``str``, ``int``, ``float``, ``bool`` or ``Path``.
         choices: when not empty, the only admissible values.
+        commands: the CLI commands that show it (empty: all of them).
     """
 
     name: str
@@ -44,6 +45,7 @@ class Option:
     help: str
     type: type = str
     choices: tuple[str, ...] = ()
+    commands: tuple[str, ...] = ()
 
     @property
     def flag(self) -> str:

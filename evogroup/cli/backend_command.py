@@ -71,7 +71,8 @@ class BackendCommand(click.Command):
 
     def get_params(self, ctx: click.Context) -> list[click.Parameter]:
         backend = ctx.meta.get("evogroup.backend")
-        extra = [_to_click(o) for o in backend.options] if backend else []
+        options = backend.options if backend else ()
+        extra = [_to_click(o) for o in options if not o.commands or ctx.info_name in o.commands]
         return super().get_params(ctx)[:-1] + extra + super().get_params(ctx)[-1:]
 
 
@@ -82,4 +83,5 @@ def split_backend_options(
     kwargs.pop("backend", None)
     backend: Backend = ctx.meta["evogroup.backend"]
     opts = {o.name: kwargs.pop(o.name) for o in backend.options if o.name in kwargs}
+    opts = {k: v for k, v in opts.items() if v is not None}
     return backend, opts

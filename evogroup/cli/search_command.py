@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import click
-from tqdm import tqdm
 
 from evogroup import rundir
 from evogroup.backend import Backend, Run
 from evogroup.cli.backend_command import BackendCommand, backend_option, split_backend_options
 from evogroup.cli.params import FLOPS
 from evogroup.cli.report import genome_table
-from evogroup.parallel import make_executor
+from evogroup.pipeline import search_into
 from evogroup.result import SearchResult
-from evogroup.search import search as run_search
 from evogroup.settings import SearchSettings
 from evogroup.units import format_flops
 
@@ -56,7 +53,8 @@ def search(
     """Search the group count of every layer that maximizes fitness within --budget.
 
     Writes config.json, env.json, evaluations.jsonl (one line per evaluation, as it
-    happens), checkpoint.json (after every iteration), iterations.csv and result.json.
+    happens), checkpoint.json (after every iteration), iterations.csv, result.json and
+    two plots (search_progress.png, fitness_vs_cost.png).
     """
     backend, opts = split_backend_options(ctx, kwargs)
     settings = SearchSettings(**kwargs)
@@ -73,45 +71,9 @@ def search(
     run = Run(out, seed=settings.seed, echo=click.echo)
     rundir.write_environment(out, settings.seed, run.device)
     click.echo(f"{'Resuming' if resumed else 'Search'} run in {out}")
-    result = search_into(backend, opts, budget, settings, run, workers)
-    _summary(backend, opts, result, out)
-
-
-def search_into(
-    backend: Backend,
-    opts: dict,
-    budget: float,
-    settings: SearchSettings,
-    run: Run,
-    workers: int = 1,
-) -> SearchResult:
-    """Run the search of ``backend``'s problem in ``run.dir``, with a progress bar; save its files."""
     problem = backend.problem(budget, run, **opts)
-    bar = tqdm(total=settings.iterations + 1, desc="search", unit="it", disable=not run.progress)
-
-    def progress(stats) -> None:
-        bar.n = stats.iteration + 1
-        bar.set_postfix(
-            best=f"{stats.best_fitness:.3f}", cost=format_flops(stats.best_cost), refresh=False
-        )
-        bar.refresh()
-
-    with make_executor(workers) as executor, bar:
-        result = run_search(
-            problem, **settings.to_json(), checkpoint=run.dir / "checkpoint.json",
-            log=run.dir / "evaluations.jsonl", executor=executor, callback=progress,
-        )  # fmt: skip
-    result.save(run.dir / "result.json")
-    write_iterations_csv(result, run.dir / "iterations.csv")
-    return result
-
-
-def write_iterations_csv(result: SearchResult, path: Path) -> None:
-    rows = [s.to_json() for s in result.iterations]
-    with path.open("w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]) if rows else ["iteration"])
-        writer.writeheader()
-        writer.writerows(rows)
+    result = search_into(problem, settings, run, workers, backend.cost_label(**opts))
+    _summary(backend, opts, result, out)
 
 
 def _summary(backend: Backend, opts: dict, result: SearchResult, out: Path) -> None:

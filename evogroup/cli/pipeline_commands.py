@@ -1,0 +1,154 @@
+"""``evogroup train-supernet``, ``train``, ``reproduce`` and ``report``: Algorithm 2 as commands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from evogroup import pipeline, rundir
+from evogroup.backend import Run
+from evogroup.cli.backend_command import BackendCommand, backend_option, split_backend_options
+from evogroup.cli.params import FLOPS, read_genome
+from evogroup.cli.report import genome_table
+from evogroup.errors import CheckpointError
+from evogroup.io import atomic_write_json
+from evogroup.result import SearchResult
+from evogroup.settings import SearchSettings
+from evogroup.units import format_flops
+
+_D = SearchSettings()
+
+
+def out_option(command: str):
+    return click.option(
+        "--out", type=click.Path(file_okay=False, path_type=Path),
+        help=f"Run directory [default: runs/<time>-{command}].",
+    )  # fmt: skip
+
+
+def _start(
+    command: str, backend, opts: dict, out: Path | None, resume: bool, seed: int, **extra
+) -> Run:
+    if out is None:
+        if resume:
+            raise click.UsageError("--resume needs --out DIR: the run directory to continue")
+        out = rundir.default_run_dir(command)
+    config = {"command": command, "backend": backend.name, "options": opts, "seed": seed, **extra}
+    resumed = rundir.prepare(out, config, resume=resume)
+    rundir.write_environment(out, seed)
+    click.echo(f"{'Resuming' if resumed else 'Run'} {command} in {out}")
+    return Run(out, seed=seed, echo=click.echo)
+
+
+@click.command(
+    "train-supernet", cls=BackendCommand, short_help="Train the weight-sharing supernet."
+)
+@backend_option()
+@click.option("--seed", type=int, default=0, show_default=True)
+@out_option("train-supernet")
+@click.option("--resume", is_flag=True, help="Continue the training in --out from its last epoch.")
+@click.pass_context
+def train_supernet(ctx: click.Context, seed: int, out: Path | None, resume: bool, **kwargs) -> None:
+    """Train the supernet with a random genome per step (Algorithm 2, lines 3-6)."""
+    backend, opts = split_backend_options(ctx, kwargs)
+    run = _start("train-supernet", backend, opts, out, resume, seed)
+    path = backend.train_supernet(run, **opts, resume=resume)
+    click.echo(f"supernet checkpoint: {path}")
+
+
+@click.command(cls=BackendCommand, short_help="Train one genome's network from scratch.")
+@backend_option()
+@click.option(
+    "--genome", required=True, help="A search result.json, a comma list, or one group count."
+)
+@click.option("--seed", type=int, default=0, show_default=True)
+@out_option("train")
+@click.pass_context
+def train(ctx: click.Context, genome: str, seed: int, out: Path | None, **kwargs) -> None:
+    """Retrain the network of a genome from scratch and evaluate it on test (Algorithm 2, line 8)."""
+    backend, opts = split_backend_options(ctx, kwargs)
+    genes = read_genome(genome, backend.space(**opts))
+    run = _start("train", backend, opts, out, False, seed, genome=list(genes))
+    metrics = dict(backend.train(genes, run, **opts))
+    atomic_write_json(run.dir / "metrics.json", metrics)
+    click.echo(genome_table(backend.cost_report(genes, **opts)))
+    shown = ", ".join(
+        f"{k} {v:.2f}" for k, v in metrics.items() if k in ("top1", "top5") and v is not None
+    )
+    click.echo(f"\n{shown}; cost {format_flops(backend.cost(**opts)(genes))}; files in {run.dir}")
+
+
+@click.command(cls=BackendCommand, short_help="Run the paper's pipeline and Table 1 ablation.")
+@backend_option()
+@click.option("--budget", type=FLOPS, required=True, help="Largest admissible cost, e.g. 0.8e8.")
+@click.option(
+    "--repeats",
+    type=click.IntRange(1),
+    default=1,
+    show_default=True,
+    help="Retrain seeds per genome.",
+)
+@click.option("--population", type=click.IntRange(1), default=_D.population, show_default=True)
+@click.option("--iterations", type=click.IntRange(0), default=_D.iterations, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--workers", type=click.IntRange(1), default=1, show_default=True)
+@out_option("reproduce")
+@click.option("--resume", is_flag=True, help="Continue the run in --out, skipping finished steps.")
+@click.pass_context
+def reproduce(
+    ctx, budget, repeats, population, iterations, seed, workers, out, resume, **kwargs
+) -> None:
+    """Supernet, evolutionary search, random-search baseline, and every genome retrained from scratch."""
+    backend, opts = split_backend_options(ctx, kwargs)
+    backend.check_budget(budget, **opts)
+    settings = SearchSettings(population=population, iterations=iterations, seed=seed)
+    run = _start(
+        "reproduce",
+        backend,
+        opts,
+        out,
+        resume,
+        seed,
+        budget=budget,
+        repeats=repeats,
+        search=settings.to_json(),
+    )
+    rows = pipeline.reproduce(backend, opts, budget, settings, run, repeats, workers)
+    click.echo("\n" + pipeline.markdown_table(rows, budget, backend.cost_label(**opts)))
+    click.echo(f"table.md, table.csv and acc_vs_flops.png in {run.dir}")
+
+
+@click.command(short_help="Redraw the plots and print the summary of a run directory.")
+@click.argument("run_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def report(run_dir: Path) -> None:
+    """Redraw the plots of RUN_DIR and print its summary."""
+    config_path = run_dir / rundir.CONFIG
+    if not config_path.exists():
+        raise CheckpointError(f"{run_dir} is not an evogroup run directory (no {rundir.CONFIG})")
+    config = json.loads(config_path.read_text())
+    click.echo(
+        f"{config.get('command')} run of backend {config.get('backend')} with {config.get('options')}"
+    )
+    for result_path in sorted(run_dir.glob("**/result.json")):
+        result = SearchResult.load(result_path)
+        pipeline.save_search(result, result_path.parent, config.get("cost", "cost"))
+        best = result.best
+        click.echo(
+            f"{result_path}: best fitness {best.fitness:.4f}, cost {format_flops(best.cost)}"
+            f" (budget {format_flops(result.budget)}), {result.evaluations} evaluations,"
+            f" genome {','.join(map(str, best.genome))}"
+        )
+    table_path = run_dir / "table.json"
+    if table_path.exists():
+        table = json.loads(table_path.read_text())
+        pipeline.write_table(table["rows"], table["budget"], run_dir, table["cost"])
+        click.echo("\n" + (run_dir / "table.md").read_text())
+    for name in ("supernet_metrics.csv", "metrics.json"):
+        if (run_dir / name).exists():
+            click.echo(f"{name}:\n{(run_dir / name).read_text().strip()}")
+    click.echo(f"plots redrawn in {run_dir}")
+
+
+COMMANDS = (train_supernet, train, reproduce, report)
