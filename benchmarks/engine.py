@@ -18,7 +18,9 @@ from evogroup.operators import sample
 from evogroup.synthetic import MOBILENET_V1_BLOCKS
 
 BLOCKS = MOBILENET_V1_BLOCKS
-SPACE = SearchSpace(tuple(Layer.from_channels(f"block{i}.conv3x3", cin) for i, (cin, _, _) in enumerate(BLOCKS, 1)))
+SPACE = SearchSpace(
+    tuple(Layer.from_channels(f"block{i}.conv3x3", cin) for i, (cin, _, _) in enumerate(BLOCKS, 1))
+)
 TABLE = CostTable(
     [{g: s * s * cin * (cin // g) * 9 / 64 for g in lay.choices} for (cin, _, s), lay in zip(BLOCKS, SPACE.layers)],
     constant=146.735e6,
@@ -26,7 +28,9 @@ TABLE = CostTable(
 
 
 def formula_cost(genome):
-    return 146.735e6 + sum(s * s * cin * (cin // g) * 9 / 64 for (cin, _, s), g in zip(BLOCKS, genome))
+    return 146.735e6 + sum(
+        s * s * cin * (cin // g) * 9 / 64 for (cin, _, s), g in zip(BLOCKS, genome)
+    )
 
 
 def rate(fn, genomes, seconds=0.5) -> float:
@@ -55,7 +59,9 @@ def main() -> None:
     genomes = [sample(SPACE, rng) for _ in range(1000)]
     table_rate, formula_rate = rate(TABLE, genomes), rate(formula_cost, genomes)
     print(f"python {platform.python_version()} on {platform.machine()}")
-    print("search: population 50, top-k 10, 25 crossovers + 25 mutations, 20 iterations, 13 layers, budget 1.55e8")
+    print(
+        "search: population 50, top-k 10, 25 crossovers + 25 mutations, 20 iterations, 13 layers, budget 1.55e8"
+    )
     print(f"engine time (median of 5 seeds)   {seconds:.3f} s   (target: well under 1 s)")
     print(f"evaluations                       {result.evaluations}")
     print(f"duplicate children dropped        {duplicates}   (cache hits: never re-evaluated)")

@@ -52,6 +52,8 @@ class SearchState:
         path = Path(path)
         try:
             data = json.loads(path.read_text())
+            if not isinstance(data, dict) or not isinstance(data.get("identity"), dict):
+                raise TypeError("expected a JSON object with an 'identity' object")
             if data.get("format") != FORMAT:
                 raise ValueError(f"format {data.get('format')!r}")
             state = cls(
@@ -94,10 +96,11 @@ def _check_identity(path: Path, found: dict, expected: dict) -> None:
                 f"checkpoint {path} belongs to another problem: its {key} is {found.get(key)!r},"
                 f" this search's is {expected[key]!r}"
             )
+    settings = found.get("settings") if isinstance(found.get("settings"), dict) else {}
     for name, value in expected["settings"].items():
-        if found.get("settings", {}).get(name) != value:
+        if settings.get(name) != value:
             raise CheckpointError(
-                f"checkpoint {path} was written with {name}={found['settings'].get(name)!r},"
+                f"checkpoint {path} was written with {name}={settings.get(name)!r},"
                 f" but this search uses {name}={value!r}"
             )
 

@@ -63,9 +63,10 @@ def check_feasible(problem: Problem) -> None:
 
 
 def repair(genome: Genome, problem: Problem, rng: random.Random | None = None) -> Genome:
-    r"""Move genes to larger group counts until ``cost(genome) <= budget``.
+    r"""Move genes to cheaper group counts until ``cost(genome) <= budget``.
 
-    Each step considers, for every layer, the cheapest of its larger choices, and
+    With FLOP costs the cheaper counts are the larger ones. Each step considers, for
+    every layer, the cheapest of its other choices, and
     takes one of the moves that lowers the cost: the one saving most when ``rng``
     is None, else one drawn with probability proportional to its saving
     :math:`\Delta_l = \mathrm{cost}(G) - \mathrm{cost}(G[l \leftarrow g'_l])`, which keeps
@@ -81,8 +82,8 @@ def repair(genome: Genome, problem: Problem, rng: random.Random | None = None) -
     while cost > problem.budget:
         moves = []
         for i, layer in enumerate(space.layers):
-            larger = layer.choices[layer.index(current[i]) + 1 :]
-            after = {g: _cost_after(problem, current, cost, i, g) for g in larger}
+            others = [g for g in layer.choices if g != current[i]]
+            after = {g: _cost_after(problem, current, cost, i, g) for g in others}
             best = min(after, key=after.__getitem__, default=None)
             if best is not None:
                 saving = cost - after[best]

@@ -119,7 +119,10 @@ def _start(problem, settings, identity, checkpoint, log) -> tuple[SearchState, d
     rng = random.Random(settings.seed)
     pending = _unique(lambda: sample_feasible(problem, rng), settings.population, set())
     log.rewrite([])
-    return SearchState(identity, 0, pending, [], [], rng.getstate()), {}
+    state = SearchState(identity, 0, pending, [], [], rng.getstate())
+    if checkpoint is not None:  # so a run killed during iteration 0 resumes from its log
+        state.save(checkpoint)
+    return state, {}
 
 
 def _breed(problem, parents, seen, rng, s: SearchSettings) -> tuple[list[Genome], int, int]:

@@ -7,7 +7,7 @@ import re
 
 _SUFFIX = {"": 1.0, "k": 1e3, "m": 1e6, "g": 1e9, "t": 1e12}
 _PATTERN = re.compile(
-    r"^\s*([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*([kKmMgGtT]?)\s*(?:flops?)?\s*$"
+    r"^\s*([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*([kKmMgGtT]?)\s*(?:flops?)?\s*$", re.IGNORECASE
 )
 
 
@@ -34,7 +34,12 @@ def parse_flops(text: str | float | int) -> float:
 def format_flops(value: float) -> str:
     """Write a FLOP count the way the paper does, as a multiple of 1e8: ``0.80e8``.
 
-    >>> format_flops(8e7), format_flops(1.5397e8)
-    ('0.800e8', '1.540e8')
+    Values below 1e6, which that form would round to ``0.000e8`` or ``0.00xe8`` (small
+    layers, costs that are not FLOPs), keep six significant digits instead.
+
+    >>> format_flops(8e7), format_flops(1.5397e8), format_flops(451584.0), format_flops(106.25)
+    ('0.800e8', '1.540e8', '451584', '106.25')
     """
+    if abs(value) < 1e6:
+        return f"{value:.6g}"
     return f"{value / 1e8:.3f}e8"

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from evogroup.errors import InvalidGenomeError
 from evogroup.space import Genome, SearchSpace
 from evogroup.units import parse_flops
 
@@ -29,7 +30,7 @@ class FlopsType(click.ParamType):
 FLOPS = FlopsType()
 
 
-def read_genome(text: str, space: SearchSpace) -> Genome:
+def read_genome(text: str, space: SearchSpace, option: str = "--groups") -> Genome:
     """A genome from ``text``: one group count (uniform, clipped per layer), a comma list,
     or a JSON file (a search ``result.json``, a ``{"genome": [...]}`` object or a list)."""
     path = Path(text)
@@ -37,20 +38,32 @@ def read_genome(text: str, space: SearchSpace) -> Genome:
         try:
             data = json.loads(path.read_text())
         except ValueError as exc:
-            raise click.BadParameter(f"{text} is not valid JSON ({exc})") from None
+            raise click.BadParameter(
+                param_hint=f"'{option}'", message=f"{text} is not valid JSON ({exc})"
+            ) from None
         if isinstance(data, dict):
-            data = data.get("best", data).get("genome") if "best" in data else data.get("genome")
+            holder = data.get("best", data)
+            data = holder.get("genome") if isinstance(holder, dict) else None
         if not isinstance(data, list):
             raise click.BadParameter(
-                f"{text} must hold a genome: a list, {{'genome': [...]}} or a search result.json"
+                param_hint=f"'{option}'",
+                message=f"{text} must hold a genome: a list, {{'genome': [...]}} or a search result.json",
             )
-        return space.validate(data)
+        return _validated(space, data, option)
     try:
         values = [int(v) for v in text.replace(" ", "").split(",") if v]
     except ValueError:
         raise click.BadParameter(
-            f"expected a group count, a comma list of group counts or a JSON file, but got {text!r}"
+            param_hint=f"'{option}'",
+            message=f"expected a group count, a comma list of group counts or a JSON file, but got {text!r}",
         ) from None
     if len(values) == 1 and len(space) > 1:
         return space.uniform(values[0])
-    return space.validate(values)
+    return _validated(space, values, option)
+
+
+def _validated(space: SearchSpace, genes: list, option: str) -> Genome:
+    try:
+        return space.validate(genes)
+    except InvalidGenomeError as exc:
+        raise click.BadParameter(str(exc), param_hint=f"'{option}'") from None

@@ -69,7 +69,7 @@ def train_supernet(ctx: click.Context, seed: int, out: Path | None, resume: bool
 def train(ctx: click.Context, genome: str, seed: int, out: Path | None, **kwargs) -> None:
     """Retrain the network of a genome from scratch and evaluate it on test (Algorithm 2, line 8)."""
     backend, opts = split_backend_options(ctx, kwargs)
-    genes = read_genome(genome, backend.space(**opts))
+    genes = read_genome(genome, backend.space(**opts), "--genome")
     run = _start("train", backend, opts, out, False, seed, genome=list(genes))
     metrics = dict(backend.train(genes, run, **opts))
     atomic_write_json(run.dir / "metrics.json", metrics)

@@ -1,0 +1,50 @@
+"""Helpers shared by the test modules."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from evogroup.result import SearchResult
+
+
+def strip_timing(result: SearchResult) -> dict[str, Any]:
+    """A result's JSON without its wall-clock fields, to compare two runs."""
+    data = result.to_json()
+    for record in [data["best"], *data["history"], *data["iterations"]]:
+        record.pop("seconds")
+    return data
+
+
+class CountingFitness:
+    """Wraps a fitness, records the genomes it is called with, and can stop the run.
+
+    ``stop_after=n`` raises KeyboardInterrupt on call ``n + 1``, as Ctrl-C would.
+    """
+
+    def __init__(self, fitness, stop_after: int | None = None):
+        self.fitness, self.stop_after, self.calls = fitness, stop_after, []
+
+    def __call__(self, genome):
+        if self.stop_after is not None and len(self.calls) >= self.stop_after:
+            raise KeyboardInterrupt
+        self.calls.append(tuple(genome))
+        return self.fitness(genome)
+
+
+class DiesOnce:
+    """A picklable fitness that kills its worker process the first time it is called."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __call__(self, genome):
+        if not self.marker.exists():
+            self.marker.touch()
+            os._exit(1)
+        return float(sum(genome))
+
+
+class AlwaysDies:
+    def __call__(self, genome):
+        os._exit(1)

@@ -1,0 +1,73 @@
+"""The backend contract is not vacuous: a broken backend fails the checks it breaks."""
+
+from __future__ import annotations
+
+from importlib.metadata import EntryPoint
+
+from evogroup import plugins
+
+pytest_plugins = ["pytester"]
+
+BROKEN = """
+from evogroup.backend import Option
+from evogroup.cost import CostTable
+from evogroup.synthetic import SyntheticBackend
+from evogroup.testing import BackendContract
+
+
+class Broken(SyntheticBackend):
+    name = "broken"
+    options = (Option("seed", 0, "a seed"), Option("seed", 1, "the same name again"))
+
+    def cost(self, **opts):
+        table = super().cost()
+        return CostTable(table.table[:-1], table.constant)  # one layer short
+
+    def check_budget(self, budget, **opts):
+        pass  # never refuses a budget
+
+
+class TestBroken(BackendContract):
+    backend_name = "broken"
+    budget = 0.8e8
+
+"""
+
+
+def names(reports):
+    return {r.nodeid.split("::", 1)[1] for r in reports}
+
+
+def test_contract_fails_a_broken_backend(pytester, monkeypatch):
+    pytester.makepyfile(test_broken=BROKEN)
+    broken = EntryPoint(name="broken", value="test_broken:Broken", group=plugins.GROUP)
+    monkeypatch.setattr(plugins, "_entry_points", lambda: {"broken": broken})
+    plugins.get_backend.cache_clear()
+    try:
+        passed, skipped, failed = pytester.inline_run("-p", "no:cacheprovider").listoutcomes()
+    finally:
+        plugins.get_backend.cache_clear()
+    assert {
+        "TestBroken::test_registered_under_the_entry_point_group",
+        "TestBroken::test_cost_table_matches_the_space",
+        "TestBroken::test_cost_report_agrees_with_the_table",
+        "TestBroken::test_budget_below_min_cost_is_refused",
+        "TestBroken::test_options_are_declared",
+    } <= names(failed)
+    assert "TestBroken::test_space_has_unique_names_and_choices" in names(passed)
+    assert names(skipped) == {  # check_problem is off
+        "TestBroken::test_problem_matches_space_cost_and_budget",
+        "TestBroken::test_fitness_is_a_finite_number",
+        "TestBroken::test_a_tiny_search_stays_within_budget",
+    }
+
+
+def test_contract_without_a_backend_name_says_so(pytester):
+    pytester.makepyfile(
+        "from evogroup.testing import BackendContract\n"
+        "class TestUnnamed(BackendContract):\n"
+        "    pass\n"
+    )
+    result = pytester.inline_run("-p", "no:cacheprovider", "-k", "space_has_unique_names")
+    (failed,) = result.listoutcomes()[2]
+    assert "TestUnnamed must set backend_name" in str(failed.longrepr)
