@@ -1,0 +1,45 @@
+"""binmobilenet: the binary MobileNetV1 backend of evogroup (modules M1, M2, M3).
+
+Names are imported lazily, so ``import binmobilenet`` (and loading the backend's entry
+point) does not import torch until a model or a FLOP table is asked for.
+
+Example:
+    >>> import binmobilenet
+    >>> space = binmobilenet.search_space("M2")
+    >>> net = binmobilenet.SuperNet("M2", num_classes=10, width_mult=0.25)
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "BinaryConv2d": "binmobilenet.binary",
+    "binarize_activation": "binmobilenet.binary",
+    "binarize_weight": "binmobilenet.binary",
+    "BinMobileNet": "binmobilenet.supernet",
+    "SuperNet": "binmobilenet.supernet",
+    "MODULES": "binmobilenet.supernet",
+    "build_model": "binmobilenet.supernet",
+    "search_space": "binmobilenet.supernet",
+    "FlopReport": "binmobilenet.flops",
+    "cost_table": "binmobilenet.flops",
+    "count_flops": "binmobilenet.flops",
+    "BinMobileNetBackend": "binmobilenet.backend",
+    "load_model": "binmobilenet.steps",
+    "load_data": "binmobilenet.data",
+    "SupernetFitness": "binmobilenet.fitness",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'binmobilenet' has no attribute {name!r}")
+    return getattr(importlib.import_module(_EXPORTS[name]), name)
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

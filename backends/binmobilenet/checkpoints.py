@@ -1,0 +1,119 @@
+"""Checkpoints of supernets and final models: atomic writes, strict loads, RNG states.
+
+A checkpoint is a ``torch.save`` dict with ``kind`` (what it holds), ``epoch``,
+``complete``, ``meta`` (module, num_classes, width_mult, image_size, data), ``recipe``
+(epochs, batch_size, lr, seed), ``history`` (per-epoch metrics), the model, optimizer and
+scheduler states, and ``rng`` (the run's RNG states). Loading uses ``weights_only=True``:
+a file that is not such a checkpoint is refused with one line, never unpickled.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import random
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from evogroup.errors import CheckpointError
+from evogroup.io import atomic_write_bytes
+
+SUPERNET_KIND = "evogroup.binmobilenet.supernet"
+MODEL_KIND = "evogroup.binmobilenet.model"
+SUPERNET_CHECKPOINT, SUPERNET_CSV = "supernet.pt", "supernet_metrics.csv"
+MODEL_CHECKPOINT, MODEL_CSV = "model.pt", "train_metrics.csv"
+
+
+def save_checkpoint(path: str | os.PathLike, state: dict[str, Any]) -> None:
+    """``torch.save`` into memory, then an atomic write: a crash leaves the old file whole."""
+    buf = io.BytesIO()
+    torch.save(state, buf)
+    atomic_write_bytes(path, buf.getvalue())
+
+
+def load_checkpoint(path: str | os.PathLike, kind: str) -> dict[str, Any]:
+    """The checkpoint dict at ``path``, or :class:`CheckpointError` when it is not one of ``kind``."""
+    what = "supernet" if kind == SUPERNET_KIND else "model"
+    if not Path(path).is_file():
+        raise CheckpointError(f"{path}: no such {what} checkpoint")
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch.load raises many types on foreign or corrupt files
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CheckpointError(f"{path}: not a {what} checkpoint ({first[:200]})") from None
+    if not isinstance(ckpt, dict) or ckpt.get("kind") != kind:
+        found = ckpt.get("kind") if isinstance(ckpt, dict) else type(ckpt).__name__
+        raise CheckpointError(
+            f"{path}: not a {what} checkpoint written by evogroup (found {found!r})"
+        )
+    return ckpt
+
+
+def check_resumable(path: Path, ckpt: dict, meta: dict, recipe: dict) -> None:
+    """Refuse to continue a checkpoint whose recipe or metadata differ from this run's."""
+    for key, want in [*recipe.items(), *meta.items()]:
+        have = {**ckpt["recipe"], **ckpt["meta"]}.get(key)
+        if have != want:
+            raise CheckpointError(
+                f"cannot resume {path}: it was trained with {key}={have!r}, but this run has"
+                f" {key}={want!r}; resume with the same settings or start over without resume"
+            )
+
+
+def load_supernet(
+    path: str | os.PathLike,
+    *,
+    expect_module: str | None = None,
+    expect_num_classes: int | None = None,
+    map_location: str | torch.device = "cpu",
+) -> tuple[nn.Module, dict[str, Any]]:
+    """Rebuild a trained supernet from its checkpoint.
+
+    Raises:
+        CheckpointError: the file is missing, not a supernet checkpoint, or its module or
+            class count differs from what is expected.
+
+    Returns:
+        ``(net, meta)``: the supernet in eval mode, and the checkpoint's metadata plus
+        ``epoch``, ``complete``, ``recipe`` and ``history``.
+    """
+    from binmobilenet import SuperNet
+
+    path = Path(path)
+    ckpt = load_checkpoint(path, SUPERNET_KIND)
+    meta = dict(ckpt["meta"])
+    for key, want in (("module", expect_module), ("num_classes", expect_num_classes)):
+        if want is not None and meta.get(key) != want:
+            raise CheckpointError(
+                f"{path}: the supernet was trained with {key}={meta.get(key)!r}, but"
+                f" {key}={want!r} is needed; train a supernet for it (evogroup train-supernet)"
+            )
+    net = SuperNet(meta["module"], meta["num_classes"], meta["width_mult"])
+    net.load_state_dict(ckpt["model"])
+    net.to(map_location).eval()
+    meta.update({k: ckpt[k] for k in ("epoch", "complete", "recipe", "history")})
+    return net, meta
+
+
+def rng_states(rng: random.Random, loader_gen: torch.Generator, device: torch.device) -> dict:
+    """The states of a run's RNGs: genomes, data order, torch (augmentation), CUDA."""
+    states = {
+        "genome": rng.getstate(),
+        "loader": loader_gen.get_state(),
+        "torch": torch.get_rng_state(),
+    }
+    if device.type == "cuda":
+        states["cuda"] = torch.cuda.get_rng_state(device)
+    return states
+
+
+def set_rng_states(states: dict, rng: random.Random, loader_gen: torch.Generator, device) -> None:
+    version, internal, gauss = states["genome"]
+    rng.setstate((version, tuple(internal), gauss))
+    loader_gen.set_state(states["loader"])
+    torch.set_rng_state(states["torch"])
+    if device.type == "cuda" and "cuda" in states:
+        torch.cuda.set_rng_state(states["cuda"], device)

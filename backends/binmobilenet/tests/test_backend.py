@@ -1,0 +1,68 @@
+"""The binmobilenet backend: evogroup's backend contract, budget messages, cost reports."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from binmobilenet.backend import BinMobileNetBackend
+
+from evogroup import InfeasibleBudgetError
+from evogroup.testing import BackendContract
+
+
+class TestContractSmall(BackendContract):
+    backend_name = "binmobilenet"
+    options = {"module": "M2", "width_mult": 0.25, "resolution": 64, "num_classes": 10}
+
+
+class TestContractPaperM1(BackendContract):
+    backend_name = "binmobilenet"
+    options = {"module": "M1"}
+    budget = 1.55e8  # the paper's M1 budget (Table 2)
+
+
+def test_backend_check_budget_names_minimum_genome_and_modules_that_fit():
+    backend = BinMobileNetBackend()
+    backend.check_budget(0.8e8, module="M2")
+    with pytest.raises(
+        InfeasibleBudgetError,
+        match=r"below module M1's minimum 1\.470e8 .*at 224x224.*modules that fit: M2, M3",
+    ) as info:
+        backend.check_budget(0.8e8, module="M1")
+    assert info.value.genome == backend.cost(module="M1").min_genome()
+    with pytest.raises(InfeasibleBudgetError, match="no module fits"):
+        backend.check_budget(1e6, module="M3")
+
+
+def test_backend_space_label_and_cost_report():
+    backend = BinMobileNetBackend()
+    opts = {"module": "M2", "width_mult": 0.25, "resolution": 64}
+    assert len(backend.space(**opts)) == 18
+    assert (
+        backend.cost_label(module="M2")
+        == "FLOPs (binary MACs/64 + real MACs) at 224x224, 1000 classes"
+    )
+    genome = backend.space(**opts).uniform(2)
+    report = backend.cost_report(genome, **opts)
+    assert report["flops"] == pytest.approx(report["cost"])
+    assert report["flops"] == pytest.approx(report["binary_macs"] / 64 + report["real_macs"])
+    first, second = report["layers"][:2]
+    assert first["binary"] and first["binary_macs"] == first["cost"] * 64
+    assert not second["binary"] and second["real_macs"] == second["cost"]
+
+
+def test_unknown_module_option_names_the_allowed_ones():
+    with pytest.raises(ValueError, match="module must be one of M1, M2, M3, but got 'M9'"):
+        BinMobileNetBackend().space(module="M9")
+
+
+def test_loading_the_backend_does_not_import_torch():
+    code = (
+        "import sys; sys.modules['torch'] = None\n"
+        "from binmobilenet.backend import BinMobileNetBackend\n"
+        "b = BinMobileNetBackend(); print(b.cost_label(module='M1'))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

@@ -1,0 +1,160 @@
+"""Training: supernet training, checkpoints and resume, loading, final training, evaluation."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+
+import pytest
+import torch
+from binmobilenet import SuperNet
+from binmobilenet import training as tr
+from binmobilenet.data import load_data
+from torch.utils.data import Subset
+
+from evogroup.errors import CheckpointError
+
+SMALL = {"num_classes": 10, "width_mult": 0.25}
+FAST = {
+    "epochs": 2,
+    "batch_size": 64,
+    "lr": 1e-3,
+    "seed": 7,
+    "progress": False,
+    "device": "cpu",
+    "num_threads": 1,
+}
+
+
+@pytest.fixture(scope="module")
+def data():
+    """Digits cut down to 192 training images (3 steps of 64 per epoch)."""
+    d = load_data()
+    sub = {
+        k: Subset(getattr(d, k), range(n))
+        for k, n in [("train", 192), ("train_plain", 192), ("test", 100)]
+    }
+    return dataclasses.replace(d, **sub)
+
+
+def _rows(path) -> list[dict[str, str]]:
+    with open(path) as fh:
+        return list(csv.DictReader(fh))
+
+
+def _net(seed: int = 0, module: str = "M2") -> SuperNet:
+    torch.manual_seed(seed)
+    return SuperNet(module, **SMALL)
+
+
+@pytest.fixture(scope="module")
+def trained(data, tmp_path_factory):
+    out = tmp_path_factory.mktemp("supernet")
+    net = _net()
+    return net, tr.train_supernet(net, data, out_dir=out, **FAST)
+
+
+def test_train_supernet_writes_metrics_and_checkpoint(trained, data):
+    net, path = trained
+    assert path.name == "supernet.pt" and path.is_file()
+    rows = _rows(path.parent / "supernet_metrics.csv")
+    assert [r["epoch"] for r in rows] == ["1", "2"]
+    assert set(rows[0]) == {"epoch", "loss", "train_acc", "lr", "seconds"}
+    assert float(rows[-1]["lr"]) == 0.0 and 0 <= float(rows[0]["train_acc"]) <= 100
+    loaded, meta = tr.load_supernet(path, expect_module="M2", expect_num_classes=10)
+    assert (meta["module"], meta["width_mult"], meta["image_size"]) == ("M2", 0.25, 32)
+    assert meta["epoch"] == 2 and meta["complete"] and meta["data"]["name"] == "digits"
+    assert meta["recipe"] == {"epochs": 2, "batch_size": 64, "lr": 1e-3, "seed": 7}
+    for (k, a), b in zip(net.state_dict().items(), loaded.state_dict().values()):
+        assert torch.equal(a, b), k
+
+
+def test_training_leaves_the_callers_rng_alone(data, tmp_path):
+    net = _net()
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    tr.train_supernet(net, data, out_dir=tmp_path, **{**FAST, "epochs": 1})
+    assert torch.equal(torch.rand(3), expected)
+
+
+def test_resume_ends_with_the_weights_of_an_uninterrupted_run(trained, data, tmp_path, monkeypatch):
+    uninterrupted, _ = trained
+    real_epoch, calls = tr._train_epoch, []
+
+    def crash_in_second_epoch(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real_epoch(*args, **kwargs)
+
+    monkeypatch.setattr(tr, "_train_epoch", crash_in_second_epoch)
+    with pytest.raises(KeyboardInterrupt):
+        tr.train_supernet(_net(), data, out_dir=tmp_path, **FAST)
+    monkeypatch.setattr(tr, "_train_epoch", real_epoch)
+    resumed = _net(seed=99)  # other initial weights: everything must come from the checkpoint
+    tr.train_supernet(resumed, data, out_dir=tmp_path, resume=True, **FAST)
+    for (k, a), b in zip(uninterrupted.state_dict().items(), resumed.state_dict().values()):
+        assert torch.equal(a, b), k
+    rows = _rows(tmp_path / "supernet_metrics.csv")
+    assert [r["epoch"] for r in rows] == ["1", "2"]
+
+
+def test_resume_with_another_recipe_is_refused(trained, data, tmp_path):
+    _, path = trained
+    (tmp_path / "supernet.pt").write_bytes(path.read_bytes())
+    with pytest.raises(CheckpointError, match=r"trained with lr=0.001, but this run has lr=0.01"):
+        tr.train_supernet(_net(), data, out_dir=tmp_path, resume=True, **{**FAST, "lr": 1e-2})
+
+
+def test_load_supernet_refuses_another_module_or_class_count(trained):
+    _, path = trained
+    with pytest.raises(
+        CheckpointError, match=r"trained with module='M2', but module='M3' is needed"
+    ):
+        tr.load_supernet(path, expect_module="M3")
+    with pytest.raises(CheckpointError, match=r"num_classes=10, but num_classes=1000 is needed"):
+        tr.load_supernet(path, expect_num_classes=1000)
+
+
+def test_load_supernet_refuses_files_that_are_not_supernet_checkpoints(tmp_path):
+    with pytest.raises(CheckpointError, match=r"no such supernet checkpoint"):
+        tr.load_supernet(tmp_path / "none.pt")
+    (tmp_path / "junk.pt").write_bytes(b"\x00junk")
+    with pytest.raises(CheckpointError, match=r"junk.pt: not a supernet checkpoint \("):
+        tr.load_supernet(tmp_path / "junk.pt")
+    buf = io.BytesIO()
+    torch.save({"kind": tr.MODEL_KIND, "model": {}}, buf)
+    (tmp_path / "model.pt").write_bytes(buf.getvalue())
+    with pytest.raises(CheckpointError, match=r"not a supernet checkpoint written by evogroup"):
+        tr.load_supernet(tmp_path / "model.pt")
+
+
+def test_train_model_reports_top1_top5_on_test(trained, data, tmp_path):
+    net, _ = trained
+    genome = net.space.uniform(4)
+    result = tr.train_model(net.export(genome), data, out_dir=tmp_path, **{**FAST, "epochs": 1})
+    assert 0 <= result["top1"] <= result["top5"] <= 100
+    assert result["params"] > 0 and result["epochs"] == 1
+    rows = _rows(tmp_path / "train_metrics.csv")
+    assert len(rows) == 1 and {"test_top1", "test_top5"} <= set(rows[0])
+    ckpt = torch.load(tmp_path / "model.pt", weights_only=True)
+    assert ckpt["meta"]["genome"] == list(genome) and ckpt["meta"]["module"] == "M2"
+
+
+def test_evaluate_takes_a_dataset_or_a_loader(trained, data):
+    net, _ = trained
+    static = net.export(net.space.uniform(2))
+    top1, top5 = tr.evaluate(static, data.test, "cpu", batch_size=32)
+    assert 0 <= top1 <= top5 <= 100
+    loader = tr.make_loader(data.test, 50)
+    assert tr.evaluate(static, loader) == (top1, top5)
+    assert static.training  # the mode is restored
+
+
+def test_default_recipes():
+    assert tr.default_recipe("imagefolder", 224) == tr.Recipe(64, 256, 512, 1e-3, 1e-3, 4096, 512)
+    for name in ("digits", "cifar10", "imagefolder"):
+        recipe = tr.default_recipe(name, 32)
+        assert recipe.supernet_epochs >= 1 and 1 <= recipe.batch_size <= 512 and recipe.lr > 0
