@@ -16,7 +16,6 @@ import random
 import time
 
 import torch
-
 from binmobilenet.fitness import recalibrate_bn
 from binmobilenet.supernet import SuperNet, search_space
 
@@ -65,7 +64,12 @@ def candidate_seconds(net, space, rng, dtype, candidates, device) -> float:
             correct = 0
             with torch.inference_mode():
                 for xb, yb in zip(val.split(500), labels.split(500)):
-                    correct += net(xb.float().contiguous(memory_format=torch.channels_last)).argmax(1).eq(yb).sum()
+                    correct += (
+                        net(xb.float().contiguous(memory_format=torch.channels_last))
+                        .argmax(1)
+                        .eq(yb)
+                        .sum()
+                    )
         return correct.item()
 
     evaluate()
@@ -78,28 +82,38 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=12)
     parser.add_argument("--batch", type=int, default=256)
     parser.add_argument("--candidates", type=int, default=4)
-    parser.add_argument("--cudnn-benchmark", action="store_true", help="autotune every new conv shape")
+    parser.add_argument(
+        "--cudnn-benchmark", action="store_true", help="autotune every new conv shape"
+    )
     parser.add_argument("--train-only", action="store_true")
     args = parser.parse_args()
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     torch.backends.cudnn.benchmark = args.cudnn_benchmark
-    print(f"device: {torch.cuda.get_device_name() if device.type == 'cuda' else 'cpu'}; torch {torch.__version__}")
+    print(
+        f"device: {torch.cuda.get_device_name() if device.type == 'cuda' else 'cpu'}; torch {torch.__version__}"
+    )
     space, rng = search_space("M2"), random.Random(0)
     net = SuperNet("M2", num_classes=1000).to(device).to(memory_format=torch.channels_last)
     rates = {}
     for name, dtype in (("fp32", None), ("bf16 autocast", torch.bfloat16)):
         rates[name] = train_rate(net, space, rng, dtype, args.steps, args.batch, device)
-        print(f"supernet training, M2, 224x224, batch {args.batch}, {name}: {rates[name]:,.0f} images/s")
+        print(
+            f"supernet training, M2, 224x224, batch {args.batch}, {name}: {rates[name]:,.0f} images/s"
+        )
     best = max(rates, key=rates.get)
     if args.train_only:
         return
     dtype = torch.bfloat16 if best.startswith("bf16") else None
     per_candidate = candidate_seconds(net, space, rng, dtype, args.candidates, device)
-    print(f"candidate evaluation ({best}): {per_candidate:.2f} s (BN recalibration 2,560 images + 10,000 val images)")
+    print(
+        f"candidate evaluation ({best}): {per_candidate:.2f} s (BN recalibration 2,560 images + 10,000 val images)"
+    )
     supernet_h = 64 * IMAGENET_TRAIN / rates[best] / 3600
     search_h = 1050 * per_candidate / 3600
-    print(f"paper-scale: supernet 64 epochs {supernet_h:.1f} GPU-h + search 1,050 candidates {search_h:.2f} GPU-h"
-          f" = {supernet_h + search_h:.1f} GPU-h on this card (paper: 26-32 GPU-h in total, Table 2)")
+    print(
+        f"paper-scale: supernet 64 epochs {supernet_h:.1f} GPU-h + search 1,050 candidates {search_h:.2f} GPU-h"
+        f" = {supernet_h + search_h:.1f} GPU-h on this card (paper: 26-32 GPU-h in total, Table 2)"
+    )
     if device.type == "cuda":
         print(f"peak GPU memory: {torch.cuda.max_memory_allocated() / 2**30:.1f} GiB")
 

@@ -97,6 +97,10 @@ class Backend:
         """What the cost means, printed next to cost values (units, convention, resolution)."""
         return "cost"
 
+    def fitness_label(self, **opts: Any) -> str:
+        """What the fitness means, printed next to fitness values."""
+        return "fitness"
+
     def problem(self, budget: float, run: Run, **opts: Any) -> Problem:
         """The Problem to search under ``budget``; may prepare what its fitness needs in ``run.dir``."""
         raise NotImplementedError

@@ -98,6 +98,9 @@ class SyntheticBackend(Backend):
     def cost_label(self, **opts: Any) -> str:
         return "FLOPs (binary MACs/64 + real MACs) of MobileNet M2 at 224x224, 1000 classes"
 
+    def fitness_label(self, **opts: Any) -> str:
+        return "synthetic accuracy-like score"
+
     def problem(self, budget: float, run: Run | None = None, **opts: Any) -> Problem:
         o = self.defaults(**opts)
         space, cost = _space_and_cost()

@@ -8,7 +8,9 @@ from evogroup import CostTable, Layer, Problem, SearchSpace, random_search, sear
 # Your network's group convs: name, input and output channels, output side length.
 convs = [("stage1.dw", 48, 48, 56), ("stage2.dw", 96, 96, 28), ("stage2.pw", 96, 192, 28),
          ("stage3.dw", 192, 192, 14), ("stage4.dw", 384, 384, 7)]  # fmt: skip
-space = SearchSpace(tuple(Layer.from_channels(n, cin, cout, max_groups=64) for n, cin, cout, _ in convs))
+space = SearchSpace(
+    tuple(Layer.from_channels(n, cin, cout, max_groups=64) for n, cin, cout, _ in convs)
+)
 
 # Exact additive cost: multiply-adds of a 3x3 (dw) or 1x1 (pw) group conv at each group count.
 cost = CostTable(
@@ -27,5 +29,7 @@ result = search(problem, population=20, iterations=8, seed=0)
 baseline = random_search(problem, evaluations=result.evaluations, seed=0)
 print("best genome:", dict(zip(space.names, result.best.genome)))
 print(f"fitness {result.best.fitness:.2f} (random search: {baseline.best.fitness:.2f})")
-print(f"cost {result.best.cost:.3g} <= budget {problem.budget:.3g}; {result.evaluations} evaluations")
+print(
+    f"cost {result.best.cost:.3g} <= budget {problem.budget:.3g}; {result.evaluations} evaluations"
+)
 assert result.best.cost <= problem.budget and result.best.fitness >= baseline.best.fitness

@@ -191,6 +191,9 @@ class BinMobileNetBackend(Backend):
             layer["binary_macs" if macs.binary else "real_macs"] = macs.macs
         return report
 
+    def fitness_label(self, **opts: Any) -> str:
+        return "supernet top-1 % on search-val after BatchNorm recalibration"
+
     def problem(self, budget: float, run: Run, **opts: Any) -> Problem:
         """Fitness = top-1 of the supernet (``--supernet`` or one trained into ``run.dir``)."""
         from binmobilenet.steps import problem_step

@@ -285,7 +285,9 @@ def _fit(
     total = recipe["epochs"] * len(loader)
     # fused: one kernel for all ~29M supernet weights; plain Adam made the supernet step
     # 1.45x the static one on CPU, fused 1.03x (benchmarks/supernet.py).
-    optimizer = torch.optim.Adam(model.parameters(), lr=recipe["lr"], betas=(0.9, 0.999), fused=True)
+    optimizer = torch.optim.Adam(
+        model.parameters(), lr=recipe["lr"], betas=(0.9, 0.999), fused=True
+    )
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: max(0.0, 1.0 - s / total))
     rng = random.Random(recipe["seed"])  # genomes; owned by this run
     history: list[dict[str, Any]] = []

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from evogroup.space import SearchSpace
-from evogroup.units import format_flops
 
 
 def table(rows: Sequence[Sequence[Any]], header: Sequence[str]) -> str:
@@ -26,8 +25,8 @@ def choices_text(choices: Sequence[int], limit: int = 10) -> str:
 
 def genome_table(report: dict[str, Any]) -> str:
     """Per-layer groups and cost of a backend's ``cost_report``."""
-    rows = [(lay["name"], lay["groups"], format_flops(lay["cost"])) for lay in report["layers"]]
-    return table(rows, ("layer", "groups", "cost"))
+    rows = [(lay["name"], lay["groups"], f"{lay['cost'] / 1e6:.3f}") for lay in report["layers"]]
+    return table(rows, ("layer", "groups", "cost (millions)"))
 
 
 def space_table(space: SearchSpace) -> str:

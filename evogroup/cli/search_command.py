@@ -84,5 +84,5 @@ def _summary(backend: Backend, opts: dict, result: SearchResult, out: Path) -> N
     click.echo(
         f"cost     {format_flops(best.cost)} <= budget {format_flops(result.budget)}  ({backend.cost_label(**opts)})"
     )
-    click.echo(f"fitness  {best.fitness:.4f}")
+    click.echo(f"fitness  {best.fitness:.4f}  ({backend.fitness_label(**opts)})")
     click.echo(f"{result.evaluations} evaluations; results in {out}/result.json")
