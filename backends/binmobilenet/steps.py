@@ -14,6 +14,7 @@ from binmobilenet.training import Recipe, default_recipe, train_model, train_sup
 from evogroup.backend import Run
 from evogroup.cost import CostTable
 from evogroup.errors import CheckpointError
+from evogroup.io import atomic_write_json
 from evogroup.problem import Problem
 from evogroup.space import Genome, SearchSpace
 
@@ -47,7 +48,10 @@ def problem_step(
     path = opts["supernet"]
     if path is None:
         path = run.dir / SUPERNET_CHECKPOINT
-        run.echo(f"no --supernet given: training one into {path} (reused by --resume)")
+        if path.exists():
+            run.echo(f"no --supernet given: using (and finishing, if needed) the one in {path}")
+        else:
+            run.echo(f"no --supernet given: training one into {path} (reused by --resume)")
         supernet_step(run, opts, resume=True)
     _, meta = load_supernet(path, expect_module=opts["module"], expect_num_classes=data.num_classes)
     if meta["width_mult"] != opts["width_mult"]:
@@ -59,6 +63,7 @@ def problem_step(
         path, opts["data"], split_seed=opts["split_seed"], device=opts["device"],
         recal_images=opts["recal_images"] or recipe.recal_images, seed=run.seed,
     )  # fmt: skip
+    atomic_write_json(run.dir / "fitness.json", fitness.describe())
     return Problem(space, fitness, cost, budget)
 
 

@@ -29,14 +29,21 @@ def out_option(command: str):
 
 
 def _start(
-    command: str, backend, opts: dict, out: Path | None, resume: bool, seed: int, **extra
+    command: str,
+    backend,
+    opts: dict,
+    out: Path | None,
+    resume: bool,
+    seed: int,
+    extendable: tuple[str, ...] = (),
+    **extra,
 ) -> Run:
     if out is None:
         if resume:
             raise click.UsageError("--resume needs --out DIR: the run directory to continue")
         out = rundir.default_run_dir(command)
     config = {"command": command, "backend": backend.name, "options": opts, "seed": seed, **extra}
-    resumed = rundir.prepare(out, config, resume=resume)
+    resumed = rundir.prepare(out, config, resume=resume, extendable=extendable)
     rundir.write_environment(out, seed)
     click.echo(f"{'Resuming' if resumed else 'Run'} {command} in {out}")
     return Run(out, seed=seed, echo=click.echo)
@@ -111,6 +118,7 @@ def reproduce(
         out,
         resume,
         seed,
+        ("repeats",),  # more retraining seeds can be added to a finished run
         budget=budget,
         repeats=repeats,
         search=settings.to_json(),

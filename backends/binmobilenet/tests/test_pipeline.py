@@ -14,6 +14,8 @@ from click.testing import CliRunner
 from evogroup import SearchResult, get_backend
 from evogroup.cli.main import main
 
+pytestmark = pytest.mark.slow  # the whole pipeline: about a minute on 2 cores
+
 TINY = ["--backend", "binmobilenet", "--module", "M2", "--width-mult", "0.25"]
 
 
@@ -43,7 +45,7 @@ def reproduced(tmp_path_factory, budget):
 
 def test_reproduce_writes_the_ablation_table(reproduced, budget):
     out, result = reproduced
-    for name in ("config.json", "env.json", "supernet.pt", "supernet_metrics.csv", "random_search.json",
+    for name in ("config.json", "env.json", "fitness.json", "supernet.pt", "supernet_metrics.csv", "random_search.json",
                  "table.md", "table.csv", "table.json", "acc_vs_flops.png",
                  "search/result.json", "search/evaluations.jsonl", "search/iterations.csv",
                  "search/search_progress.png", "search/fitness_vs_cost.png"):  # fmt: skip
@@ -57,6 +59,7 @@ def test_reproduce_writes_the_ablation_table(reproduced, budget):
     searched = {r["method"]: r for r in rows}["evolutionary search"]
     assert float(searched["cost"]) <= budget
     assert "evolutionary search" in result.output
+    assert json.loads((out / "fitness.json").read_text())["recal_images"] == 128
 
 
 def test_searched_genome_respects_the_budget_and_history_is_complete(reproduced, budget):
