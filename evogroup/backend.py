@@ -24,7 +24,6 @@ from evogroup.cost import CostTable
 from evogroup.errors import BackendError, InfeasibleBudgetError
 from evogroup.problem import Problem
 from evogroup.space import Genome, SearchSpace
-from evogroup.units import format_flops
 
 
 @dataclass(frozen=True)
@@ -109,13 +108,7 @@ class Backend:
         """Raise :class:`InfeasibleBudgetError` when no genome fits ``budget``."""
         table = self.cost(**opts)
         if table.min_cost > budget:
-            raise InfeasibleBudgetError(
-                f"budget {format_flops(budget)} is below the smallest reachable cost"
-                f" {format_flops(table.min_cost)} (genome {list(table.min_genome())})",
-                budget=budget,
-                min_cost=table.min_cost,
-                genome=table.min_genome(),
-            )
+            raise InfeasibleBudgetError.below(budget, table.min_cost, table.min_genome())
 
     def cost_report(self, genome: Genome, **opts: Any) -> dict[str, Any]:
         """Total and per-layer cost of ``genome``; backends may add fields (e.g. binary/real MACs)."""

@@ -31,6 +31,25 @@ class InfeasibleBudgetError(EvogroupError, ValueError):
         self.min_cost = min_cost
         self.genome = genome
 
+    @classmethod
+    def below(
+        cls,
+        budget: float,
+        min_cost: float,
+        genome: tuple[int, ...],
+        *,
+        what: str = "the smallest reachable cost",
+        hint: str | None = None,
+    ) -> InfeasibleBudgetError:
+        """The error for ``budget < min_cost``, naming both values, the cheapest genome and a hint."""
+        from evogroup.units import format_flops
+
+        message = (
+            f"budget {format_flops(budget)} is below {what} {format_flops(min_cost)}"
+            f" (genome {list(genome)})" + (f"; {hint}" if hint else "")
+        )
+        return cls(message, budget=budget, min_cost=min_cost, genome=tuple(genome))
+
 
 class CheckpointError(EvogroupError, ValueError):
     """A checkpoint or run directory cannot be used (corrupt, or from another problem)."""

@@ -53,13 +53,7 @@ def check_feasible(problem: Problem) -> None:
     genome = min_cost_genome(problem)
     cost = problem.cost(genome)
     if cost > problem.budget:
-        raise InfeasibleBudgetError(
-            f"budget {format_flops(problem.budget)} is below the smallest reachable cost"
-            f" {format_flops(cost)} (genome {list(genome)})",
-            budget=problem.budget,
-            min_cost=cost,
-            genome=genome,
-        )
+        raise InfeasibleBudgetError.below(problem.budget, cost, genome)
 
 
 def repair(genome: Genome, problem: Problem, rng: random.Random | None = None) -> Genome:

@@ -25,7 +25,6 @@ from evogroup import (
     Run,
     SearchSpace,
 )
-from evogroup.units import format_flops
 
 MODULES = ("M1", "M2", "M3")  # binmobilenet.supernet.MODULES, without importing torch
 FLOP_CLASSES = 1000  # classes of the FLOP table when num_classes is not set (ImageNet)
@@ -161,14 +160,10 @@ class BinMobileNetBackend(Backend):
             return
         fits = [m for m in MODULES if self.cost(**{**opts, "module": m}).min_cost <= budget]
         hint = f"modules that fit: {', '.join(fits)}" if fits else "no module fits this budget"
-        raise InfeasibleBudgetError(
-            f"budget {format_flops(budget)} is below module {arch['module']}'s minimum"
-            f" {format_flops(table.min_cost)} {self.cost_label(**opts)}; its cheapest genome is"
-            f" {list(table.min_genome())}; {hint}",
-            budget=budget,
-            min_cost=table.min_cost,
-            genome=table.min_genome(),
-        )
+        raise InfeasibleBudgetError.below(
+            budget, table.min_cost, table.min_genome(),
+            what=f"module {arch['module']}'s minimum", hint=f"{self.cost_label(**opts)}; {hint}",
+        )  # fmt: skip
 
     def cost_report(self, genome: Genome, **opts: Any) -> dict[str, Any]:
         """The base report plus ``flops``, ``binary_macs``, ``real_macs`` (a whole-model
