@@ -11,6 +11,7 @@ is saved, so rerunning the same command in the same directory skips it.
 from __future__ import annotations
 
 import csv
+import re
 import json
 import random
 import statistics
@@ -89,7 +90,7 @@ class Candidate:
 
     @property
     def slug(self) -> str:
-        return "".join(c if c.isalnum() else "-" for c in self.method.lower()).strip("-")
+        return re.sub(r"[^a-z0-9]+", "-", self.method.lower()).strip("-")
 
 
 def candidates(problem: Problem, evo: SearchResult, rs: SearchResult, seed: int) -> list[Candidate]:
