@@ -11,9 +11,9 @@ is saved, so rerunning the same command in the same directory skips it.
 from __future__ import annotations
 
 import csv
-import re
 import json
 import random
+import re
 import statistics
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass

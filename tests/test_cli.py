@@ -234,7 +234,7 @@ def test_resume_with_another_budget_is_refused(tmp_path):
 def test_resume_with_more_iterations_extends_the_run(tmp_path):
     invoke([*SEARCH, "--out", tmp_path / "short"])
     output = invoke([*SEARCH, "--iterations", "4", "--out", tmp_path / "short", "--resume"]).output
-    assert "Resuming run in" in output
+    assert "Resuming search in" in output
     invoke([*SEARCH, "--iterations", "4", "--out", tmp_path / "long"])
     extended = load_result(tmp_path / "short")
     assert extended.evaluations == 10 + 4 * 50

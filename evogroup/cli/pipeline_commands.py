@@ -8,10 +8,10 @@ from pathlib import Path
 import click
 
 from evogroup import pipeline, rundir
-from evogroup.backend import Run
 from evogroup.cli.backend_command import BackendCommand, backend_option, split_backend_options
 from evogroup.cli.params import FLOPS, read_genome
 from evogroup.cli.report import genome_table
+from evogroup.cli.start import out_option, start_run
 from evogroup.errors import CheckpointError
 from evogroup.io import atomic_write_json
 from evogroup.result import SearchResult
@@ -19,34 +19,6 @@ from evogroup.settings import SearchSettings
 from evogroup.units import format_flops
 
 _D = SearchSettings()
-
-
-def out_option(command: str):
-    return click.option(
-        "--out", type=click.Path(file_okay=False, path_type=Path),
-        help=f"Run directory [default: runs/<time>-{command}].",
-    )  # fmt: skip
-
-
-def _start(
-    command: str,
-    backend,
-    opts: dict,
-    out: Path | None,
-    resume: bool,
-    seed: int,
-    extendable: tuple[str, ...] = (),
-    **extra,
-) -> Run:
-    if out is None:
-        if resume:
-            raise click.UsageError("--resume needs --out DIR: the run directory to continue")
-        out = rundir.default_run_dir(command)
-    config = {"command": command, "backend": backend.name, "options": opts, "seed": seed, **extra}
-    resumed = rundir.prepare(out, config, resume=resume, extendable=extendable)
-    rundir.write_environment(out, seed)
-    click.echo(f"{'Resuming' if resumed else 'Run'} {command} in {out}")
-    return Run(out, seed=seed, echo=click.echo)
 
 
 @click.command(
@@ -60,7 +32,7 @@ def _start(
 def train_supernet(ctx: click.Context, seed: int, out: Path | None, resume: bool, **kwargs) -> None:
     """Train the supernet with a random genome per step (Algorithm 2, lines 3-6)."""
     backend, opts = split_backend_options(ctx, kwargs)
-    run = _start("train-supernet", backend, opts, out, resume, seed)
+    run = start_run("train-supernet", backend, opts, out, resume, seed)
     path = backend.train_supernet(run, **opts, resume=resume)
     click.echo(f"supernet checkpoint: {path}")
 
@@ -77,7 +49,7 @@ def train(ctx: click.Context, genome: str, seed: int, out: Path | None, **kwargs
     """Retrain the network of a genome from scratch and evaluate it on test (Algorithm 2, line 8)."""
     backend, opts = split_backend_options(ctx, kwargs)
     genes = read_genome(genome, backend.space(**opts), "--genome")
-    run = _start("train", backend, opts, out, False, seed, genome=list(genes))
+    run = start_run("train", backend, opts, out, False, seed, genome=list(genes))
     metrics = dict(backend.train(genes, run, **opts))
     atomic_write_json(run.dir / "metrics.json", metrics)
     click.echo(genome_table(backend.cost_report(genes, **opts)))
@@ -111,7 +83,7 @@ def reproduce(
     backend, opts = split_backend_options(ctx, kwargs)
     backend.check_budget(budget, **opts)
     settings = SearchSettings(population=population, iterations=iterations, seed=seed)
-    run = _start(
+    run = start_run(
         "reproduce",
         backend,
         opts,

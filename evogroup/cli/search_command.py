@@ -6,11 +6,11 @@ from pathlib import Path
 
 import click
 
-from evogroup import rundir
-from evogroup.backend import Backend, Run
+from evogroup.backend import Backend
 from evogroup.cli.backend_command import BackendCommand, backend_option, split_backend_options
 from evogroup.cli.params import FLOPS
 from evogroup.cli.report import genome_table
+from evogroup.cli.start import out_option, start_run
 from evogroup.pipeline import search_into
 from evogroup.result import SearchResult
 from evogroup.settings import SearchSettings
@@ -40,11 +40,7 @@ _D = SearchSettings()
     show_default=True,
     help="Parallel fitness processes.",
 )
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Run directory [default: runs/<time>-search].",
-)
+@out_option("search")
 @click.option("--resume", is_flag=True, help="Continue the run in --out.")
 @click.pass_context
 def search(
@@ -59,21 +55,14 @@ def search(
     backend, opts = split_backend_options(ctx, kwargs)
     settings = SearchSettings(**kwargs)
     backend.check_budget(budget, **opts)
-    if out is None:
-        if resume:
-            raise click.UsageError("--resume needs --out DIR: the run directory to continue")
-        out = rundir.default_run_dir("search")
-    config = {
-        "command": "search", "backend": backend.name, "budget": budget, "options": opts,
-        "cost": backend.cost_label(**opts), **settings.to_json(),
-    }  # fmt: skip
-    resumed = rundir.prepare(out, config, resume=resume, extendable=("iterations",))
-    run = Run(out, seed=settings.seed, echo=click.echo)
-    rundir.write_environment(out, settings.seed, run.device)
-    click.echo(f"{'Resuming' if resumed else 'Search'} run in {out}")
+    search_settings = {k: v for k, v in settings.to_json().items() if k != "seed"}
+    run = start_run(
+        "search", backend, opts, out, resume, settings.seed, ("iterations",),
+        budget=budget, cost=backend.cost_label(**opts), **search_settings,
+    )  # fmt: skip
     problem = backend.problem(budget, run, **opts)
     result = search_into(problem, settings, run, workers, backend.cost_label(**opts))
-    _summary(backend, opts, result, out)
+    _summary(backend, opts, result, run.dir)
 
 
 def _summary(backend: Backend, opts: dict, result: SearchResult, out: Path) -> None:

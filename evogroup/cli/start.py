@@ -1,0 +1,44 @@
+"""Starting a command's run: pick the run directory, check or write its config, record the environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from evogroup import rundir
+from evogroup.backend import Backend, Run
+
+
+def out_option(command: str):
+    return click.option(
+        "--out", type=click.Path(file_okay=False, path_type=Path),
+        help=f"Run directory [default: runs/<time>-{command}].",
+    )  # fmt: skip
+
+
+def start_run(
+    command: str,
+    backend: Backend,
+    opts: dict[str, Any],
+    out: Path | None,
+    resume: bool,
+    seed: int,
+    extendable: tuple[str, ...] = (),
+    **extra: Any,
+) -> Run:
+    """The :class:`Run` of ``command`` in ``out`` (default ``runs/<time>-<command>``).
+
+    ``config.json`` holds the command, backend, options, seed and ``extra``; resuming
+    needs the same values, except the keys in ``extendable``.
+    """
+    if out is None:
+        if resume:
+            raise click.UsageError("--resume needs --out DIR: the run directory to continue")
+        out = rundir.default_run_dir(command)
+    config = {"command": command, "backend": backend.name, "options": opts, "seed": seed, **extra}
+    resumed = rundir.prepare(out, config, resume=resume, extendable=extendable)
+    rundir.write_environment(out, seed)
+    click.echo(f"{'Resuming' if resumed else 'Run'} {command} in {out}")
+    return Run(out, seed=seed, echo=click.echo)
