@@ -96,6 +96,10 @@ class Backend:
         """What the cost means, printed next to cost values (units, convention, resolution)."""
         return "cost"
 
+    def device(self, **opts: Any) -> str | None:
+        """The device the backend computes on (recorded in ``env.json``); None when not applicable."""
+        return None
+
     def fitness_label(self, **opts: Any) -> str:
         """What the fitness means, printed next to fitness values."""
         return "fitness"

@@ -186,6 +186,11 @@ class BinMobileNetBackend(Backend):
             layer["binary_macs" if macs.binary else "real_macs"] = macs.macs
         return report
 
+    def device(self, **opts: Any) -> str | None:
+        from binmobilenet.training import resolve_device
+
+        return str(resolve_device(self.defaults(**opts)["device"]))
+
     def fitness_label(self, **opts: Any) -> str:
         return "supernet top-1 % on search-val after BatchNorm recalibration"
 

@@ -39,6 +39,7 @@ def start_run(
         out = rundir.default_run_dir(command)
     config = {"command": command, "backend": backend.name, "options": opts, "seed": seed, **extra}
     resumed = rundir.prepare(out, config, resume=resume, extendable=extendable)
-    rundir.write_environment(out, seed)
+    device = backend.device(**opts)
+    rundir.write_environment(out, seed, device)
     click.echo(f"{'Resuming' if resumed else 'Run'} {command} in {out}")
-    return Run(out, seed=seed, echo=click.echo)
+    return Run(out, seed=seed, echo=click.echo, device=device)
