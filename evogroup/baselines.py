@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 import time
 
-from evogroup.checkpoint import SearchState
 from evogroup.evaluate import evaluate
 from evogroup.operators import check_feasible, sample_feasible
 from evogroup.population import select_top
@@ -38,8 +37,7 @@ def random_search(problem: Problem, evaluations: int, seed: int = 0) -> SearchRe
     history = evaluate(problem, genomes, 0)
     archive = select_top([], history, 1)
     stats = _stats(0, history, archive, 0, 0, start)
-    state = SearchState({}, 1, [], history, [stats], rng.getstate())
-    return _result(state, archive, problem, {"evaluations": evaluations, "seed": seed})
+    return _result(history, [stats], archive, problem, {"evaluations": evaluations, "seed": seed})
 
 
 def uniform(problem: Problem, groups: int) -> Evaluation:

@@ -83,6 +83,7 @@ def search(
     evaluation_log = EvaluationLog(log)
     state, recovered = _start(problem, settings, identity, checkpoint, evaluation_log)
     archive = select_top([], state.history, top_k)
+    seen = {e.genome for e in state.history}
     rng = random.Random()
     rng.setstate(state.rng_state)
     while state.next_iteration <= iterations and state.pending:
@@ -93,7 +94,7 @@ def search(
         )  # fmt: skip
         state.history.extend(new)
         archive = select_top(archive, new, top_k)
-        seen = {e.genome for e in state.history}
+        seen.update(e.genome for e in new)
         parents = [tuple(ind) for ind in archive]
         state.pending, duplicates, repaired = _breed(problem, parents, seen, rng, settings)
         stats = _stats(state.next_iteration, new, archive, duplicates, repaired, start)
@@ -104,7 +105,7 @@ def search(
             state.save(checkpoint)
         if callback is not None:
             callback(stats)
-    return _result(state, archive, problem, settings.to_json())
+    return _result(state.history, state.iterations, archive, problem, settings.to_json())
 
 
 def _start(problem, settings, identity, checkpoint, log) -> tuple[SearchState, dict]:
@@ -192,17 +193,16 @@ def _stats(
     )
 
 
-def _result(state: SearchState, archive, problem: Problem, settings: dict) -> SearchResult:
+def _result(history, iterations, archive, problem: Problem, settings: dict) -> SearchResult:
+    """The result of a finished run; every evaluation failed is an error naming the first."""
     if not archive:
-        errors = [e.error for e in state.history if e.error]
+        errors = [e.error for e in history if e.error]
         first = errors[0] if errors else "no genome was evaluated"
-        raise EvogroupError(
-            f"every one of {len(state.history)} evaluations failed; first error: {first}"
-        )
+        raise EvogroupError(f"every one of {len(history)} evaluations failed; first error: {first}")
     return SearchResult(
         best=archive[0].evaluation,
-        history=list(state.history),
-        iterations=list(state.iterations),
+        history=list(history),
+        iterations=list(iterations),
         budget=problem.budget,
         settings=settings,
         space=problem.space.to_json(),

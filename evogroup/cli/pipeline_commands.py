@@ -11,14 +11,12 @@ from evogroup import pipeline, rundir
 from evogroup.cli.backend_command import BackendCommand, backend_option, split_backend_options
 from evogroup.cli.params import FLOPS, read_genome
 from evogroup.cli.report import genome_table
-from evogroup.cli.start import out_option, start_run
+from evogroup.cli.start import out_option, setting_options, start_run
 from evogroup.errors import CheckpointError
 from evogroup.io import atomic_write_json
 from evogroup.result import SearchResult
 from evogroup.settings import SearchSettings
 from evogroup.units import format_flops
-
-_D = SearchSettings()
 
 
 @click.command(
@@ -69,10 +67,7 @@ def train(ctx: click.Context, genome: str, seed: int, out: Path | None, **kwargs
     show_default=True,
     help="Retrain seeds per genome.",
 )
-@click.option("--population", type=click.IntRange(1), default=_D.population, show_default=True)
-@click.option("--iterations", type=click.IntRange(0), default=_D.iterations, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--workers", type=click.IntRange(1), default=1, show_default=True)
+@setting_options("population", "iterations", "seed")
 @out_option("reproduce")
 @click.option("--resume", is_flag=True, help="Continue the run in --out, skipping finished steps.")
 @click.pass_context

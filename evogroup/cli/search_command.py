@@ -10,13 +10,11 @@ from evogroup.backend import Backend
 from evogroup.cli.backend_command import BackendCommand, backend_option, split_backend_options
 from evogroup.cli.params import FLOPS
 from evogroup.cli.report import genome_table
-from evogroup.cli.start import out_option, start_run
+from evogroup.cli.start import out_option, setting_options, start_run
 from evogroup.pipeline import search_into
 from evogroup.result import SearchResult
 from evogroup.settings import SearchSettings
 from evogroup.units import format_flops
-
-_D = SearchSettings()
 
 
 @click.command(cls=BackendCommand, short_help="Search group counts under a FLOP budget.")
@@ -24,22 +22,7 @@ _D = SearchSettings()
 @click.option(
     "--budget", type=FLOPS, required=True, help="Largest admissible cost, e.g. 0.8e8 or 80M."
 )
-@click.option("--population", type=click.IntRange(1), default=_D.population, show_default=True)
-@click.option("--top-k", type=click.IntRange(1), default=_D.top_k, show_default=True)
-@click.option("--crossovers", type=click.IntRange(0), default=_D.crossovers, show_default=True)
-@click.option("--mutations", type=click.IntRange(0), default=_D.mutations, show_default=True)
-@click.option("--iterations", type=click.IntRange(0), default=_D.iterations, show_default=True)
-@click.option(
-    "--mutation-prob", type=click.FloatRange(0, 1), default=_D.mutation_prob, show_default=True
-)
-@click.option("--seed", type=int, default=_D.seed, show_default=True)
-@click.option(
-    "--workers",
-    type=click.IntRange(1),
-    default=1,
-    show_default=True,
-    help="Parallel fitness processes.",
-)
+@setting_options(*SearchSettings.__dataclass_fields__)
 @out_option("search")
 @click.option("--resume", is_flag=True, help="Continue the run in --out.")
 @click.pass_context

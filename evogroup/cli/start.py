@@ -9,6 +9,33 @@ import click
 
 from evogroup import rundir
 from evogroup.backend import Backend, Run
+from evogroup.settings import SearchSettings
+
+_D = SearchSettings()
+_SETTINGS = {
+    "population": click.IntRange(1), "top_k": click.IntRange(1), "crossovers": click.IntRange(0),
+    "mutations": click.IntRange(0), "iterations": click.IntRange(0),
+    "mutation_prob": click.FloatRange(0, 1), "seed": click.INT,
+}  # fmt: skip
+
+
+def setting_options(*names: str):
+    """Click options for the named :class:`SearchSettings` fields (defaults: the paper's),
+    plus ``--workers``."""
+
+    def decorate(fn):
+        fn = click.option(
+            "--workers", type=click.IntRange(1), default=1, show_default=True,
+            help="Parallel fitness processes.",
+        )(fn)  # fmt: skip
+        for name in reversed(names):
+            flag = "--" + name.replace("_", "-")
+            fn = click.option(
+                flag, type=_SETTINGS[name], default=getattr(_D, name), show_default=True
+            )(fn)
+        return fn
+
+    return decorate
 
 
 def out_option(command: str):
