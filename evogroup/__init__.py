@@ -5,7 +5,7 @@ The core is torch-free: ``import evogroup`` never imports torch.
 
 from __future__ import annotations
 
-from evogroup.backend import Backend, Option, Run
+from evogroup.backend import Backend, Run, TrainResult
 from evogroup.baselines import random_search, uniform
 from evogroup.cost import Cost, CostTable
 from evogroup.errors import (
@@ -15,7 +15,10 @@ from evogroup.errors import (
     EvogroupError,
     InfeasibleBudgetError,
     InvalidGenomeError,
+    OptionError,
 )
+from evogroup.layout import RunLayout
+from evogroup.options import BackendOptions, option
 from evogroup.plugins import get_backend, list_backends
 from evogroup.problem import Fitness, Problem
 from evogroup.result import Evaluation, IterationStats, SearchResult
@@ -28,6 +31,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Backend",
+    "BackendOptions",
     "BackendError",
     "CheckpointError",
     "Cost",
@@ -41,16 +45,19 @@ __all__ = [
     "InvalidGenomeError",
     "IterationStats",
     "Layer",
-    "Option",
+    "OptionError",
     "Problem",
     "Run",
+    "RunLayout",
     "SearchResult",
     "SearchSettings",
     "SearchSpace",
+    "TrainResult",
     "divisors",
     "format_flops",
     "get_backend",
     "list_backends",
+    "option",
     "parse_flops",
     "random_search",
     "search",

@@ -1,11 +1,22 @@
 """The interface a network backend implements to plug into evogroup.
 
-A backend turns its options (declared torch-free as :class:`Option`) into a
-:class:`~evogroup.space.SearchSpace`, a :class:`~evogroup.cost.CostTable` and,
-for a search, a :class:`~evogroup.problem.Problem`. Backends that can train
-(supernet, final model) also implement :meth:`Backend.train_supernet` and
-:meth:`Backend.train`; the CLI commands ``train-supernet``, ``train`` and
-``reproduce`` use them.
+A backend declares its options once, as a frozen dataclass of
+:func:`~evogroup.options.option` fields (:attr:`Backend.Options`), and implements
+explicit lifecycle steps. The commands call them in this order:
+
+================  =====================================================================
+command           steps
+================  =====================================================================
+``space``         :meth:`~Backend.space`, :meth:`~Backend.cost`
+``flops``         :meth:`~Backend.cost_report`
+``train-supernet`` :meth:`~Backend.train_supernet`
+``search``        :meth:`~Backend.check_budget`; :meth:`~Backend.train_supernet` when
+                  :attr:`~Backend.needs_supernet` and none is given; :meth:`~Backend.problem`
+``train``         :meth:`~Backend.train`
+``reproduce``     as ``search``, then :meth:`~Backend.train` for every genome of the table
+================  =====================================================================
+
+``problem`` never trains: the supernet it searches with is trained (or given) before.
 
 Register a backend under the entry-point group ``evogroup.backends``::
 
@@ -15,108 +26,147 @@ Register a backend under the entry-point group ``evogroup.backends``::
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import abc
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
 from evogroup.cost import CostTable
 from evogroup.errors import BackendError, InfeasibleBudgetError
+from evogroup.layout import RunLayout
+from evogroup.options import BackendOptions
 from evogroup.problem import Problem
 from evogroup.space import Genome, SearchSpace
 
 
-@dataclass(frozen=True)
-class Option:
-    """A backend option, shown by the CLI as ``--name`` (underscores become dashes).
-
-    Attributes:
-        name: a Python identifier; the keyword the backend's methods receive.
-        default: the value when the flag is not given (``None``: not set).
-        help: one line for ``--help``.
-        type: ``str``, ``int``, ``float``, ``bool`` or ``Path``.
-        choices: when not empty, the only admissible values.
-        commands: the CLI commands that show it (empty: all of them).
-    """
-
-    name: str
-    default: Any
-    help: str
-    type: type = str
-    choices: tuple[str, ...] = ()
-    commands: tuple[str, ...] = ()
-
-    @property
-    def flag(self) -> str:
-        return "--" + self.name.replace("_", "-")
-
-
 @dataclass
 class Run:
-    """Where and how a command runs: its directory, its seed, and how it talks to the user."""
+    """Where and how a command runs: its directory, seed, resume flag and user channel.
+
+    Attributes:
+        dir: the run directory (see :attr:`layout` for its files).
+        seed: governs everything random in the step (initialisation, data order, genomes).
+        echo: prints one line to the user.
+        progress: show progress bars.
+        resume: continue what an earlier run left in ``dir``.
+        cache: per-command memo a backend may use so that a command loads its data once.
+    """
 
     dir: Path
     seed: int = 0
     echo: Callable[[str], None] = print
     progress: bool = True
-    device: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    resume: bool = False
+    cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.dir = Path(self.dir)
 
+    @property
+    def layout(self) -> RunLayout:
+        return RunLayout(self.dir)
 
-class Backend:
-    """Base class of backends. Subclasses set :attr:`name`, :attr:`summary`, :attr:`options`
-    and implement :meth:`space`, :meth:`cost` and :meth:`problem`."""
+    def child(self, directory: Path, seed: int | None = None) -> Run:
+        """A run in ``directory`` (e.g. a retraining inside a reproduce run) sharing the cache."""
+        return Run(directory, self.seed if seed is None else seed, self.echo, self.progress,
+                   self.resume, self.cache)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """What :meth:`Backend.train` returns: the test accuracy of a network trained from scratch.
+
+    Attributes:
+        top1, top5: test accuracy in percent (``top5`` None when not measured).
+        seed: the seed of the training.
+        genome: the genome trained.
+        cost: its cost (e.g. FLOPs).
+        extra: anything else worth keeping (epochs, seconds, checkpoint path, ...).
+    """
+
+    top1: float
+    top5: float | None
+    seed: int
+    genome: Genome
+    cost: float
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"top1": self.top1, "top5": self.top5, "seed": self.seed,
+                "genome": list(self.genome), "cost": self.cost, **self.extra}  # fmt: skip
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> TrainResult:
+        known = ("top1", "top5", "seed", "genome", "cost")
+        extra = {k: v for k, v in data.items() if k not in known}
+        return cls(data["top1"], data.get("top5"), data["seed"], tuple(data["genome"]),
+                   data["cost"], extra)  # fmt: skip
+
+
+class Backend(abc.ABC):
+    """Base class of backends.
+
+    Subclasses set :attr:`name`, :attr:`summary`, :attr:`Options` (a frozen dataclass
+    deriving from :class:`~evogroup.options.BackendOptions`) and implement :meth:`space`,
+    :meth:`cost` and :meth:`problem`; backends that train also implement
+    :meth:`train_supernet` (setting :attr:`needs_supernet`) and :meth:`train`.
+    Every step receives the parsed options object, never loose keywords.
+    """
 
     name: ClassVar[str] = ""
     summary: ClassVar[str] = ""
-    options: ClassVar[tuple[Option, ...]] = ()
+    Options: ClassVar[type[BackendOptions]] = BackendOptions
+    #: True when :meth:`problem` needs a trained supernet (``search`` trains one first).
+    needs_supernet: ClassVar[bool] = False
 
-    def defaults(self, **opts: Any) -> dict[str, Any]:
-        """The backend's options with defaults filled in; an unknown option is an error."""
-        known = {o.name: o.default for o in self.options}
-        unknown = sorted(set(opts) - set(known))
-        if unknown:
+    def options(self, **values: Any) -> BackendOptions:
+        """Parse and validate options once; unknown names are a :class:`BackendError`."""
+        return self.Options.parse(self.name, values)
+
+    def _opts(self, opts: BackendOptions | None) -> Any:
+        if opts is None:
+            return self.options()
+        if not isinstance(opts, self.Options):
             raise BackendError(
-                f"backend {self.name!r} has no option {unknown[0]!r}; it has: {', '.join(known) or 'none'}"
+                f"backend {self.name!r} takes {self.Options.__name__}, but got {type(opts).__name__}"
             )
-        known.update({k: v for k, v in opts.items() if v is not None})
-        return known
+        return opts
 
-    def space(self, **opts: Any) -> SearchSpace:
-        raise NotImplementedError
+    # -- every command ------------------------------------------------------------------
+    @abc.abstractmethod
+    def space(self, opts: BackendOptions | None = None) -> SearchSpace:
+        """The searchable layers. Called by every command, first."""
 
-    def cost(self, **opts: Any) -> CostTable:
+    @abc.abstractmethod
+    def cost(self, opts: BackendOptions | None = None) -> CostTable:
         """The additive cost table of :meth:`space` (e.g. FLOPs at a reference resolution)."""
-        raise NotImplementedError
 
-    def cost_label(self, **opts: Any) -> str:
-        """What the cost means, printed next to cost values (units, convention, resolution)."""
+    def cost_label(self, opts: BackendOptions | None = None) -> str:
+        """What the cost means, printed next to cost values and saved in ``config.json``."""
         return "cost"
 
-    def device(self, **opts: Any) -> str | None:
-        """The device the backend computes on (recorded in ``env.json``); None when not applicable."""
-        return None
-
-    def fitness_label(self, **opts: Any) -> str:
+    def fitness_label(self, opts: BackendOptions | None = None) -> str:
         """What the fitness means, printed next to fitness values."""
         return "fitness"
 
-    def problem(self, budget: float, run: Run, **opts: Any) -> Problem:
-        """The Problem to search under ``budget``; may prepare what its fitness needs in ``run.dir``."""
-        raise NotImplementedError
+    def device(self, opts: BackendOptions | None = None) -> str | None:
+        """The device the backend computes on (recorded in ``env.json``); None when not applicable."""
+        return None
 
-    def check_budget(self, budget: float, **opts: Any) -> None:
-        """Raise :class:`InfeasibleBudgetError` when no genome fits ``budget``."""
-        table = self.cost(**opts)
+    def check_budget(self, budget: float, opts: BackendOptions | None = None) -> None:
+        """Raise :class:`InfeasibleBudgetError` when no genome fits ``budget``. Called by
+        ``search``, ``space --budget`` and ``reproduce`` before any training."""
+        table = self.cost(opts)
         if table.min_cost > budget:
-            raise InfeasibleBudgetError.below(budget, table.min_cost, table.min_genome())
+            raise InfeasibleBudgetError.below(
+                budget, table.min_cost, table.min_genome(),
+                hint=f"costs range from {table.min_cost:.4g} to {table.max_cost:.4g}",
+            )  # fmt: skip
 
-    def cost_report(self, genome: Genome, **opts: Any) -> dict[str, Any]:
-        """Total and per-layer cost of ``genome``; backends may add fields (e.g. binary/real MACs)."""
-        space, table = self.space(**opts), self.cost(**opts)
+    def cost_report(self, genome: Genome, opts: BackendOptions | None = None) -> dict[str, Any]:
+        """Total and per-layer cost of ``genome`` (``evogroup flops``); backends may add fields."""
+        space, table = self.space(opts), self.cost(opts)
         genome = space.validate(genome)
         return {
             "cost": table(genome),
@@ -128,10 +178,27 @@ class Backend:
             ],
         }
 
-    def train_supernet(self, run: Run, **opts: Any) -> Path:
-        """Train the weight-sharing supernet into ``run.dir``; return its checkpoint path."""
+    # -- lifecycle steps ----------------------------------------------------------------
+    def given_supernet(self, opts: BackendOptions | None = None) -> Path | None:
+        """A trained supernet the user passed (e.g. ``--supernet``), or None."""
+        return None
+
+    def train_supernet(self, run: Run, opts: BackendOptions | None = None) -> Path:
+        """Step 1 (``train-supernet``; ``search``/``reproduce`` without a given supernet):
+        train the weight-sharing supernet into ``run.dir``, continuing it when
+        ``run.resume``; return the checkpoint path."""
         raise BackendError(f"backend {self.name!r} has no supernet to train")
 
-    def train(self, genome: Genome, run: Run, **opts: Any) -> Mapping[str, Any]:
-        """Train ``genome``'s network from scratch; return its metrics (e.g. top1, top5, cost)."""
+    @abc.abstractmethod
+    def problem(
+        self, budget: float, run: Run, opts: BackendOptions | None = None,
+        supernet: Path | None = None,
+    ) -> Problem:  # fmt: skip
+        """Step 2 (``search``, ``reproduce``): the Problem to search under ``budget``, whose
+        fitness scores genomes on ``supernet`` (None for backends without one). Never
+        trains; may write what describes its fitness into ``run.layout.fitness``."""
+
+    def train(self, genome: Genome, run: Run, opts: BackendOptions | None = None) -> TrainResult:
+        """Step 3 (``train``, ``reproduce``): train ``genome``'s network from scratch with
+        ``run.seed`` into ``run.dir`` and report its test accuracy."""
         raise BackendError(f"backend {self.name!r} cannot train networks")

@@ -10,7 +10,8 @@ from evogroup.operators import check_feasible, sample_feasible
 from evogroup.population import select_top
 from evogroup.problem import Problem
 from evogroup.result import Evaluation, SearchResult
-from evogroup.search import _result, _stats, _unique
+from evogroup.search import _result, _stats
+from evogroup.strategies.base import Offspring, draw_unique
 
 
 def random_search(problem: Problem, evaluations: int, seed: int = 0) -> SearchResult:
@@ -33,11 +34,13 @@ def random_search(problem: Problem, evaluations: int, seed: int = 0) -> SearchRe
     check_feasible(problem)
     rng = random.Random(seed)
     start = time.perf_counter()
-    genomes = _unique(lambda: sample_feasible(problem, rng), evaluations, set())
-    history = evaluate(problem, genomes, 0)
+    drawn = Offspring([])
+    drawn.genomes = draw_unique(lambda: sample_feasible(problem, rng), evaluations, set(), drawn)
+    history = evaluate(problem, drawn.genomes, 0)
     archive = select_top([], history, 1)
-    stats = _stats(0, history, archive, 0, 0, start)
-    return _result(history, [stats], archive, problem, {"evaluations": evaluations, "seed": seed})
+    stats = _stats(0, history, archive, drawn, start)
+    ranked = [ind.evaluation for ind in archive]
+    return _result(history, [stats], ranked, problem, {"evaluations": evaluations, "seed": seed})
 
 
 def uniform(problem: Problem, groups: int) -> Evaluation:

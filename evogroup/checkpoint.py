@@ -74,23 +74,30 @@ class SearchState:
 
 
 def problem_identity(
-    space_json: dict, cost_fingerprint: str | None, budget: float, settings: dict
+    space_json: dict,
+    cost_fingerprint: str | None,
+    budget: float,
+    settings: dict,
+    budget_min: float = 0.0,
 ) -> dict:
-    """What a checkpoint must match to be resumed: space, cost table, budget and settings.
+    """What a checkpoint must match to be resumed: space, cost table, budget range and settings.
 
-    ``iterations`` is left out on purpose: a finished run can be extended with more.
+    ``iterations`` and ``rescore_top`` are left out on purpose: a finished run can be
+    extended with more iterations, and re-scoring happens after the loop.
     """
-    fixed = {k: v for k, v in settings.items() if k != "iterations"}
+    fixed = {k: v for k, v in settings.items() if k not in ("iterations", "rescore_top")}
     return {
         "space": json_fingerprint(space_json),
         "cost": cost_fingerprint,
         "budget": budget,
+        "budget_min": budget_min,
         "settings": fixed,
     }
 
 
 def _check_identity(path: Path, found: dict, expected: dict) -> None:
-    for key in ("space", "cost", "budget"):
+    found = {"budget_min": 0.0, **found}  # written before budget ranges existed
+    for key in ("space", "cost", "budget", "budget_min"):
         if found.get(key) != expected[key]:
             raise CheckpointError(
                 f"checkpoint {path} belongs to another problem: its {key} is {found.get(key)!r},"

@@ -51,6 +51,10 @@ class InfeasibleBudgetError(EvogroupError, ValueError):
         return cls(message, budget=budget, min_cost=min_cost, genome=tuple(genome))
 
 
+class OptionError(EvogroupError, ValueError):
+    """An option value breaks its rule (type, choices or range)."""
+
+
 class CheckpointError(EvogroupError, ValueError):
     """A checkpoint or run directory cannot be used (corrupt, or from another problem)."""
 

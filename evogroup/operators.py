@@ -48,60 +48,105 @@ def min_cost_genome(problem: Problem) -> Genome:
     return tuple(layer.choices[-1] for layer in problem.space.layers)
 
 
+def max_cost_genome(problem: Problem) -> Genome:
+    """The most expensive genome: exact for a :class:`CostTable`, else every layer at its smallest group count."""
+    if isinstance(problem.cost, CostTable):
+        return problem.cost.max_genome()
+    return tuple(layer.choices[0] for layer in problem.space.layers)
+
+
 def check_feasible(problem: Problem) -> None:
-    """Raise :class:`InfeasibleBudgetError` when even the cheapest genome is over budget."""
-    genome = min_cost_genome(problem)
-    cost = problem.cost(genome)
-    if cost > problem.budget:
-        raise InfeasibleBudgetError.below(problem.budget, cost, genome)
+    """Raise :class:`InfeasibleBudgetError` when no genome costs within ``[budget_min, budget]``.
+
+    The message names the cheapest and the most expensive genome. With a :class:`CostTable`
+    a range between them that no genome hits (a gap in the reachable costs) is found by
+    dynamic programming (:mod:`evogroup.knapsack`).
+    """
+    cheap = min_cost_genome(problem)
+    low = problem.cost(cheap)
+    if low > problem.budget:
+        raise InfeasibleBudgetError.below(problem.budget, low, cheap)
+    if problem.budget_min <= low:
+        return
+    dear = max_cost_genome(problem)
+    high = problem.cost(dear)
+    if problem.budget_min > high or _gap(problem):
+        raise InfeasibleBudgetError(
+            f"no genome costs within [budget_min, budget] = [{format_flops(problem.budget_min)},"
+            f" {format_flops(problem.budget)}]: the cheapest genome {list(cheap)} costs"
+            f" {format_flops(low)}, the most expensive {list(dear)} costs {format_flops(high)}",
+            budget=problem.budget,
+            min_cost=low,
+            genome=cheap,
+        )
+
+
+def _gap(problem: Problem) -> bool:
+    if not isinstance(problem.cost, CostTable):
+        return False
+    from evogroup.knapsack import Grid, UniformSampler
+
+    grid = Grid.build(problem.cost, problem.space, problem.budget_min, problem.budget)
+    return UniformSampler(grid).empty()
 
 
 def repair(genome: Genome, problem: Problem, rng: random.Random | None = None) -> Genome:
-    r"""Move genes to cheaper group counts until ``cost(genome) <= budget``.
+    r"""Move genes until ``budget_min <= cost(genome) <= budget``.
 
-    With FLOP costs the cheaper counts are the larger ones. Each step considers, for
-    every layer, the cheapest of its other choices, and
-    takes one of the moves that lowers the cost: the one saving most when ``rng``
-    is None, else one drawn with probability proportional to its saving
+    Over budget, genes move to cheaper choices (with FLOP costs: larger group counts). Each
+    step considers, for every layer, the cheapest of its other choices, and takes one of the
+    moves that lowers the cost: the one saving most when ``rng`` is None, else one drawn with
+    probability proportional to its saving
     :math:`\Delta_l = \mathrm{cost}(G) - \mathrm{cost}(G[l \leftarrow g'_l])`, which keeps
-    repaired children diverse. A feasible genome is returned unchanged, so
-    ``repair(repair(g)) == repair(g)``.
+    repaired children diverse. Under ``budget_min``, genes move the other way, to the dearest
+    choice that stays within the budget, weighted by the (capped) rise
+    :math:`\min(\mathrm{cost}', \mathrm{budget\_min}) - \mathrm{cost}`. A feasible genome is
+    returned unchanged, so ``repair(repair(g)) == repair(g)``.
 
     Raises:
-        InfeasibleBudgetError: no move is left and the genome is still over budget.
+        InfeasibleBudgetError: no move is left and the genome is still out of range.
     """
-    space = problem.space
-    current = list(space.validate(genome))
+    current = list(problem.space.validate(genome))
     cost = problem.cost(tuple(current))
     while cost > problem.budget:
-        moves = []
-        for i, layer in enumerate(space.layers):
-            others = [g for g in layer.choices if g != current[i]]
-            after = {g: _cost_after(problem, current, cost, i, g) for g in others}
-            best = min(after, key=after.__getitem__, default=None)
-            if best is not None:
-                saving = cost - after[best]
-                if saving > 0:
-                    moves.append((saving, i, best))
-        if not moves:
-            check_feasible(problem)
-            raise InfeasibleBudgetError(  # non-additive cost: greedy moves got stuck
-                f"repair could not bring the cost {format_flops(cost)} under the budget"
-                f" {format_flops(problem.budget)} from genome {current}",
-                budget=problem.budget,
-                min_cost=cost,
-                genome=tuple(current),
-            )
-        if rng is None:
-            _, i, g = max(moves, key=lambda m: (m[0], -m[1]))
-        else:
-            _, i, g = rng.choices(moves, weights=[m[0] for m in moves])[0]
-        current[i] = g
-        cost = problem.cost(tuple(current))
+        cost = _step(problem, current, cost, rng, lower=True)
+    while cost < problem.budget_min:
+        cost = _step(problem, current, cost, rng, lower=False)
     return tuple(current)
 
 
-def _cost_after(problem: Problem, genes: list[int], cost: float, i: int, g: int) -> float:
+def _step(problem: Problem, current: list[int], cost: float, rng, lower: bool) -> float:
+    """One repair move, in place; returns the new cost."""
+    moves = []
+    for i, layer in enumerate(problem.space.layers):
+        after = {
+            g: cost_after(problem, current, cost, i, g) for g in layer.choices if g != current[i]
+        }
+        if not lower:
+            after = {g: c for g, c in after.items() if c <= problem.budget}
+        pick = (min if lower else max)(after, key=after.__getitem__, default=None)
+        if pick is not None:
+            gain = cost - after[pick] if lower else min(after[pick], problem.budget_min) - cost
+            if gain > 0:
+                moves.append((gain, i, pick, after[pick]))
+    if not moves:
+        check_feasible(problem)
+        raise InfeasibleBudgetError(  # non-additive cost: greedy moves got stuck
+            f"repair could not bring the cost {format_flops(cost)} within [{format_flops(problem.budget_min)},"
+            f" {format_flops(problem.budget)}] from genome {current}",
+            budget=problem.budget,
+            min_cost=cost,
+            genome=tuple(current),
+        )
+    if rng is None:
+        _, i, g, _ = max(moves, key=lambda m: (m[0], -m[1]))
+    else:
+        _, i, g, _ = rng.choices(moves, weights=[m[0] for m in moves])[0]
+    current[i] = g
+    return problem.cost(tuple(current))
+
+
+def cost_after(problem: Problem, genes: list[int], cost: float, i: int, g: int) -> float:
     """The cost once gene ``i`` becomes ``g``: a table lookup for a CostTable, else a cost call."""
     if isinstance(problem.cost, CostTable):
         row = problem.cost.table[i]

@@ -1,8 +1,8 @@
 """The paper's Algorithm 2 and Table 1 ablation, over any backend that can train.
 
-``search_into`` runs a search into a run directory; ``reproduce`` trains the supernet
-(through the backend's ``problem``), searches, runs the random-search baseline with as
-many evaluations, then retrains from scratch every candidate of the ablation (uniform
+``search_problem`` trains (or takes) the supernet and builds the problem; ``search_into``
+runs a search into a run directory; ``reproduce`` does both, runs the random-search
+baseline with as many evaluations, then retrains from scratch every candidate of the ablation (uniform
 groups 1/4/16, a random genome under the budget, the best of random search, the best of
 the evolutionary search) and tabulates test accuracy against cost. Every finished step
 is saved, so rerunning the same command in the same directory skips it.
@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import json
 import random
-import re
 import statistics
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -23,10 +22,12 @@ from typing import Any
 from tqdm import tqdm
 
 from evogroup import plots
-from evogroup.backend import Backend, Run
+from evogroup.backend import Backend, Run, TrainResult
 from evogroup.baselines import random_search
 from evogroup.io import atomic_write_json
+from evogroup.layout import RunLayout
 from evogroup.operators import sample_feasible
+from evogroup.options import BackendOptions
 from evogroup.parallel import make_executor
 from evogroup.problem import Problem
 from evogroup.result import SearchResult
@@ -48,12 +49,39 @@ class Progress:
             yield value
 
 
+def supernet_for(backend: Backend, run: Run, opts: BackendOptions) -> Path | None:
+    """The supernet a search scores genomes on: the one the user gave, else one trained
+    (or finished, when the directory already holds part of it) into ``run.dir``."""
+    if not backend.needs_supernet:
+        return None
+    given = backend.given_supernet(opts)
+    if given is not None:
+        return given
+    path = run.layout.supernet
+    if path.exists():
+        run.echo(f"no --supernet given: using (and finishing, if needed) the one in {path}")
+    else:
+        run.echo(f"no --supernet given: training one into {path} (reused by --resume)")
+    # Always continued when present: a search killed while training its supernet picks
+    # up from the last finished epoch.
+    resuming = run.child(run.dir)
+    resuming.resume = True
+    return backend.train_supernet(resuming, opts)
+
+
+def search_problem(backend: Backend, opts: BackendOptions, budget: float, run: Run) -> Problem:
+    """Algorithm 2, lines 1-6: the supernet (trained if needed), then the search problem."""
+    backend.check_budget(budget, opts)
+    return backend.problem(budget, run, opts, supernet_for(backend, run, opts))
+
+
 def search_into(
     problem: Problem, settings: SearchSettings, run: Run, workers: int = 1, cost_label: str = "cost"
 ) -> SearchResult:
     """Search ``problem`` with files in ``run.dir``: checkpoint, log, result, CSV and plots."""
     total = settings.population + settings.iterations * (settings.crossovers + settings.mutations)
     bar = tqdm(total=total, desc="search", unit="genome", disable=not run.progress)
+    files = run.layout
 
     def on_iteration(stats) -> None:
         bar.set_postfix(
@@ -62,23 +90,23 @@ def search_into(
 
     with make_executor(workers) as executor, bar:
         result = search(
-            problem, **settings.to_json(), checkpoint=run.dir / "checkpoint.json",
-            log=run.dir / "evaluations.jsonl", executor=Progress(executor, bar), callback=on_iteration,
+            problem, **settings.to_json(), checkpoint=files.checkpoint, log=files.evaluations,
+            executor=Progress(executor, bar), callback=on_iteration,
         )  # fmt: skip
-    save_search(result, run.dir, cost_label)
+    save_search(result, files, cost_label)
     return result
 
 
-def save_search(result: SearchResult, out: Path, cost_label: str = "cost") -> None:
+def save_search(result: SearchResult, files: RunLayout, cost_label: str = "cost") -> None:
     """``result.json``, ``iterations.csv`` and the two search plots."""
-    result.save(out / "result.json")
+    result.save(files.result)
     rows = [s.to_json() for s in result.iterations]
-    with (out / "iterations.csv").open("w", newline="") as fh:
+    with files.iterations_csv.open("w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]) if rows else ["iteration"])
         writer.writeheader()
         writer.writerows(rows)
-    plots.search_progress(result, out / "search_progress.png")
-    plots.fitness_vs_cost(result, out / "fitness_vs_cost.png", cost_label)
+    plots.search_progress(result, files.progress_plot)
+    plots.fitness_vs_cost(result, files.fitness_plot, cost_label)
 
 
 @dataclass(frozen=True)
@@ -87,10 +115,6 @@ class Candidate:
 
     method: str
     genome: Genome
-
-    @property
-    def slug(self) -> str:
-        return re.sub(r"[^a-z0-9]+", "-", self.method.lower()).strip("-")
 
 
 def candidates(problem: Problem, evo: SearchResult, rs: SearchResult, seed: int) -> list[Candidate]:
@@ -108,7 +132,7 @@ def candidates(problem: Problem, evo: SearchResult, rs: SearchResult, seed: int)
 
 def reproduce(
     backend: Backend,
-    opts: dict,
+    opts: BackendOptions,
     budget: float,
     settings: SearchSettings,
     run: Run,
@@ -116,23 +140,23 @@ def reproduce(
     workers: int = 1,
 ) -> list[dict]:
     """Algorithm 2 plus the Table 1 ablation; returns the table rows (also written to disk)."""
-    label = backend.cost_label(**opts)
-    problem = backend.problem(budget, run, **opts)
-    search_run = Run(run.dir / "search", run.seed, run.echo, run.progress, run.device)
+    label = backend.cost_label(opts)
+    problem = search_problem(backend, opts, budget, run)
+    search_run = run.child(run.layout.search_dir.dir)
     search_run.dir.mkdir(parents=True, exist_ok=True)
     run.echo("evolutionary search")
     evo = search_into(problem, settings, search_run, workers, label)
     rs = _random_search(problem, evo.evaluations, settings.seed, run)
     rows = []
     for cand in candidates(problem, evo, rs, settings.seed):
-        metrics = [_retrain(backend, opts, cand, run, run.seed + r) for r in range(repeats)]
-        rows.append(_row(cand, problem, metrics, evo, rs))
-    write_table(rows, budget, run.dir, label)
+        results = [retrain(backend, opts, cand, run, run.seed + r) for r in range(repeats)]
+        rows.append(_row(cand, problem, results, evo, rs))
+    write_table(rows, budget, run.layout, label)
     return rows
 
 
 def _random_search(problem: Problem, evaluations: int, seed: int, run: Run) -> SearchResult:
-    path = run.dir / "random_search.json"
+    path = run.layout.random_search
     if path.exists():
         return SearchResult.load(path)
     run.echo(f"random search baseline ({evaluations} evaluations)")
@@ -141,30 +165,31 @@ def _random_search(problem: Problem, evaluations: int, seed: int, run: Run) -> S
     return result
 
 
-def _retrain(backend: Backend, opts: dict, cand: Candidate, run: Run, seed: int) -> dict:
-    out = run.dir / "retrain" / f"{cand.slug}-seed{seed}"
-    path = out / "metrics.json"
-    if path.exists():
-        return json.loads(path.read_text())
+def retrain(
+    backend: Backend, opts: BackendOptions, cand: Candidate, run: Run, seed: int
+) -> TrainResult:
+    """Train ``cand``'s genome from scratch with ``seed`` (kept: a finished one is read back)."""
+    files = run.layout.retrain_dir(cand.method, seed)
+    if files.metrics.exists():
+        return TrainResult.from_json(json.loads(files.metrics.read_text()))
     run.echo(f"retraining from scratch: {cand.method} (seed {seed})")
-    metrics = dict(
-        backend.train(cand.genome, Run(out, seed, run.echo, run.progress, run.device), **opts)
-    )
-    atomic_write_json(path, metrics)
-    return metrics
+    result = backend.train(cand.genome, run.child(files.dir, seed), opts)
+    atomic_write_json(files.metrics, result.to_json())
+    return result
 
 
 def _row(
-    cand: Candidate, problem: Problem, metrics: list[dict], evo: SearchResult, rs: SearchResult
-) -> dict:
-    def stat(key: str) -> tuple[float | None, float | None]:
-        values = [m[key] for m in metrics if m.get(key) is not None]
+    cand: Candidate, problem: Problem, results: list[TrainResult], evo: SearchResult,
+    rs: SearchResult,
+) -> dict:  # fmt: skip
+    def stat(values: list[float | None]) -> tuple[float | None, float | None]:
+        values = [v for v in values if v is not None]
         if not values:
             return None, None
         return statistics.fmean(values), (statistics.stdev(values) if len(values) > 1 else None)
 
-    top1, top1_std = stat("top1")
-    top5, top5_std = stat("top5")
+    top1, top1_std = stat([r.top1 for r in results])
+    top5, top5_std = stat([r.top5 for r in results])
     cost = problem.cost(cand.genome)
     evaluations = {"random search": rs.evaluations, "evolutionary search": evo.evaluations}.get(
         cand.method
@@ -172,7 +197,7 @@ def _row(
     return {
         "method": cand.method, "evaluations": evaluations, "genome": list(cand.genome), "cost": cost,
         "within_budget": cost <= problem.budget, "top1_mean": top1, "top1_std": top1_std,
-        "top5_mean": top5, "top5_std": top5_std, "seeds": [m.get("seed") for m in metrics],
+        "top5_mean": top5, "top5_std": top5_std, "seeds": [r.seed for r in results],
     }  # fmt: skip
 
 
@@ -197,11 +222,11 @@ def markdown_table(rows: list[dict], budget: float, cost_label: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_table(rows: list[dict], budget: float, out: Path, cost_label: str) -> None:
+def write_table(rows: list[dict], budget: float, files: RunLayout, cost_label: str) -> None:
     """``table.md``, ``table.csv``, ``table.json`` and ``acc_vs_flops.png``."""
-    (out / "table.md").write_text(markdown_table(rows, budget, cost_label))
-    atomic_write_json(out / "table.json", {"budget": budget, "cost": cost_label, "rows": rows})
-    with (out / "table.csv").open("w", newline="") as fh:
+    files.table_md.write_text(markdown_table(rows, budget, cost_label))
+    atomic_write_json(files.table_json, {"budget": budget, "cost": cost_label, "rows": rows})
+    with files.table_csv.open("w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(
@@ -215,6 +240,6 @@ def write_table(rows: list[dict], budget: float, out: Path, cost_label: str) -> 
     plots.accuracy_vs_cost(
         [r for r in rows if r["top1_mean"] is not None],
         budget,
-        out / "acc_vs_flops.png",
+        files.table_plot,
         cost_label,
     )

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evogroup.result import SearchResult
+
+if TYPE_CHECKING:
+    from evogroup.front import Front
 
 
 def _pyplot():
@@ -78,6 +81,30 @@ def accuracy_vs_cost(
     ax.set_xlabel(cost_label, fontsize=7)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def pareto_front(
+    result: SearchResult, front: Front, path: str | Path, cost_label: str = "cost"
+) -> None:
+    """Every evaluated genome in grey, the non-dominated front as a staircase, the budget range."""
+    plt = _pyplot()
+    ok = [e for e in result.history if e.ok]
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.scatter([e.cost for e in ok], [e.fitness for e in ok], s=6, c="0.75", label="evaluated")
+    ax.step(
+        [e.cost for e in front.points], [e.fitness for e in front.points], "o-",
+        where="post", ms=4, color="C3", label=f"front ({len(front)} genomes)",
+    )  # fmt: skip
+    ax.axvline(result.budget, color="red", ls="--", label="budget")
+    if result.budget_min > 0:
+        ax.axvline(result.budget_min, color="red", ls=":", label="budget min")
+    ax.set(ylabel="fitness", title="accuracy-cost front")
+    ax.set_xlabel(cost_label, fontsize=7)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)

@@ -14,13 +14,16 @@ Fitness = Callable[[Genome], float]
 
 @dataclass(frozen=True)
 class Problem:
-    """A group-count search problem. Fitness is maximized subject to ``cost(G) <= budget``.
+    """A group-count search problem: maximize fitness subject to ``budget_min <= cost(G) <= budget``.
 
     Args:
         space: the layers and their group choices.
         fitness: genome -> score, higher is better (e.g. validation accuracy).
         cost: genome -> cost (e.g. FLOPs); a :class:`CostTable` makes repair exact and fast.
         budget: the largest admissible cost.
+        budget_min: the smallest admissible cost (default 0: no lower bound).
+        rescore: an optional second, more precise fitness (e.g. more validation images);
+            :func:`evogroup.search` calls it on the final top-K only and reports both numbers.
 
     Example:
         >>> space = SearchSpace.from_channels([8, 8])
@@ -34,6 +37,8 @@ class Problem:
     fitness: Fitness
     cost: Cost
     budget: float
+    budget_min: float = 0.0
+    rescore: Fitness | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.space, SearchSpace):
@@ -44,8 +49,21 @@ class Problem:
         if not math.isfinite(budget) or budget <= 0:
             raise ValueError(f"budget > 0 must hold, but got budget={self.budget!r}")
         object.__setattr__(self, "budget", budget)
+        low = float(self.budget_min)
+        if not 0 <= low <= budget:
+            raise ValueError(
+                "0 <= budget_min <= budget must hold,"
+                f" but got (budget_min={self.budget_min!r}, budget={self.budget!r})"
+            )
+        object.__setattr__(self, "budget_min", low)
+        if self.rescore is not None and not callable(self.rescore):
+            raise TypeError("rescore must be None or a callable taking a genome")
         if isinstance(self.cost, CostTable):
             self.cost.check_space(self.space)
 
     def feasible(self, genome: Genome) -> bool:
-        return self.cost(genome) <= self.budget
+        return self.budget_min <= self.cost(genome) <= self.budget
+
+    def within(self, cost: float) -> bool:
+        """Whether a cost lies in ``[budget_min, budget]``."""
+        return self.budget_min <= cost <= self.budget

@@ -10,14 +10,15 @@ import json
 import platform
 import sys
 import time
+from dataclasses import asdict, dataclass, field, fields
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from evogroup.errors import CheckpointError
 from evogroup.io import atomic_write_json
+from evogroup.layout import RunLayout
 
-CONFIG = "config.json"
 _PACKAGES = ("evogroup", "deap", "numpy", "click", "torch", "torchvision", "fvcore", "scikit-learn")
 
 
@@ -32,25 +33,69 @@ def default_run_dir(command: str, root: str | Path = "runs") -> Path:
     return path
 
 
+@dataclass(frozen=True)
+class RunConfig:
+    """``config.json``: one schema for every command.
+
+    Attributes:
+        command: the command that made the run.
+        backend: the backend's name; ``options`` its parsed options.
+        seed: the run's seed.
+        cost_label, fitness_label: what cost and fitness mean (for reports and plots).
+        budget: the cost budget (search, reproduce).
+        search: the search settings (search, reproduce).
+        extra: what else defines the run (e.g. ``genome`` of a training, ``repeats``).
+    """
+
+    command: str
+    backend: str
+    options: dict[str, Any]
+    seed: int
+    cost_label: str = "cost"
+    fitness_label: str = "fitness"
+    budget: float | None = None
+    search: dict[str, Any] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RunConfig:
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+    @classmethod
+    def load(cls, layout: RunLayout) -> RunConfig:
+        try:
+            return cls.from_json(json.loads(layout.config.read_text()))
+        except (OSError, ValueError, TypeError) as exc:
+            raise CheckpointError(f"{layout.config} is unreadable ({exc})") from None
+
+
 def prepare(
-    out: Path, config: dict[str, Any], *, resume: bool, extendable: tuple[str, ...] = ()
+    layout: RunLayout, config: RunConfig, *, resume: bool, extendable: tuple[str, ...] = ()
 ) -> bool:
-    """Make ``out`` ready for a run of ``config``; return True when it resumes an earlier run.
+    """Make ``layout.dir`` ready for a run of ``config``; return True when it resumes.
+
+    ``extendable`` names keys (``"search.iterations"`` for a nested one) that may differ
+    on resume, e.g. more iterations or more retraining seeds for a finished run.
 
     Raises:
-        CheckpointError: ``out`` holds another run, or holds this run and ``resume`` is False,
-            or ``resume`` is asked of a directory without a run.
+        CheckpointError: the directory holds another run, or holds this run and ``resume``
+            is False, or ``resume`` is asked of a directory without a run.
     """
-    path = out / CONFIG
+    out, path = layout.dir, layout.config
     if not path.exists():
         if resume:
-            raise CheckpointError(f"--resume: {out} holds no run to resume (no {CONFIG})")
-        if out.exists() and any(out.iterdir()):
+            raise CheckpointError(f"--resume: {out} holds no run to resume (no {path.name})")
+        if out.exists() and not out.is_dir():
+            raise CheckpointError(f"--out {out} is a file; choose a directory")
+        if out.exists() and any(p.name != layout.lock.name for p in out.iterdir()):
             raise CheckpointError(
                 f"--out {out} is not empty and holds no evogroup run; choose another directory"
             )
-        out.mkdir(parents=True, exist_ok=True)
-        atomic_write_json(path, config)
+        atomic_write_json(path, config.to_json())
         return False
     try:
         old = json.loads(path.read_text())
@@ -61,14 +106,26 @@ def prepare(
             f"--out {out} already holds a {old.get('command', 'previous')} run;"
             " pass --resume to continue it or choose another directory"
         )
-    for key in sorted(set(old) | set(config)):
-        if key not in extendable and old.get(key) != config.get(key):
+    new, was = _flat(config.to_json()), _flat(old)
+    for key in sorted(set(was) | set(new)):
+        if key not in extendable and was.get(key) != new.get(key):
             raise CheckpointError(
-                f"--resume: {out} was run with {key}={old.get(key)!r}, not {config.get(key)!r};"
+                f"--resume: {out} was run with {key}={was.get(key)!r}, not {new.get(key)!r};"
                 " resume with the same options or choose another directory"
             )
-    atomic_write_json(path, config)
+    atomic_write_json(path, config.to_json())
     return True
+
+
+def _flat(config: dict[str, Any]) -> dict[str, Any]:
+    """Nested dicts of a config as dotted keys (``search.iterations``)."""
+    out = {}
+    for key, value in config.items():
+        if isinstance(value, dict):
+            out.update({f"{key}.{k}": v for k, v in value.items()})
+        else:
+            out[key] = value
+    return out
 
 
 def environment(seed: int, device: str | None = None) -> dict[str, Any]:
@@ -90,5 +147,5 @@ def environment(seed: int, device: str | None = None) -> dict[str, Any]:
     }
 
 
-def write_environment(out: Path, seed: int, device: str | None = None) -> None:
-    atomic_write_json(out / "env.json", environment(seed, device))
+def write_environment(layout: RunLayout, seed: int, device: str | None = None) -> None:
+    atomic_write_json(layout.env, environment(seed, device))

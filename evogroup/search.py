@@ -1,11 +1,11 @@
-"""The evolutionary search of the paper's Algorithm 1, on DEAP's tools.
+"""The search loop shared by every strategy, on DEAP's tools.
 
-Iteration 0 evaluates ``population`` genomes sampled under the budget. Every later
-iteration breeds ``crossovers`` children by uniform crossover of two top-K parents and
-``mutations`` children by mutating one top-K parent, repairs those over budget, drops
-genomes already evaluated (filling the shortfall with random feasible genomes), and
-evaluates the rest. The top-K archive is elitist over everything evaluated. No genome is
-evaluated twice.
+Iteration 0 evaluates the strategy's initial genomes; every later iteration evaluates the
+genomes the strategy breeds from what was evaluated before (:mod:`evogroup.strategies`).
+The loop owns what all strategies share: evaluation through any in-order executor, the
+JSONL log, a checkpoint after every iteration, resume, the elitist top-K archive over
+everything evaluated, statistics, re-scoring of the final top-K, and the rule that no
+genome is evaluated twice.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import random
 import statistics
 import time
 from collections.abc import Callable
+from itertools import groupby
 from pathlib import Path
 
 from evogroup.checkpoint import SearchState, problem_identity
@@ -22,14 +23,14 @@ from evogroup.cost import CostTable
 from evogroup.errors import EvogroupError
 from evogroup.evaluate import EvaluationLog, Executor, evaluate
 from evogroup.io import json_fingerprint
-from evogroup.operators import check_feasible, crossover, mutate, repair, sample_feasible
+from evogroup.operators import check_feasible
 from evogroup.population import Individual, select_top
 from evogroup.problem import Problem
-from evogroup.result import Evaluation, IterationStats, SearchResult
+from evogroup.rescore import rescore_final
+from evogroup.result import Evaluation, IterationStats, Rescored, SearchResult
 from evogroup.settings import SearchSettings
 from evogroup.space import Genome
-
-_ATTEMPTS_PER_CHILD = 10
+from evogroup.strategies import Offspring, Strategy, get_strategy
 
 
 def search(
@@ -42,17 +43,26 @@ def search(
     iterations: int = 20,
     mutation_prob: float = 0.1,
     seed: int = 0,
+    strategy: str = "guided",
+    constraint: str = "reject",
+    rescore_top: int = 10,
     checkpoint: str | Path | None = None,
     log: str | Path | None = None,
     executor: Executor | None = None,
     callback: Callable[[IterationStats], None] | None = None,
 ) -> SearchResult:
-    """Search the group counts of ``problem`` that maximize fitness within its budget.
+    """Search the group counts of ``problem`` that maximize fitness within its budget range.
 
     Args:
-        problem: space, fitness, cost and budget.
+        problem: space, fitness, cost and budget range (and optionally a ``rescore`` fitness).
         population, top_k, crossovers, mutations, iterations, mutation_prob, seed: see
             :class:`~evogroup.settings.SearchSettings` (defaults: the paper's).
+        strategy: ``guided`` (default), ``paper`` or ``nsga2``
+            (:func:`evogroup.strategies.list_strategies`).
+        constraint: for ``paper``: ``reject`` (as SPOS) or ``repair`` children out of range.
+        rescore_top: with ``problem.rescore``, how many of the final best genomes to
+            re-score; ``result.rescored`` then holds both numbers and ``result.best`` is
+            the best re-scored one.
         checkpoint: a path; the search state is written there atomically after every
             iteration, and a search started with an existing checkpoint resumes from it and
             ends with the result an uninterrupted run would have given.
@@ -63,7 +73,8 @@ def search(
         callback: called with each iteration's :class:`IterationStats`.
 
     Returns:
-        A :class:`SearchResult` whose ``best`` is the fittest feasible genome.
+        A :class:`SearchResult`: ``best`` is the fittest genome evaluated (all are within
+        the budget range), ``front`` the non-dominated fitness-cost points.
 
     Example:
         >>> from evogroup import CostTable, Problem, SearchSpace
@@ -72,16 +83,24 @@ def search(
         >>> problem = Problem(space, lambda g: -sum(abs(x - 4) for x in g), cost, budget=90)
         >>> search(problem, population=8, iterations=3, seed=1).best.genome
         (4, 4, 4)
+        >>> search(problem, population=8, iterations=3, strategy="paper").best.genome
+        (4, 4, 4)
     """
     settings = SearchSettings(
-        population, top_k, crossovers, mutations, iterations, mutation_prob, seed
-    )
+        population=population, top_k=top_k, crossovers=crossovers, mutations=mutations,
+        iterations=iterations, mutation_prob=mutation_prob, seed=seed, strategy=strategy,
+        constraint=constraint, rescore_top=rescore_top,
+    )  # fmt: skip
     check_feasible(problem)
     identity = problem_identity(
-        problem.space.to_json(), _cost_fingerprint(problem), problem.budget, settings.to_json()
-    )
+        problem.space.to_json(), _cost_fingerprint(problem), problem.budget,
+        settings.to_json(), problem.budget_min,
+    )  # fmt: skip
+    proposer = get_strategy(strategy)(problem, settings)
     evaluation_log = EvaluationLog(log)
-    state, recovered = _start(problem, settings, identity, checkpoint, evaluation_log)
+    state, recovered = _start(problem, proposer, settings, identity, checkpoint, evaluation_log)
+    for _, done in groupby(state.history, key=lambda e: e.iteration):
+        proposer.observe(list(done))  # replayed on resume: the strategy's state is its history's
     archive = select_top([], state.history, top_k)
     seen = {e.genome for e in state.history}
     rng = random.Random()
@@ -95,9 +114,10 @@ def search(
         state.history.extend(new)
         archive = select_top(archive, new, top_k)
         seen.update(e.genome for e in new)
-        parents = [tuple(ind) for ind in archive]
-        state.pending, duplicates, repaired = _breed(problem, parents, seen, rng, settings)
-        stats = _stats(state.next_iteration, new, archive, duplicates, repaired, start)
+        proposer.observe(new)
+        bred = _breed(proposer, archive, seen, rng)
+        state.pending = bred.genomes
+        stats = _stats(state.next_iteration, new, archive, bred, start)
         state.iterations.append(stats)
         state.next_iteration += 1
         state.rng_state = rng.getstate()
@@ -105,10 +125,27 @@ def search(
             state.save(checkpoint)
         if callback is not None:
             callback(stats)
-    return _result(state.history, state.iterations, archive, problem, settings.to_json())
+    ranked = proposer.rank(state.history)
+    rescored = rescore_final(problem, ranked, settings.rescore_top, executor)
+    return _result(state.history, state.iterations, ranked, problem, settings.to_json(), rescored)
 
 
-def _start(problem, settings, identity, checkpoint, log) -> tuple[SearchState, dict]:
+def _breed(proposer: Strategy, archive, seen: set[Genome], rng) -> Offspring:
+    """The strategy's next genomes; checked to be new, distinct and within the budget range."""
+    bred = proposer.breed(archive, set(seen), rng)
+    problem = proposer.problem
+    for genome in bred.genomes:
+        if genome in seen or not problem.feasible(problem.space.validate(genome)):
+            raise EvogroupError(  # a bug in the strategy, never the user's doing
+                f"strategy {proposer.name!r} proposed {list(genome)}, which is"
+                f" {'already evaluated' if genome in seen else 'out of the budget range'}"
+            )
+    if len(set(bred.genomes)) != len(bred.genomes):
+        raise EvogroupError(f"strategy {proposer.name!r} proposed a genome twice")
+    return bred
+
+
+def _start(problem, proposer, settings, identity, checkpoint, log) -> tuple[SearchState, dict]:
     """A fresh state, or the checkpointed one plus the evaluations logged after it."""
     if checkpoint is not None and Path(checkpoint).exists():
         state = SearchState.load(checkpoint, identity)
@@ -118,7 +155,7 @@ def _start(problem, settings, identity, checkpoint, log) -> tuple[SearchState, d
         log.rewrite(state.history)
         return state, recovered
     rng = random.Random(settings.seed)
-    pending = _unique(lambda: sample_feasible(problem, rng), settings.population, set())
+    pending = proposer.initial(rng).genomes
     log.rewrite([])
     state = SearchState(identity, 0, pending, [], [], rng.getstate())
     if checkpoint is not None:  # so a run killed during iteration 0 resumes from its log
@@ -126,56 +163,8 @@ def _start(problem, settings, identity, checkpoint, log) -> tuple[SearchState, d
     return state, {}
 
 
-def _breed(problem, parents, seen, rng, s: SearchSettings) -> tuple[list[Genome], int, int]:
-    """Children of the archive, repaired under budget, none already evaluated."""
-    taken, children, counts = set(seen), [], {"duplicates": 0, "repaired": 0}
-
-    def child(make: Callable[[], Genome]) -> Callable[[], Genome | None]:
-        def draw() -> Genome | None:
-            genome = make()
-            if not problem.feasible(genome):
-                genome = repair(genome, problem, rng)
-                counts["repaired"] += 1
-            if genome in taken:
-                counts["duplicates"] += 1
-                return None
-            return genome
-
-        return draw
-
-    def crossed() -> Genome:
-        if len(parents) < 2:
-            return mutated()
-        a, b = rng.sample(parents, 2)
-        return crossover(a, b, rng)
-
-    def mutated() -> Genome:
-        if not parents:
-            return sample_feasible(problem, rng)
-        return mutate(rng.choice(parents), problem.space, rng, s.mutation_prob)
-
-    for make, count in ((crossed, s.crossovers), (mutated, s.mutations)):
-        children += _unique(child(make), count, taken)
-    shortfall = s.crossovers + s.mutations - len(children)
-    children += _unique(child(lambda: sample_feasible(problem, rng)), shortfall, taken)
-    return children, counts["duplicates"], counts["repaired"]
-
-
-def _unique(draw: Callable[[], Genome | None], count: int, taken: set) -> list[Genome]:
-    """Up to ``count`` new genomes from ``draw``, within a bounded number of attempts."""
-    out: list[Genome] = []
-    for _ in range(count * _ATTEMPTS_PER_CHILD):
-        if len(out) == count:
-            break
-        genome = draw()
-        if genome is not None and genome not in taken:
-            taken.add(genome)
-            out.append(genome)
-    return out
-
-
 def _stats(
-    iteration, new: list[Evaluation], archive: list[Individual], dup, rep, start
+    iteration, new: list[Evaluation], archive: list[Individual], bred: Offspring, start
 ) -> IterationStats:
     ok = [e.fitness for e in new if e.ok]
     best = archive[0].evaluation if archive else None
@@ -187,26 +176,43 @@ def _stats(
         best_cost=best.cost if best else math.nan,
         mean_fitness=statistics.fmean(ok) if ok else math.nan,
         topk_mean=statistics.fmean(i.evaluation.fitness for i in archive) if archive else math.nan,
-        duplicates=dup,
-        repaired=rep,
+        duplicates=bred.duplicates,
+        repaired=bred.repaired,
         seconds=time.perf_counter() - start,
+        rejected=bred.rejected,
     )
 
 
-def _result(history, iterations, archive, problem: Problem, settings: dict) -> SearchResult:
-    """The result of a finished run; every evaluation failed is an error naming the first."""
-    if not archive:
+def _result(
+    history,
+    iterations,
+    ranked: list[Evaluation],
+    problem: Problem,
+    settings: dict,
+    rescored: list[Rescored] = (),
+) -> SearchResult:
+    """The result of a finished run; every evaluation failed is an error naming the first.
+
+    ``best`` is the first of ``ranked`` (the strategy's recommendation), or the best
+    re-scored genome when there are re-scores.
+    """
+    if not ranked:
         errors = [e.error for e in history if e.error]
         first = errors[0] if errors else "no genome was evaluated"
         raise EvogroupError(f"every one of {len(history)} evaluations failed; first error: {first}")
+    best = ranked[0]
+    if rescored and rescored[0].rescored is not None:
+        best = next(e for e in ranked if e.genome == rescored[0].genome)
     return SearchResult(
-        best=archive[0].evaluation,
+        best=best,
         history=list(history),
         iterations=list(iterations),
         budget=problem.budget,
         settings=settings,
         space=problem.space.to_json(),
-    )
+        budget_min=problem.budget_min,
+        rescored=list(rescored),
+    )  # fmt: skip
 
 
 def _cost_fingerprint(problem: Problem) -> str | None:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+CONSTRAINTS = ("reject", "repair")
+
 
 @dataclass(frozen=True)
 class SearchSettings:
-    """Algorithm 1's knobs. Defaults follow the paper (and SPOS): 50 / 10 / 25 / 25 / 20 / 0.1.
+    """The search's knobs. Sizes follow the paper (and SPOS): 50 / 10 / 25 / 25 / 20 / 0.1,
+    so every strategy makes at most 1,050 fitness calls by default.
 
     Attributes:
         population: genomes sampled under the budget for iteration 0.
@@ -18,6 +21,14 @@ class SearchSettings:
             evaluates at most ``population + iterations * (crossovers + mutations)`` genomes.
         mutation_prob: probability that mutation redraws each gene.
         seed: seeds the run's own ``random.Random``.
+        strategy: how genomes are proposed (:func:`evogroup.strategies.list_strategies`):
+            ``guided`` (the default, predictor-guided), ``paper`` (Algorithm 1 as
+            published) or ``nsga2`` (the accuracy-cost front in one run).
+        constraint: how the ``paper`` strategy handles children out of the budget range:
+            ``reject`` them (as SPOS does) or ``repair`` them. The other strategies draw
+            only values within the range and never need either.
+        rescore_top: how many of the final best genomes are re-scored when the problem
+            has a ``rescore`` fitness (0: none).
     """
 
     population: int = 50
@@ -27,11 +38,14 @@ class SearchSettings:
     iterations: int = 20
     mutation_prob: float = 0.1
     seed: int = 0
+    strategy: str = "guided"
+    constraint: str = "reject"
+    rescore_top: int = 10
 
     def __post_init__(self) -> None:
         for name in ("population", "top_k"):
             _check(name, getattr(self, name), 1)
-        for name in ("crossovers", "mutations", "iterations"):
+        for name in ("crossovers", "mutations", "iterations", "rescore_top"):
             _check(name, getattr(self, name), 0)
         if not 0.0 <= self.mutation_prob <= 1.0:
             raise ValueError(
@@ -39,6 +53,13 @@ class SearchSettings:
             )
         if not isinstance(self.seed, int) or isinstance(self.seed, bool):
             raise ValueError(f"seed must be an integer, but got seed={self.seed!r}")
+        if self.constraint not in CONSTRAINTS:
+            raise ValueError(
+                f"constraint in {CONSTRAINTS} must hold, but got constraint={self.constraint!r}"
+            )
+        from evogroup.strategies import get_strategy
+
+        get_strategy(self.strategy)  # an unknown name is an error listing the known ones
 
     def to_json(self) -> dict:
         return asdict(self)

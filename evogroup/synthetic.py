@@ -20,10 +20,12 @@ from __future__ import annotations
 import hashlib
 import math
 import random
-from typing import Any
+from dataclasses import dataclass
+from pathlib import Path
 
-from evogroup.backend import Backend, Option, Run
+from evogroup.backend import Backend, Run, TrainResult
 from evogroup.cost import CostTable
+from evogroup.options import BackendOptions, option
 from evogroup.problem import Problem
 from evogroup.space import Genome, Layer, SearchSpace
 
@@ -77,47 +79,46 @@ def _gauss_of(genome: Genome, seed: int) -> float:
     return random.Random(int.from_bytes(digest, "big")).gauss(0.0, 1.0)
 
 
+@dataclass(frozen=True)
+class SyntheticOptions(BackendOptions):
+    problem_seed: int = option(0, "seed of the synthetic layer sensitivities")
+    noise: float = option(0.1, "std of the deterministic fitness noise", low=0)
+
+
 class SyntheticBackend(Backend):
     """A torch-free toy backend with the shape and FLOPs of binary MobileNet M2."""
 
     name = "synthetic"
     summary = "MobileNet-M2-shaped toy problem with a cheap seeded fitness (torch-free)"
-    options = (
-        Option("problem_seed", 0, "seed of the synthetic layer sensitivities", int),
-        Option("noise", 0.1, "std of the deterministic fitness noise", float),
-    )
+    Options = SyntheticOptions
 
-    def space(self, **opts: Any) -> SearchSpace:
-        self.defaults(**opts)
+    def space(self, opts: SyntheticOptions | None = None) -> SearchSpace:
+        self._opts(opts)
         return _space_and_cost()[0]
 
-    def cost(self, **opts: Any) -> CostTable:
-        self.defaults(**opts)
+    def cost(self, opts: SyntheticOptions | None = None) -> CostTable:
+        self._opts(opts)
         return _space_and_cost()[1]
 
-    def cost_label(self, **opts: Any) -> str:
+    def cost_label(self, opts: SyntheticOptions | None = None) -> str:
         return "FLOPs (binary MACs/64 + real MACs) of MobileNet M2 at 224x224, 1000 classes"
 
-    def fitness_label(self, **opts: Any) -> str:
+    def fitness_label(self, opts: SyntheticOptions | None = None) -> str:
         return "synthetic accuracy-like score"
 
-    def problem(self, budget: float, run: Run | None = None, **opts: Any) -> Problem:
-        o = self.defaults(**opts)
+    def problem(
+        self, budget: float, run: Run | None = None, opts: SyntheticOptions | None = None,
+        supernet: Path | None = None,
+    ) -> Problem:  # fmt: skip
+        o = self._opts(opts)
         space, cost = _space_and_cost()
-        fitness = SyntheticFitness(space, o["problem_seed"], o["noise"])
-        return Problem(space, fitness, cost, budget)
+        return Problem(space, SyntheticFitness(space, o.problem_seed, o.noise), cost, budget)
 
-    def train(self, genome: Genome, run: Run, **opts: Any) -> dict[str, Any]:
+    def train(self, genome: Genome, run: Run, opts: SyntheticOptions | None = None) -> TrainResult:
         """Stands in for retraining: the noise-free score plus seeded retraining noise (no top-5)."""
-        o = self.defaults(**opts)
+        o = self._opts(opts)
         space, cost = _space_and_cost()
         genome = space.validate(genome)
-        fitness = SyntheticFitness(space, o["problem_seed"], o["noise"])
+        fitness = SyntheticFitness(space, o.problem_seed, o.noise)
         top1 = fitness.true_accuracy(genome) + 0.3 * _gauss_of(genome, run.seed + 1)
-        return {
-            "top1": top1,
-            "top5": None,
-            "seed": run.seed,
-            "cost": cost(genome),
-            "genome": list(genome),
-        }
+        return TrainResult(top1, None, run.seed, genome, cost(genome))

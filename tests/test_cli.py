@@ -160,7 +160,8 @@ def test_search_writes_its_run_directory(tmp_path):
     assert [int(r["iteration"]) for r in rows] == [0, 1, 2]
     config = json.loads((out / "config.json").read_text())
     assert config["backend"] == "synthetic" and config["budget"] == 8e7
-    assert config["population"] == 10 and config["iterations"] == 2
+    assert config["search"]["population"] == 10 and config["search"]["iterations"] == 2
+    assert config["cost_label"].startswith("FLOPs")
     assert json.loads((out / "env.json").read_text())["seed"] == 0
     assert json.loads((out / "checkpoint.json").read_text())["next_iteration"] == 3
 

@@ -1,4 +1,5 @@
-"""The examples in the core's docstrings run and print what they show."""
+"""The examples in the docstrings of the core, the torch layer and the backends run and
+print what they show."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ import importlib
 import pytest
 
 MODULES = [
-    "evogroup.baselines", "evogroup.cost", "evogroup.problem", "evogroup.search",
-    "evogroup.space", "evogroup.units",
+    "evogroup.baselines", "evogroup.cost", "evogroup.layout", "evogroup.problem",
+    "evogroup.search", "evogroup.space", "evogroup.units",
+    "evogroup.torch.binary", "evogroup.torch.data", "evogroup.torch.flops",
+    "binmobilenet", "binmobilenet.backend", "binmobilenet.supernet",
+    "birealnet.backend", "birealnet.supernet",
 ]  # fmt: skip
 
 

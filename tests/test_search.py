@@ -9,6 +9,7 @@ from dataclasses import replace
 import pytest
 
 from evogroup import EvogroupError, InfeasibleBudgetError, Problem, SearchResult
+from evogroup.denoise import denoised
 from evogroup.search import search
 from tests.helpers import strip_timing
 
@@ -39,11 +40,18 @@ def test_every_evaluated_genome_is_feasible(synthetic_problem):
     assert max(e.cost for e in result.history) <= synthetic_problem.budget
 
 
-def test_best_is_feasible_and_fittest_of_the_history(synthetic_problem):
-    result = search(synthetic_problem, **SMALL)
+@pytest.mark.parametrize("strategy", ["paper", "nsga2"])
+def test_best_is_feasible_and_fittest_of_the_history(synthetic_problem, strategy):
+    result = search(synthetic_problem, **SMALL, strategy=strategy)
     assert result.best.cost <= synthetic_problem.budget
     assert result.best == max(result.history, key=lambda e: e.fitness)
     assert result.top(1) == [result.best]
+
+
+def test_guided_recommends_the_best_denoised_estimate(synthetic_problem):
+    result = search(synthetic_problem, **SMALL)
+    assert result.best.cost <= synthetic_problem.budget
+    assert result.best == denoised(result.history, synthetic_problem.space)[0][1]
 
 
 def test_evaluation_count_on_a_large_space(synthetic_problem):
@@ -60,7 +68,7 @@ def test_best_fitness_never_decreases(synthetic_problem):
     result = search(synthetic_problem, **SMALL)
     best = [s.best_fitness for s in result.iterations]
     assert best == sorted(best)
-    assert best[-1] == result.best.fitness
+    assert best[-1] == max(e.fitness for e in result.history)
 
 
 def test_tiny_space_is_exhausted_and_the_search_stops(tiny_problem):

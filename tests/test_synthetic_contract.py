@@ -9,10 +9,9 @@ class TestSynthetic(BackendContract):
     backend_name = "synthetic"
     budget = 0.8e8
     infeasible_budget = 0.1e8
-    check_problem = True
 
 
 class TestSyntheticWithOptions(BackendContract):
     backend_name = "synthetic"
     options = {"problem_seed": 3, "noise": 0.0}
-    check_problem = True  # budget left out: halfway between the min and max cost
+    # budget left out: halfway between the min and max cost

@@ -1,7 +1,8 @@
 """binmobilenet: the binary MobileNetV1 backend of evogroup (modules M1, M2, M3).
 
 Names are imported lazily, so ``import binmobilenet`` (and loading the backend's entry
-point) does not import torch until a model or a FLOP table is asked for.
+point) does not import torch until a model or a FLOP table is asked for. The binary
+layers, data, trainer, fitness and FLOP counting it uses live in :mod:`evogroup.torch`.
 
 Example:
     >>> import binmobilenet
@@ -15,21 +16,13 @@ import importlib
 from typing import Any
 
 _EXPORTS = {
-    "BinaryConv2d": "binmobilenet.binary",
-    "binarize_activation": "binmobilenet.binary",
-    "binarize_weight": "binmobilenet.binary",
     "BinMobileNet": "binmobilenet.supernet",
     "SuperNet": "binmobilenet.supernet",
     "MODULES": "binmobilenet.supernet",
     "build_model": "binmobilenet.supernet",
     "search_space": "binmobilenet.supernet",
-    "FlopReport": "binmobilenet.flops",
-    "cost_table": "binmobilenet.flops",
-    "count_flops": "binmobilenet.flops",
     "BinMobileNetBackend": "binmobilenet.backend",
-    "load_model": "binmobilenet.steps",
-    "load_data": "binmobilenet.data",
-    "SupernetFitness": "binmobilenet.fitness",
+    "BinMobileNetOptions": "binmobilenet.backend",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -5,17 +5,7 @@ pointwise part that depends on the module (M1, M2, M3; the paper's section 3.2.2
 Each conv is followed by BatchNorm; an identity shortcut (``AvgPool2d(2)`` when strided)
 goes around every binary conv whose input and output shapes allow it.
 
-Weight sharing (section 3.2.3): a searchable conv owns one full weight
-:math:`W \in \mathbb{R}^{C_{out} \times C_{in} \times k \times k}`. With :math:`g` groups
-it uses the block-diagonal slice, output block :math:`j` reading input block :math:`j`:
-
-.. math::
-
-    W^{(g)}[j\,C_{out}/g + a,\ b] = W[j\,C_{out}/g + a,\ j\,C_{in}/g + b],
-    \qquad 0 \le a < C_{out}/g,\ 0 \le b < C_{in}/g,
-
-reshaped to :math:`[C_{out}, C_{in}/g, k, k]` for ``F.conv2d(groups=g)``, binarized after
-slicing. Parts of :math:`W` a genome does not use get a zero gradient.
+Weight sharing (section 3.2.3) is :mod:`evogroup.torch.shared`'s block-diagonal slicing.
 
 Genes, in order: for each block ``block1`` ... ``block13``, its ``conv3x3``, then (M2 only,
 in the five blocks with ``C_in != C_out``) its ``pw_real``. The gene ``blockN.X`` is the
@@ -33,8 +23,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from binmobilenet.binary import BinaryConv2d, binarize_activation, binarize_weight
-from evogroup import Genome, Layer, SearchSpace
+from evogroup import Layer, SearchSpace
+from evogroup.torch.binary import BinaryConv2d
+from evogroup.torch.shared import SharedSupernet, searchable_conv
 
 MODULES = ("M1", "M2", "M3")
 
@@ -101,51 +92,6 @@ def search_space(module: str = "M2", width_mult: float = 1.0) -> SearchSpace:
     return SearchSpace(tuple(layers))
 
 
-def block_diagonal(weight: Tensor, groups: int) -> Tensor:
-    """The ``groups``-block-diagonal slice of a full ``[C_out, C_in, k, k]`` weight, shaped
-    ``[C_out, C_in / groups, k, k]`` as ``F.conv2d(groups=groups)`` expects."""
-    if groups == 1:
-        return weight
-    cout, cin, kh, kw = weight.shape
-    blocks = weight.view(groups, cout // groups, groups, cin // groups, kh, kw)
-    diag = blocks.diagonal(dim1=0, dim2=2)  # [C_out/g, C_in/g, kh, kw, g]
-    return diag.permute(4, 0, 1, 2, 3).reshape(cout, cin // groups, kh, kw)
-
-
-class SharedConv2d(nn.Module):
-    """A searchable conv: one full weight, used as a ``groups``-group conv (set by the net).
-
-    Args:
-        binary: binarize activations and (sliced) weights, as :class:`BinaryConv2d`.
-    """
-
-    def __init__(self, cin: int, cout: int, kernel: int, stride: int, binary: bool):
-        super().__init__()
-        self.in_channels, self.out_channels, self.binary = cin, cout, binary
-        self.stride, self.padding = stride, kernel // 2
-        self.groups = 1
-        self.weight = nn.Parameter(torch.empty(cout, cin, kernel, kernel))
-        nn.init.kaiming_uniform_(self.weight, a=math.sqrt(5))  # nn.Conv2d's default
-
-    def forward(self, x: Tensor) -> Tensor:
-        w = block_diagonal(self.weight, self.groups)
-        if self.binary:
-            x, w = binarize_activation(x), binarize_weight(w)
-        return F.conv2d(x, w, None, self.stride, self.padding, 1, self.groups)
-
-    def extra_repr(self) -> str:
-        return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.weight.shape[-1]},"
-                f" stride={self.stride}, binary={self.binary}, groups={self.groups}")  # fmt: skip
-
-
-def _conv(cin: int, cout: int, k: int, stride: int, binary: bool, groups: int | None) -> nn.Module:
-    """A shared conv when ``groups`` is None (supernet), else a static ``groups``-group conv."""
-    if groups is None:
-        return SharedConv2d(cin, cout, k, stride, binary)
-    cls = BinaryConv2d if binary else nn.Conv2d
-    return cls(cin, cout, k, stride, k // 2, groups=groups, bias=False)
-
-
 class ConvBN(nn.Module):
     """``conv -> BatchNorm``, plus ``shortcut(x)`` when a shortcut is given."""
 
@@ -191,7 +137,7 @@ def make_block(
     """
     pool = nn.AvgPool2d(2, ceil_mode=True, count_include_pad=False) if stride > 1 else nn.Identity()
     parts: list[tuple[str, nn.Module]] = [
-        ("conv3x3", ConvBN(_conv(cin, cin, 3, stride, True, groups["conv3x3"]), cin, pool))
+        ("conv3x3", ConvBN(searchable_conv(cin, cin, 3, stride, True, groups["conv3x3"]), cin, pool))
     ]
     if module == "M3":
         parts.append(("pw_split", SplitPointwise(cin, cout)))
@@ -199,7 +145,7 @@ def make_block(
         parts.append(("pw", ConvBN(BinaryConv2d(cin, cout, 1, bias=False), cout, nn.Identity())))
     else:
         g = groups["pw_real"] if module == "M2" else 1
-        parts.append(("pw_real", ConvBN(_conv(cin, cout, 1, 1, False, g), cout)))
+        parts.append(("pw_real", ConvBN(searchable_conv(cin, cout, 1, 1, False, g), cout)))
     return nn.Sequential(OrderedDict(parts))
 
 
@@ -258,16 +204,18 @@ class BinMobileNet(nn.Module):
         """What rebuilds this net with :func:`build_model`: :attr:`arch` and the genome."""
         return {**self.arch, "genome": list(self.genome)}
 
-    def gene_module(self, name: str) -> nn.Module:
-        """The conv of gene ``name`` (e.g. ``"block3.conv3x3"``)."""
-        return self.features.get_submodule(f"{name}.conv")
+    @staticmethod
+    def gene_path(name: str) -> str:
+        """The qualified module name of gene ``name``'s conv (``"block3.conv3x3"`` ->
+        ``"features.block3.conv3x3.conv"``)."""
+        return f"features.{name}.conv"
 
     def forward(self, x: Tensor) -> Tensor:
         x = self.features(self.stem(x))
         return self.classifier(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
 
 
-class SuperNet(BinMobileNet):
+class SuperNet(SharedSupernet, BinMobileNet):
     """The weight-sharing supernet of ``module``: one full weight per searchable conv.
 
     Example:
@@ -278,43 +226,11 @@ class SuperNet(BinMobileNet):
         >>> static = net.export(genome)  # plain nn.Conv2d(groups=g), same outputs in eval mode
     """
 
+    static_class = BinMobileNet
+
     def __init__(self, module: str = "M2", num_classes: int = 1000, width_mult: float = 1.0):
         super().__init__(None, check_module(module), num_classes, width_mult)
-        self._genes = tuple(self.gene_module(name) for name in self.space.names)
-        self.genome = self.space.uniform(1)
-        self.set_genome(self.genome)
-
-    def set_genome(self, genome: Iterable[int]) -> Genome:
-        """Validate ``genome`` against :attr:`space` and use it until the next call."""
-        genome = self.space.validate(genome)
-        for conv, g in zip(self._genes, genome):
-            conv.groups = g
-        self.genome = genome
-        return genome
-
-    def forward(self, x: Tensor, genome: Iterable[int] | None = None) -> Tensor:
-        """Run under ``genome`` (which then stays set), or under the current genome."""
-        if genome is not None:
-            self.set_genome(genome)
-        return super().forward(x)
-
-    @property
-    def config(self) -> dict[str, Any]:
-        """What rebuilds this supernet with :func:`build_model` (its :attr:`arch`)."""
-        return self.arch
-
-    def export(self, genome: Iterable[int]) -> BinMobileNet:
-        """A static :class:`BinMobileNet` of ``genome`` holding the sliced weights (copies)."""
-        genome = self.space.validate(genome)
-        static = BinMobileNet(genome, **self.arch)
-        sliced = {f"features.{n}.conv.weight": g for n, g in zip(self.space.names, genome)}
-        state = {
-            k: block_diagonal(v, sliced[k]).clone() if k in sliced else v.clone()
-            for k, v in self.state_dict().items()
-        }
-        static.load_state_dict(state)
-        p = next(self.parameters())
-        return static.to(device=p.device, dtype=p.dtype).train(self.training)
+        self._bind_genes()
 
 
 def build_model(

@@ -2,27 +2,23 @@
 
 ``evogroup search --backend binmobilenet --module M1 ...``: ``--module`` belongs to the
 backend. The command peeks at ``--backend`` before parsing, loads that backend and adds
-its :class:`~evogroup.backend.Option` declarations as click options for this invocation.
+the fields of its typed :attr:`~evogroup.backend.Backend.Options` as click options for
+this invocation, with their type, choices and range (shown by ``--help`` and checked by
+click before any work).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import click
 
-from evogroup.backend import Backend, Option
-from evogroup.errors import BackendError
+from evogroup.backend import Backend
+from evogroup.errors import BackendError, OptionError
+from evogroup.options import BackendOptions, Field
 from evogroup.plugins import get_backend
 
-_TYPES = {
-    str: click.STRING,
-    int: click.INT,
-    float: click.FLOAT,
-    bool: click.BOOL,
-    Path: click.Path(path_type=Path),
-}
+_TYPES = {str: click.STRING, int: click.INT, float: click.FLOAT, bool: click.BOOL}
 
 
 def backend_option() -> Any:
@@ -32,20 +28,22 @@ def backend_option() -> Any:
     )  # fmt: skip
 
 
-def _to_click(option: Option) -> click.Option:
-    kind = (
-        click.Choice(option.choices, case_sensitive=False)
-        if option.choices
-        else _TYPES[option.type]
-    )
-    shown = option.default is not None
+def click_type(f: Field) -> click.ParamType:
+    """The click type of an option: a choice, a range, or the plain scalar type."""
+    s = f.spec
+    if s.choices:
+        return click.Choice([str(c) for c in s.choices], case_sensitive=False)
+    if f.type in (int, float) and (s.low is not None or s.high is not None):
+        cls = click.IntRange if f.type is int else click.FloatRange
+        return cls(min=s.low, max=s.high, min_open=s.low_open)
+    return _TYPES[f.type]
+
+
+def _to_click(f: Field) -> click.Option:
     return click.Option(
-        [option.flag],
-        type=kind,
-        default=option.default,
-        show_default=shown,
-        help=f"[backend] {option.help}",
-    )
+        [f.flag], type=click_type(f), default=f.default, show_default=f.default is not None,
+        help=f"[backend] {f.spec.help}",
+    )  # fmt: skip
 
 
 def _peek_backend(args: list[str]) -> str | None:
@@ -71,17 +69,25 @@ class BackendCommand(click.Command):
 
     def get_params(self, ctx: click.Context) -> list[click.Parameter]:
         backend = ctx.meta.get("evogroup.backend")
-        options = backend.options if backend else ()
-        extra = [_to_click(o) for o in options if not o.commands or ctx.info_name in o.commands]
+        fields = backend.Options.fields() if backend else ()
+        extra = [_to_click(f) for f in fields if f.spec.shown_on(ctx.info_name or "")]
         return super().get_params(ctx)[:-1] + extra + super().get_params(ctx)[-1:]
 
 
 def split_backend_options(
     ctx: click.Context, kwargs: dict[str, Any]
-) -> tuple[Backend, dict[str, Any]]:
-    """The chosen backend and its options, removed from ``kwargs``."""
+) -> tuple[Backend, BackendOptions]:
+    """The chosen backend and its parsed options (their values removed from ``kwargs``)."""
     kwargs.pop("backend", None)
     backend: Backend = ctx.meta["evogroup.backend"]
-    opts = {o.name: kwargs.pop(o.name) for o in backend.options if o.name in kwargs}
-    opts = {k: v for k, v in opts.items() if v is not None}
-    return backend, opts
+    given = {f.name: kwargs.pop(f.name) for f in backend.Options.fields() if f.name in kwargs}
+    given = {k: v for k, v in given.items() if v is not None}
+    for f in backend.Options.fields():
+        if f.spec.choices and isinstance(given.get(f.name), str):
+            given[f.name] = next(
+                c for c in f.spec.choices if str(c).lower() == given[f.name].lower()
+            )
+    try:
+        return backend, backend.options(**given)
+    except OptionError as exc:  # a rule between options, or one click cannot express
+        raise click.UsageError(str(exc), ctx=ctx) from None

@@ -31,14 +31,14 @@ def backends() -> None:
 def space(ctx: click.Context, budget: float | None, **kwargs) -> None:
     """Print the searchable layers, their group choices and the min/max cost."""
     backend, opts = split_backend_options(ctx, kwargs)
-    search_space, table = backend.space(**opts), backend.cost(**opts)
+    search_space, table = backend.space(opts), backend.cost(opts)
     click.echo(space_table(search_space))
     click.echo(f"\n{len(search_space)} genes, {search_space.size:.3e} genomes")
-    click.echo(f"cost: {backend.cost_label(**opts)}")
+    click.echo(f"cost: {backend.cost_label(opts)}")
     click.echo(f"min {format_flops(table.min_cost)} (genome {list(table.min_genome())})")
     click.echo(f"max {format_flops(table.max_cost)} (genome {list(table.max_genome())})")
     if budget is not None:
-        backend.check_budget(budget, **opts)
+        backend.check_budget(budget, opts)
         click.echo(f"budget {format_flops(budget)} is feasible")
 
 
@@ -52,13 +52,13 @@ def space(ctx: click.Context, budget: float | None, **kwargs) -> None:
 def flops(ctx: click.Context, groups: str, as_json: bool, **kwargs) -> None:
     """Print the total cost of a genome and its per-layer breakdown."""
     backend, opts = split_backend_options(ctx, kwargs)
-    genome = read_genome(groups, backend.space(**opts))
-    report = backend.cost_report(genome, **opts)
+    genome = read_genome(groups, backend.space(opts))
+    report = backend.cost_report(genome, opts)
     if as_json:
         click.echo(json.dumps(report))
         return
     click.echo(genome_table(report))
-    click.echo(f"\ntotal {format_flops(report['cost'])}  ({backend.cost_label(**opts)})")
+    click.echo(f"\ntotal {format_flops(report['cost'])}  ({backend.cost_label(opts)})")
     for key in ("binary_macs", "real_macs"):
         if key in report:
             click.echo(f"{key.replace('_', ' ')}: {report[key]:,.0f}")

@@ -7,14 +7,16 @@ from pathlib import Path
 
 import click
 
-from evogroup import pipeline, rundir
+from evogroup import pipeline
 from evogroup.cli.backend_command import BackendCommand, backend_option, split_backend_options
 from evogroup.cli.params import FLOPS, read_genome
 from evogroup.cli.report import genome_table
 from evogroup.cli.start import out_option, setting_options, start_run
 from evogroup.errors import CheckpointError
 from evogroup.io import atomic_write_json
+from evogroup.layout import RunLayout
 from evogroup.result import SearchResult
+from evogroup.rundir import RunConfig
 from evogroup.settings import SearchSettings
 from evogroup.units import format_flops
 
@@ -31,7 +33,7 @@ def train_supernet(ctx: click.Context, seed: int, out: Path | None, resume: bool
     """Train the supernet with a random genome per step (Algorithm 2, lines 3-6)."""
     backend, opts = split_backend_options(ctx, kwargs)
     run = start_run("train-supernet", backend, opts, out, resume, seed)
-    path = backend.train_supernet(run, **opts, resume=resume)
+    path = backend.train_supernet(run, opts)
     click.echo(f"supernet checkpoint: {path}")
 
 
@@ -42,19 +44,22 @@ def train_supernet(ctx: click.Context, seed: int, out: Path | None, resume: bool
 )
 @click.option("--seed", type=int, default=0, show_default=True)
 @out_option("train")
+@click.option("--resume", is_flag=True, help="Continue the training in --out from its last epoch.")
 @click.pass_context
-def train(ctx: click.Context, genome: str, seed: int, out: Path | None, **kwargs) -> None:
+def train(
+    ctx: click.Context, genome: str, seed: int, out: Path | None, resume: bool, **kwargs
+) -> None:
     """Retrain the network of a genome from scratch and evaluate it on test (Algorithm 2, line 8)."""
     backend, opts = split_backend_options(ctx, kwargs)
-    genes = read_genome(genome, backend.space(**opts), "--genome")
-    run = start_run("train", backend, opts, out, False, seed, genome=list(genes))
-    metrics = dict(backend.train(genes, run, **opts))
-    atomic_write_json(run.dir / "metrics.json", metrics)
-    click.echo(genome_table(backend.cost_report(genes, **opts)))
-    shown = ", ".join(
-        f"{k} {v:.2f}" for k, v in metrics.items() if k in ("top1", "top5") and v is not None
+    genes = read_genome(genome, backend.space(opts), "--genome")
+    run = start_run("train", backend, opts, out, resume, seed, genome=list(genes))
+    result = backend.train(genes, run, opts)
+    atomic_write_json(run.layout.metrics, result.to_json())
+    click.echo(genome_table(backend.cost_report(genes, opts)))
+    top5 = "" if result.top5 is None else f", top5 {result.top5:.2f}"
+    click.echo(
+        f"\ntop1 {result.top1:.2f}{top5}; cost {format_flops(result.cost)}; files in {run.dir}"
     )
-    click.echo(f"\n{shown}; cost {format_flops(backend.cost(**opts)(genes))}; files in {run.dir}")
 
 
 @click.command(cls=BackendCommand, short_help="Run the paper's pipeline and Table 1 ablation.")
@@ -76,22 +81,16 @@ def reproduce(
 ) -> None:
     """Supernet, evolutionary search, random-search baseline, and every genome retrained from scratch."""
     backend, opts = split_backend_options(ctx, kwargs)
-    backend.check_budget(budget, **opts)
+    backend.check_budget(budget, opts)
     settings = SearchSettings(population=population, iterations=iterations, seed=seed)
+    search_settings = {k: v for k, v in settings.to_json().items() if k != "seed"}
     run = start_run(
-        "reproduce",
-        backend,
-        opts,
-        out,
-        resume,
-        seed,
-        ("repeats",),  # more retraining seeds can be added to a finished run
-        budget=budget,
-        repeats=repeats,
-        search=settings.to_json(),
-    )
+        "reproduce", backend, opts, out, resume, seed,
+        ("extra.repeats",),  # more retraining seeds can be added to a finished run
+        budget=budget, search=search_settings, repeats=repeats,
+    )  # fmt: skip
     rows = pipeline.reproduce(backend, opts, budget, settings, run, repeats, workers)
-    click.echo("\n" + pipeline.markdown_table(rows, budget, backend.cost_label(**opts)))
+    click.echo("\n" + pipeline.markdown_table(rows, budget, backend.cost_label(opts)))
     click.echo(f"table.md, table.csv and acc_vs_flops.png in {run.dir}")
 
 
@@ -99,30 +98,29 @@ def reproduce(
 @click.argument("run_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 def report(run_dir: Path) -> None:
     """Redraw the plots of RUN_DIR and print its summary."""
-    config_path = run_dir / rundir.CONFIG
-    if not config_path.exists():
-        raise CheckpointError(f"{run_dir} is not an evogroup run directory (no {rundir.CONFIG})")
-    config = json.loads(config_path.read_text())
-    click.echo(
-        f"{config.get('command')} run of backend {config.get('backend')} with {config.get('options')}"
-    )
-    for result_path in sorted(run_dir.glob("**/result.json")):
+    files = RunLayout(run_dir)
+    if not files.config.exists():
+        raise CheckpointError(
+            f"{run_dir} is not an evogroup run directory (no {files.config.name})"
+        )
+    config = RunConfig.load(files)
+    click.echo(f"{config.command} run of backend {config.backend} with {config.options}")
+    for result_path in sorted(run_dir.glob(f"**/{files.result.name}")):
         result = SearchResult.load(result_path)
-        pipeline.save_search(result, result_path.parent, config.get("cost", "cost"))
+        pipeline.save_search(result, RunLayout(result_path.parent), config.cost_label)
         best = result.best
         click.echo(
             f"{result_path}: best fitness {best.fitness:.4f}, cost {format_flops(best.cost)}"
             f" (budget {format_flops(result.budget)}), {result.evaluations} evaluations,"
             f" genome {','.join(map(str, best.genome))}"
         )
-    table_path = run_dir / "table.json"
-    if table_path.exists():
-        table = json.loads(table_path.read_text())
-        pipeline.write_table(table["rows"], table["budget"], run_dir, table["cost"])
-        click.echo("\n" + (run_dir / "table.md").read_text())
-    for name in ("supernet_metrics.csv", "metrics.json"):
-        if (run_dir / name).exists():
-            click.echo(f"{name}:\n{(run_dir / name).read_text().strip()}")
+    if files.table_json.exists():
+        table = json.loads(files.table_json.read_text())
+        pipeline.write_table(table["rows"], table["budget"], files, config.cost_label)
+        click.echo("\n" + files.table_md.read_text())
+    for path in (files.supernet_csv, files.metrics):
+        if path.exists():
+            click.echo(f"{path.name}:\n{path.read_text().strip()}")
     click.echo(f"plots redrawn in {run_dir}")
 
 

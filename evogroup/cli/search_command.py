@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -11,7 +12,8 @@ from evogroup.cli.backend_command import BackendCommand, backend_option, split_b
 from evogroup.cli.params import FLOPS
 from evogroup.cli.report import genome_table
 from evogroup.cli.start import out_option, setting_options, start_run
-from evogroup.pipeline import search_into
+from evogroup.options import BackendOptions
+from evogroup.pipeline import search_into, search_problem
 from evogroup.result import SearchResult
 from evogroup.settings import SearchSettings
 from evogroup.units import format_flops
@@ -22,13 +24,18 @@ from evogroup.units import format_flops
 @click.option(
     "--budget", type=FLOPS, required=True, help="Largest admissible cost, e.g. 0.8e8 or 80M."
 )
+@click.option(
+    "--budget-min", type=FLOPS, default=None,
+    help="Smallest admissible cost: genomes must cost at least this much too.",
+)  # fmt: skip
 @setting_options(*SearchSettings.__dataclass_fields__)
 @out_option("search")
 @click.option("--resume", is_flag=True, help="Continue the run in --out.")
 @click.pass_context
 def search(
-    ctx: click.Context, budget: float, out: Path | None, resume: bool, workers: int, **kwargs
-) -> None:
+    ctx: click.Context, budget: float, budget_min: float | None, out: Path | None, resume: bool,
+    workers: int, **kwargs,
+) -> None:  # fmt: skip
     """Search the group count of every layer that maximizes fitness within --budget.
 
     Writes config.json, env.json, evaluations.jsonl (one line per evaluation, as it
@@ -36,25 +43,30 @@ def search(
     two plots (search_progress.png, fitness_vs_cost.png).
     """
     backend, opts = split_backend_options(ctx, kwargs)
+    if budget_min is not None and budget_min > budget:
+        raise click.BadParameter(
+            f"--budget-min <= --budget must hold, but got {format_flops(budget_min)} > {format_flops(budget)}",
+            param_hint="'--budget-min'",
+        )
     settings = SearchSettings(**kwargs)
-    backend.check_budget(budget, **opts)
+    backend.check_budget(budget, opts)
     search_settings = {k: v for k, v in settings.to_json().items() if k != "seed"}
     run = start_run(
-        "search", backend, opts, out, resume, settings.seed, ("iterations",),
-        budget=budget, cost=backend.cost_label(**opts), **search_settings,
+        "search", backend, opts, out, resume, settings.seed, ("search.iterations",),
+        budget=budget, search=search_settings, budget_min=budget_min or 0.0,
     )  # fmt: skip
-    problem = backend.problem(budget, run, **opts)
-    result = search_into(problem, settings, run, workers, backend.cost_label(**opts))
+    problem = replace(search_problem(backend, opts, budget, run), budget_min=budget_min or 0.0)
+    result = search_into(problem, settings, run, workers, backend.cost_label(opts))
     _summary(backend, opts, result, run.dir)
 
 
-def _summary(backend: Backend, opts: dict, result: SearchResult, out: Path) -> None:
+def _summary(backend: Backend, opts: BackendOptions, result: SearchResult, out: Path) -> None:
     best = result.best
     click.echo("\nBest genome:")
-    click.echo(genome_table(backend.cost_report(best.genome, **opts)))
+    click.echo(genome_table(backend.cost_report(best.genome, opts)))
     click.echo(f"\ngenome   {','.join(map(str, best.genome))}")
     click.echo(
-        f"cost     {format_flops(best.cost)} <= budget {format_flops(result.budget)}  ({backend.cost_label(**opts)})"
+        f"cost     {format_flops(best.cost)} <= budget {format_flops(result.budget)}  ({backend.cost_label(opts)})"
     )
-    click.echo(f"fitness  {best.fitness:.4f}  ({backend.fitness_label(**opts)})")
+    click.echo(f"fitness  {best.fitness:.4f}  ({backend.fitness_label(opts)})")
     click.echo(f"{result.evaluations} evaluations; results in {out}/result.json")

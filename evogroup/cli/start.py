@@ -9,13 +9,18 @@ import click
 
 from evogroup import rundir
 from evogroup.backend import Backend, Run
-from evogroup.settings import SearchSettings
+from evogroup.layout import RunLayout
+from evogroup.options import BackendOptions
+from evogroup.settings import CONSTRAINTS, SearchSettings
+from evogroup.strategies import list_strategies
 
 _D = SearchSettings()
 _SETTINGS = {
     "population": click.IntRange(1), "top_k": click.IntRange(1), "crossovers": click.IntRange(0),
     "mutations": click.IntRange(0), "iterations": click.IntRange(0),
     "mutation_prob": click.FloatRange(0, 1), "seed": click.INT,
+    "strategy": click.Choice(sorted(list_strategies())), "constraint": click.Choice(CONSTRAINTS),
+    "rescore_top": click.IntRange(0),
 }  # fmt: skip
 
 
@@ -48,25 +53,32 @@ def out_option(command: str):
 def start_run(
     command: str,
     backend: Backend,
-    opts: dict[str, Any],
+    opts: BackendOptions,
     out: Path | None,
     resume: bool,
     seed: int,
     extendable: tuple[str, ...] = (),
+    *,
+    budget: float | None = None,
+    search: dict[str, Any] | None = None,
     **extra: Any,
 ) -> Run:
     """The :class:`Run` of ``command`` in ``out`` (default ``runs/<time>-<command>``).
 
-    ``config.json`` holds the command, backend, options, seed and ``extra``; resuming
-    needs the same values, except the keys in ``extendable``.
+    ``config.json`` (:class:`~evogroup.rundir.RunConfig`) holds the command, backend,
+    options, seed, labels, budget, search settings and ``extra``; resuming needs the same
+    values, except the keys in ``extendable``.
     """
     if out is None:
         if resume:
             raise click.UsageError("--resume needs --out DIR: the run directory to continue")
         out = rundir.default_run_dir(command)
-    config = {"command": command, "backend": backend.name, "options": opts, "seed": seed, **extra}
-    resumed = rundir.prepare(out, config, resume=resume, extendable=extendable)
-    device = backend.device(**opts)
-    rundir.write_environment(out, seed, device)
+    config = rundir.RunConfig(
+        command, backend.name, opts.to_json(), seed, backend.cost_label(opts),
+        backend.fitness_label(opts), budget, search, extra,
+    )  # fmt: skip
+    layout = RunLayout(out)
+    resumed = rundir.prepare(layout, config, resume=resume, extendable=extendable)
+    rundir.write_environment(layout, seed, backend.device(opts))
     click.echo(f"{'Resuming' if resumed else 'Run'} {command} in {out}")
-    return Run(out, seed=seed, echo=click.echo, device=device)
+    return Run(out, seed=seed, echo=click.echo, resume=resumed)

@@ -5,7 +5,11 @@ Set the class attributes and pytest collects the inherited tests::
     class TestSynthetic(BackendContract):
         backend_name = "synthetic"
         budget = 0.8e8
-        check_problem = True  # problem() is cheap here; for a backend that trains, leave False
+
+The contract exercises the whole lifecycle on :attr:`BackendContract.options` — train
+the supernet (when the backend has one), build the problem on it, run a tiny search,
+train a genome from scratch — so choose options that make those steps take seconds
+(e.g. a narrow width and one epoch).
 """
 
 from __future__ import annotations
@@ -18,32 +22,30 @@ from typing import Any, ClassVar
 
 import pytest
 
-from evogroup.backend import Backend, Option, Run
+from evogroup.backend import Backend, Run, TrainResult
 from evogroup.cost import CostTable
 from evogroup.errors import BackendError, InfeasibleBudgetError, InvalidGenomeError
+from evogroup.options import BackendOptions
 from evogroup.plugins import GROUP, get_backend, list_backends
 from evogroup.problem import Problem
 from evogroup.space import SearchSpace
 
 
 class BackendContract:
-    """Checks that a backend is registered, and that its space, cost, options and budget
-    checks behave as evogroup expects.
+    """Checks that a backend is registered, that its space, cost, options and budget checks
+    behave as evogroup expects, and that its lifecycle steps work in order.
 
     Attributes:
         backend_name: the entry-point name of the backend (required).
-        options: keyword options passed to every backend method.
+        options: option values for every step (a tiny setting for the training steps).
         budget: a feasible budget; None means halfway between the min and max cost.
         infeasible_budget: a budget below the min cost; None means half the min cost.
-        check_problem: also build :meth:`Backend.problem` and run a tiny search. Off by
-            default, since for some backends ``problem()`` trains a network.
     """
 
     backend_name: ClassVar[str] = ""
     options: ClassVar[dict[str, Any]] = {}
     budget: ClassVar[float | None] = None
     infeasible_budget: ClassVar[float | None] = None
-    check_problem: ClassVar[bool] = False
 
     # -- fixtures ------------------------------------------------------------------------
 
@@ -54,12 +56,16 @@ class BackendContract:
         return get_backend(self.backend_name)
 
     @pytest.fixture(scope="class")
-    def space(self, backend: Backend) -> SearchSpace:
-        return backend.space(**self.options)
+    def opts(self, backend: Backend) -> BackendOptions:
+        return backend.options(**self.options)
 
     @pytest.fixture(scope="class")
-    def table(self, backend: Backend) -> CostTable:
-        return backend.cost(**self.options)
+    def space(self, backend: Backend, opts: BackendOptions) -> SearchSpace:
+        return backend.space(opts)
+
+    @pytest.fixture(scope="class")
+    def table(self, backend: Backend, opts: BackendOptions) -> CostTable:
+        return backend.cost(opts)
 
     @pytest.fixture(scope="class")
     def feasible_budget(self, table: CostTable) -> float:
@@ -92,8 +98,8 @@ class BackendContract:
         assert math.isfinite(table.min_cost) and math.isfinite(table.max_cost)
         assert table.min_cost <= table.max_cost
 
-    def test_cost_label_is_text(self, backend: Backend) -> None:
-        label = backend.cost_label(**self.options)
+    def test_cost_label_is_text(self, backend: Backend, opts: BackendOptions) -> None:
+        label = backend.cost_label(opts)
         assert isinstance(label, str) and label.strip()
 
     def test_min_genome_fits_the_budget(self, table: CostTable, feasible_budget: float) -> None:
@@ -102,68 +108,93 @@ class BackendContract:
         )
 
     def test_cost_report_agrees_with_the_table(
-        self, backend: Backend, space: SearchSpace, table: CostTable
+        self, backend: Backend, opts: BackendOptions, space: SearchSpace, table: CostTable
     ) -> None:
         for genome in (table.min_genome(), table.max_genome()):
-            report = backend.cost_report(genome, **self.options)
+            report = backend.cost_report(genome, opts)
             assert report["cost"] == pytest.approx(table(genome), rel=1e-12)
             assert [row["name"] for row in report["layers"]] == list(space.names)
             assert [row["groups"] for row in report["layers"]] == list(genome)
 
     # -- budgets -------------------------------------------------------------------------
 
-    def test_feasible_budget_passes(self, backend: Backend, feasible_budget: float) -> None:
-        backend.check_budget(feasible_budget, **self.options)
+    def test_feasible_budget_passes(
+        self, backend: Backend, opts: BackendOptions, feasible_budget: float
+    ) -> None:
+        backend.check_budget(feasible_budget, opts)
 
-    def test_budget_below_min_cost_is_refused(self, backend: Backend, table: CostTable) -> None:
+    def test_budget_below_min_cost_is_refused(
+        self, backend: Backend, opts: BackendOptions, table: CostTable
+    ) -> None:
         budget = self.infeasible_budget
         budget = table.min_cost / 2 if budget is None else budget
         with pytest.raises(InfeasibleBudgetError, match="below") as info:
-            backend.check_budget(budget, **self.options)
+            backend.check_budget(budget, opts)
         assert info.value.min_cost == pytest.approx(table.min_cost)
 
     # -- options -------------------------------------------------------------------------
 
-    def test_options_are_declared(self, backend: Backend) -> None:
-        names = [option.name for option in backend.options]
-        assert all(isinstance(option, Option) for option in backend.options)
-        assert all(name.isidentifier() for name in names), names
-        assert len(set(names)) == len(names), f"duplicate option names in {names}"
+    def test_options_are_a_typed_dataclass(self, backend: Backend, opts: BackendOptions) -> None:
+        assert issubclass(backend.Options, BackendOptions)
+        names = [f.name for f in backend.Options.fields()]
         assert set(self.options) <= set(names), "the contract's options are not the backend's"
-
-    def test_defaults_fill_every_option(self, backend: Backend) -> None:
-        filled = backend.defaults(**self.options)
-        assert set(filled) == {option.name for option in backend.options}
+        assert backend.Options.parse(backend.name, opts.to_json()) == opts
 
     def test_unknown_option_is_refused(self, backend: Backend) -> None:
         with pytest.raises(BackendError, match="no_such_option"):
-            backend.defaults(no_such_option=1)
+            backend.options(no_such_option=1)
+
+    def test_a_value_of_the_wrong_type_is_refused(self, backend: Backend) -> None:
+        for f in backend.Options.fields():
+            wrong = 1.5 if f.type in (str, int, bool) else "x"
+            with pytest.raises(ValueError, match=re.escape(f.name)):
+                backend.options(**{f.name: wrong})
 
     # -- genomes -------------------------------------------------------------------------
 
-    def test_invalid_genome_names_the_layer(self, backend: Backend, space: SearchSpace) -> None:
+    def test_invalid_genome_names_the_layer(
+        self, backend: Backend, opts: BackendOptions, space: SearchSpace
+    ) -> None:
         layer = space.layers[-1]
         genome = [lay.choices[0] for lay in space.layers]
         genome[-1] = layer.choices[-1] + 1  # larger than every choice, so not one of them
         with pytest.raises(InvalidGenomeError, match=re.escape(repr(layer.name))):
-            backend.cost_report(genome, **self.options)
+            backend.cost_report(genome, opts)
 
-    def test_genome_of_wrong_length_is_refused(self, backend: Backend, space: SearchSpace) -> None:
+    def test_genome_of_wrong_length_is_refused(
+        self, backend: Backend, opts: BackendOptions, space: SearchSpace
+    ) -> None:
         with pytest.raises(
             InvalidGenomeError, match=f"one group count per layer \\({len(space)}\\)"
         ):
-            backend.cost_report([1] * (len(space) + 1), **self.options)
+            backend.cost_report([1] * (len(space) + 1), opts)
 
-    # -- problem (opt-in) ----------------------------------------------------------------
+    # -- lifecycle: supernet, problem, search, training ------------------------------------
+
+    @pytest.fixture(scope="class")
+    def workdir(self, tmp_path_factory: pytest.TempPathFactory) -> Path:
+        return Path(tmp_path_factory.mktemp(f"contract-{self.backend_name}"))
+
+    @pytest.fixture(scope="class")
+    def supernet(self, backend: Backend, opts: BackendOptions, workdir: Path) -> Path | None:
+        if not backend.needs_supernet:
+            with pytest.raises(BackendError):
+                backend.train_supernet(_quiet_run(workdir / "none"), opts)
+            return None
+        path = backend.train_supernet(_quiet_run(workdir / "supernet"), opts)
+        assert Path(path).is_file(), f"train_supernet returned {path}, which is not a file"
+        return Path(path)
 
     @pytest.fixture(scope="class")
     def problem(
-        self, backend: Backend, feasible_budget: float, tmp_path_factory: pytest.TempPathFactory
-    ) -> Problem:
-        if not self.check_problem:
-            pytest.skip(f"{type(self).__name__}.check_problem is False (problem() may train)")
-        run = Run(Path(tmp_path_factory.mktemp("problem")), progress=False, echo=lambda _: None)
-        return backend.problem(feasible_budget, run, **self.options)
+        self, backend: Backend, opts: BackendOptions, feasible_budget: float,
+        supernet: Path | None, workdir: Path,
+    ) -> Problem:  # fmt: skip
+        run = _quiet_run(workdir / "search")
+        problem = backend.problem(feasible_budget, run, opts, supernet)
+        written = {p.name for p in run.dir.iterdir()} - {run.layout.fitness.name}
+        assert not written, f"problem() must not train, but it wrote {sorted(written)}"
+        return problem
 
     def test_problem_matches_space_cost_and_budget(
         self, problem: Problem, space: SearchSpace, table: CostTable, feasible_budget: float
@@ -174,9 +205,11 @@ class BackendContract:
         for genome in (table.min_genome(), table.max_genome()):
             assert problem.cost(genome) == pytest.approx(table(genome), rel=1e-12)
 
-    def test_fitness_is_a_finite_number(self, problem: Problem, table: CostTable) -> None:
-        value = problem.fitness(table.min_genome())
-        assert math.isfinite(float(value))
+    def test_fitness_is_finite_and_repeatable(self, problem: Problem, table: CostTable) -> None:
+        genome = table.min_genome()
+        first = problem.fitness(genome)
+        assert math.isfinite(float(first))
+        assert problem.fitness(genome) == first, "the same genome scored twice differs"
 
     def test_a_tiny_search_stays_within_budget(self, problem: Problem) -> None:
         from evogroup.search import search
@@ -184,3 +217,21 @@ class BackendContract:
         result = search(problem, population=4, top_k=2, crossovers=2, mutations=2, iterations=1)
         assert result.best.cost <= problem.budget
         assert all(e.cost <= problem.budget for e in result.history)
+
+    def test_train_reports_accuracy_and_repeats_with_its_seed(
+        self, backend: Backend, opts: BackendOptions, table: CostTable, workdir: Path
+    ) -> None:
+        genome = table.min_genome()
+        first = backend.train(genome, _quiet_run(workdir / "train-a", seed=3), opts)
+        assert isinstance(first, TrainResult)
+        assert 0.0 <= first.top1 <= 100.0
+        assert first.top5 is None or first.top1 <= first.top5 <= 100.0
+        assert (first.seed, tuple(first.genome)) == (3, tuple(genome))
+        assert first.cost == pytest.approx(table(genome), rel=1e-12)
+        again = backend.train(genome, _quiet_run(workdir / "train-b", seed=3), opts)
+        assert again.top1 == first.top1, "the same seed trained twice gives another accuracy"
+
+
+def _quiet_run(directory: Path, seed: int = 0) -> Run:
+    directory.mkdir(parents=True, exist_ok=True)
+    return Run(directory, seed=seed, echo=lambda _: None, progress=False)

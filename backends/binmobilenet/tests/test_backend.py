@@ -14,38 +14,40 @@ from evogroup.testing import BackendContract
 
 class TestContractSmall(BackendContract):
     backend_name = "binmobilenet"
-    options = {"module": "M2", "width_mult": 0.25, "resolution": 64, "num_classes": 10}
+    options = {"module": "M2", "width_mult": 0.25, "resolution": 64, "num_classes": 10,
+               "epochs": 1, "final_epochs": 1}  # fmt: skip
 
 
 class TestContractPaperM1(BackendContract):
     backend_name = "binmobilenet"
-    options = {"module": "M1"}
+    options = {"module": "M1", "epochs": 1, "final_epochs": 1, "batch_size": 256}
     budget = 1.55e8  # the paper's M1 budget (Table 2)
 
 
 def test_backend_check_budget_names_minimum_genome_and_modules_that_fit():
     backend = BinMobileNetBackend()
-    backend.check_budget(0.8e8, module="M2")
+    backend.check_budget(0.8e8, backend.options(module="M2"))
+    m1 = backend.options(module="M1")
     with pytest.raises(
         InfeasibleBudgetError,
         match=r"below module M1's minimum 1\.470e8 .*at 224x224.*modules that fit: M2, M3",
     ) as info:
-        backend.check_budget(0.8e8, module="M1")
-    assert info.value.genome == backend.cost(module="M1").min_genome()
+        backend.check_budget(0.8e8, m1)
+    assert info.value.genome == backend.cost(m1).min_genome()
     with pytest.raises(InfeasibleBudgetError, match="no module fits"):
-        backend.check_budget(1e6, module="M3")
+        backend.check_budget(1e6, backend.options(module="M3"))
 
 
 def test_backend_space_label_and_cost_report():
     backend = BinMobileNetBackend()
-    opts = {"module": "M2", "width_mult": 0.25, "resolution": 64}
-    assert len(backend.space(**opts)) == 18
+    opts = backend.options(module="M2", width_mult=0.25, resolution=64)
+    assert len(backend.space(opts)) == 18
     assert (
-        backend.cost_label(module="M2")
+        backend.cost_label(backend.options(module="M2"))
         == "FLOPs (binary MACs/64 + real MACs) at 224x224, 1000 classes"
     )
-    genome = backend.space(**opts).uniform(2)
-    report = backend.cost_report(genome, **opts)
+    genome = backend.space(opts).uniform(2)
+    report = backend.cost_report(genome, opts)
     assert report["flops"] == pytest.approx(report["cost"])
     assert report["flops"] == pytest.approx(report["binary_macs"] / 64 + report["real_macs"])
     first, second = report["layers"][:2]
@@ -54,15 +56,15 @@ def test_backend_space_label_and_cost_report():
 
 
 def test_unknown_module_option_names_the_allowed_ones():
-    with pytest.raises(ValueError, match="module must be one of M1, M2, M3, but got 'M9'"):
-        BinMobileNetBackend().space(module="M9")
+    with pytest.raises(ValueError, match="module must be one of M1, M2, M3, but got module='M9'"):
+        BinMobileNetBackend().options(module="M9")
 
 
 def test_loading_the_backend_does_not_import_torch():
     code = (
         "import sys; sys.modules['torch'] = None\n"
         "from binmobilenet.backend import BinMobileNetBackend\n"
-        "b = BinMobileNetBackend(); print(b.cost_label(module='M1'))\n"
+        "b = BinMobileNetBackend(); print(b.cost_label(b.options(module='M1')))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr

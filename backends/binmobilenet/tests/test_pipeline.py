@@ -6,7 +6,6 @@ import csv
 import json
 import traceback
 
-import binmobilenet
 import pytest
 import torch
 from click.testing import CliRunner
@@ -31,7 +30,8 @@ def invoke(args, exit_code=0):
 
 @pytest.fixture(scope="module")
 def budget() -> float:
-    table = get_backend("binmobilenet").cost(module="M2", width_mult=0.25)
+    backend = get_backend("binmobilenet")
+    table = backend.cost(backend.options(module="M2", width_mult=0.25))
     return (table.min_cost + table.max_cost) / 2
 
 
@@ -98,7 +98,7 @@ def test_train_a_searched_genome_and_load_it(reproduced, tmp_path):
     result = invoke(args)
     assert "top1" in result.output
     metrics = json.loads((tmp_path / "t" / "metrics.json").read_text())
-    model = binmobilenet.load_model(tmp_path / "t" / "model.pt")
+    model = get_backend("binmobilenet").load_model(tmp_path / "t" / "model.pt")
     assert list(model.genome) == metrics["genome"]
     with torch.inference_mode():
         assert model(torch.randn(2, 3, 32, 32)).shape == (2, 10)
@@ -113,6 +113,12 @@ def test_search_reuses_a_supernet_and_refuses_another_modules(reproduced, budget
     m1 = ["search", "--backend", "binmobilenet", "--module", "M3", "--width-mult", "0.25",
           "--budget", "1e8", "--supernet", supernet, "--out", tmp_path / "m3"]  # fmt: skip
     assert "module='M2'" in invoke(m1, exit_code=1).output
+
+
+def test_report_of_a_reproduce_run_labels_the_cost_as_flops(reproduced):
+    out, _ = reproduced
+    config = json.loads((out / "config.json").read_text())
+    assert config["command"] == "reproduce" and config["cost_label"].startswith("FLOPs")
 
 
 def test_report_redraws_a_run(reproduced):

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import pytest
 import torch
-from binmobilenet.binary import BinaryConv2d
 from binmobilenet.supernet import (
     BinMobileNet,
-    SharedConv2d,
     SuperNet,
-    block_diagonal,
     build_model,
     scaled_blocks,
     search_space,
 )
 
 from evogroup import InvalidGenomeError, divisors
+from evogroup.torch.binary import BinaryConv2d
+from evogroup.torch.shared import SharedConv2d, block_diagonal
 
 MODULES = ("M1", "M2", "M3")
 
@@ -81,7 +80,7 @@ def test_forward_backward_reaches_exactly_the_weights_the_genome_uses(
     assert out.shape == (4, 10)
     out.square().mean().backward()
     for name, g in zip(net.space.names, genome):
-        grad = net.gene_module(name).weight.grad
+        grad = net.get_submodule(net.gene_path(name)).weight.grad
         mask = _block_mask(grad.shape, g)
         assert torch.isfinite(grad).all(), name
         assert grad[mask].abs().sum() > 0, f"{name} (groups={g}) got no gradient"
@@ -129,7 +128,7 @@ def test_export_matches_the_supernet_in_eval_mode(small_nets, random_genome, mod
     assert not static.training
     assert not any(isinstance(m, SharedConv2d) for m in static.modules())
     for name, g in zip(net.space.names, genome):
-        assert static.gene_module(name).groups == g
+        assert static.get_submodule(static.gene_path(name)).groups == g
     x = torch.randn(4, 3, 32, 32)
     torch.testing.assert_close(static(x), net(x, genome), rtol=1e-5, atol=1e-5)
 
@@ -140,8 +139,8 @@ def test_export_is_a_plain_trainable_net_that_reloads_from_its_state_dict(
     net = small_nets["M2"].eval()
     genome = random_genome(net, 7)
     static = net.export(genome)
-    assert isinstance(static.gene_module("block1.conv3x3"), BinaryConv2d)
-    assert type(static.gene_module("block1.pw_real")) is torch.nn.Conv2d
+    assert isinstance(static.get_submodule(static.gene_path("block1.conv3x3")), BinaryConv2d)
+    assert type(static.get_submodule(static.gene_path("block1.pw_real"))) is torch.nn.Conv2d
     rebuilt = build_model(**static.config).eval()
     assert isinstance(rebuilt, BinMobileNet) and not isinstance(rebuilt, SuperNet)
     rebuilt.load_state_dict(static.state_dict())

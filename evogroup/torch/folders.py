@@ -1,7 +1,7 @@
 """Datasets read from a directory: CIFAR-10 python batches and ImageFolder trees.
 
-:func:`binmobilenet.data.load_data` picks the reader; each returns a
-:class:`~binmobilenet.data.DataSplits`. Large images (shorter side >= 160) get the
+:func:`evogroup.torch.data.load_data` picks the reader; each returns a
+:class:`~evogroup.torch.data.DataSplits`. Large images (shorter side >= 160) get the
 paper's ImageNet transforms; small ones keep their size.
 """
 
@@ -21,8 +21,8 @@ from torchvision import datasets
 from torchvision.datasets.folder import IMG_EXTENSIONS
 from torchvision.transforms import v2
 
-from binmobilenet.data import DataSplits, TensorImages, stratified_split
 from evogroup.errors import DataError
+from evogroup.torch.data import DataSplits, TensorImages, stratified_split
 
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 CIFAR_MEAN, CIFAR_STD = (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)

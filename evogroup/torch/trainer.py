@@ -6,17 +6,17 @@ on ImageNet. :func:`default_recipe` scales it down for the small built-in data s
 default CLI demo runs in minutes on a laptop CPU.
 
 Each epoch writes a metrics CSV and an atomic checkpoint (model, optimizer, scheduler,
-RNG states, metadata; see :mod:`binmobilenet.checkpoints`); ``resume=True`` continues
+RNG states, metadata; see :mod:`evogroup.torch.checkpoints`); ``resume=True`` continues
 from it and ends with the same weights as an uninterrupted run.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
-import os
 import random
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,38 +26,30 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset
 from tqdm.auto import tqdm
 
-from binmobilenet.checkpoints import (
-    MODEL_CHECKPOINT,
-    MODEL_CSV,
-    MODEL_KIND,
-    SUPERNET_CHECKPOINT,
-    SUPERNET_CSV,
-    SUPERNET_KIND,
+from evogroup.io import atomic_open
+from evogroup.layout import RunLayout
+from evogroup.operators import sample
+from evogroup.torch.checkpoints import (
     check_resumable,
     load_checkpoint,
-    load_supernet,
     rng_states,
     save_checkpoint,
     set_rng_states,
 )
-from binmobilenet.data import DataSplits
-from evogroup.io import atomic_open
+from evogroup.torch.data import DataSplits
+from evogroup.torch.protocol import WeightSharingNet
 
 __all__ = [
     "Recipe",
+    "TrainConfig",
     "default_recipe",
     "evaluate",
-    "load_supernet",
     "make_loader",
     "resolve_device",
-    "train_model",
+    "seeded",
+    "train_network",
     "train_supernet",
 ]
-
-_FILES = {
-    SUPERNET_KIND: (SUPERNET_CHECKPOINT, SUPERNET_CSV),
-    MODEL_KIND: (MODEL_CHECKPOINT, MODEL_CSV),
-}
 
 
 @dataclass(frozen=True)
@@ -163,89 +155,106 @@ def evaluate(
     return 100.0 * top1 / total, 100.0 * top5 / total
 
 
+@dataclass(frozen=True)
+class TrainConfig:
+    """One training's settings; a checkpoint is resumed only with the same ones.
+
+    Attributes:
+        epochs, batch_size, lr: Adam with ``lr`` decayed linearly to 0 over all steps.
+        seed: initialises the network (when built under :func:`seeded`), orders the data,
+            drives augmentation and draws the supernet's genomes.
+    """
+
+    epochs: int
+    batch_size: int
+    lr: float
+    seed: int
+
+    def __post_init__(self) -> None:
+        if self.epochs < 1 or self.batch_size < 1 or not self.lr > 0:
+            raise ValueError(
+                f"epochs >= 1, batch_size >= 1 and lr > 0 must hold, but got {self.to_json()}"
+            )
+
+    def to_json(self) -> dict[str, Any]:
+        return {"epochs": self.epochs, "batch_size": self.batch_size, "lr": self.lr,
+                "seed": self.seed}  # fmt: skip
+
+
+@contextlib.contextmanager
+def seeded(seed: int) -> Iterator[None]:
+    """Run the body with torch's global RNG seeded by ``seed`` (e.g. building a network, so
+    its initial weights follow the run's seed); the caller's RNG state is restored after."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        yield
+
+
 def train_supernet(
-    net: nn.Module,
+    net: WeightSharingNet,
     data: DataSplits,
+    config: TrainConfig,
+    files: RunLayout,
     *,
-    epochs: int,
-    batch_size: int,
-    lr: float = 1e-3,
-    out_dir: str | os.PathLike,
-    seed: int = 0,
+    kind: str,
+    meta: dict[str, Any],
     device: str | torch.device | None = None,
     resume: bool = False,
     progress: bool = True,
-    num_threads: int | None = None,
 ) -> Path:
     """Train a weight-sharing supernet with a uniformly random genome at every step.
 
-    Writes ``supernet_metrics.csv`` and the checkpoint ``supernet.pt`` into ``out_dir``
-    after every epoch. With ``resume=True`` an existing checkpoint is continued (its
-    recipe must match); without it, training starts over.
+    The genome of each step is drawn from the run's own ``random.Random(config.seed)``
+    with :func:`evogroup.operators.sample`. Writes ``files.supernet_csv`` and the
+    checkpoint ``files.supernet`` after every epoch; with ``resume=True`` an existing
+    checkpoint is continued (its settings must match), without it training starts over.
 
     Returns:
         The path of the checkpoint.
-
-    Example:
-        >>> net = SuperNet("M2", num_classes=10, width_mult=0.25)  # doctest: +SKIP
-        >>> train_supernet(net, load_data(), epochs=1, batch_size=64, out_dir="runs/x")  # doctest: +SKIP
     """
     space = net.space
-    choices = [layer.choices for layer in space.layers]
 
     def forward(model: nn.Module, x: torch.Tensor, rng: random.Random) -> torch.Tensor:
-        return model(x, tuple(rng.choice(c) for c in choices))
+        model.set_genome(sample(space, rng))
+        return model(x)
 
-    meta = {
-        **net.config,  # module, num_classes, width_mult
-        "image_size": data.image_size,
-        "data": data.describe(),
-        "space": space.fingerprint(),
-    }
-    recipe = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "seed": seed}
-    run = {"device": device, "resume": resume, "progress": progress, "num_threads": num_threads}
-    _fit(net, data, forward, Path(out_dir), SUPERNET_KIND, meta, recipe, **run)
-    return Path(out_dir) / SUPERNET_CHECKPOINT
+    meta = {**meta, "space": space.fingerprint()}
+    _fit(net, data, forward, (files.supernet, files.supernet_csv), kind, meta, config,
+         device=device, resume=resume, progress=progress, evaluate_each_epoch=False)  # fmt: skip
+    return files.supernet
 
 
-def train_model(
+def train_network(
     model: nn.Module,
     data: DataSplits,
+    config: TrainConfig,
+    files: RunLayout,
     *,
-    epochs: int,
-    batch_size: int,
-    lr: float = 1e-3,
-    out_dir: str | os.PathLike,
-    seed: int = 0,
+    kind: str,
+    meta: dict[str, Any],
     device: str | torch.device | None = None,
     resume: bool = False,
     progress: bool = True,
-    num_threads: int | None = None,
-    meta: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Train a static network from scratch with the same recipe and report test accuracy.
+    """Train a static network from scratch and report its test accuracy.
 
-    Writes ``train_metrics.csv`` (with test top-1/top-5 per epoch) and ``model.pt`` into
-    ``out_dir``; ``meta`` (e.g. the genome and its FLOPs) is stored in the checkpoint.
+    Writes ``files.model_csv`` (with test top-1/top-5 per epoch) and ``files.model``.
 
     Returns:
         ``{"top1", "top5", "epochs", "seconds", "params", "checkpoint", "metrics_csv"}``.
     """
-    recipe = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "seed": seed}
-    config = getattr(model, "config", {})  # a BinMobileNet's module, genome, ...
-    meta = {**config, **(meta or {}), "image_size": data.image_size, "data": data.describe()}
-    out = Path(out_dir)
-    run = {"device": device, "resume": resume, "progress": progress, "num_threads": num_threads}
-    history = _fit(model, data, lambda m, x, rng: m(x), out, MODEL_KIND, meta, recipe, **run)
+    history = _fit(model, data, lambda m, x, rng: m(x), (files.model, files.model_csv), kind,
+                   meta, config, device=device, resume=resume, progress=progress,
+                   evaluate_each_epoch=True)  # fmt: skip
     last = history[-1]
     return {
         "top1": last["test_top1"],
         "top5": last["test_top5"],
-        "epochs": epochs,
+        "epochs": config.epochs,
         "seconds": sum(h["seconds"] for h in history),
         "params": sum(p.numel() for p in model.parameters()),
-        "checkpoint": str(out / MODEL_CHECKPOINT),
-        "metrics_csv": str(out / MODEL_CSV),
+        "checkpoint": str(files.model),
+        "metrics_csv": str(files.model_csv),
     }
 
 
@@ -253,47 +262,36 @@ def _fit(
     model: nn.Module,
     data: DataSplits,
     forward: Callable[[nn.Module, torch.Tensor, random.Random], torch.Tensor],
-    out_dir: Path,
+    paths: tuple[Path, Path],
     kind: str,
     meta: dict[str, Any],
-    recipe: dict[str, Any],
+    config: TrainConfig,
     *,
     device: str | torch.device | None,
     resume: bool,
     progress: bool,
-    num_threads: int | None,
+    evaluate_each_epoch: bool,
 ) -> list[dict[str, Any]]:
     """The shared loop: Adam, linear decay per step, one checkpoint and CSV per epoch
     (a final model is also evaluated on test after every epoch)."""
-    ckpt_path, csv_path = (out_dir / name for name in _FILES[kind])
-    evaluate_each_epoch = kind == MODEL_KIND
-    if recipe["epochs"] < 1 or recipe["batch_size"] < 1:
-        raise ValueError(f"epochs >= 1 and batch_size >= 1 must hold, but got {recipe}")
-    torch.set_num_threads(num_threads or os.cpu_count() or 1)
+    ckpt_path, csv_path = paths
+    recipe = config.to_json()
     device = resolve_device(device)
     model.to(device)
-    loader_gen = torch.Generator().manual_seed(recipe["seed"])
-    loader = make_loader(
-        data.train,
-        recipe["batch_size"],
-        shuffle=True,
-        generator=loader_gen,
-        num_workers=data.num_workers,
-        device=device,
-    )
+    loader_gen = torch.Generator().manual_seed(config.seed)
+    loader = make_loader(data.train, config.batch_size, shuffle=True, generator=loader_gen,
+                         num_workers=data.num_workers, device=device)  # fmt: skip
     test_loader = make_loader(data.test, 512, num_workers=data.num_workers, device=device)
-    total = recipe["epochs"] * len(loader)
+    total = config.epochs * len(loader)
     # fused: one kernel for all ~29M supernet weights; plain Adam made the supernet step
     # 1.45x the static one on CPU, fused 1.03x (benchmarks/supernet.py).
-    optimizer = torch.optim.Adam(
-        model.parameters(), lr=recipe["lr"], betas=(0.9, 0.999), fused=True
-    )
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, betas=(0.9, 0.999), fused=True)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: max(0.0, 1.0 - s / total))
-    rng = random.Random(recipe["seed"])  # genomes; owned by this run
+    rng = random.Random(config.seed)  # genomes; owned by this run
     history: list[dict[str, Any]] = []
     cuda = [device.index or 0] if device.type == "cuda" else []
     with torch.random.fork_rng(devices=cuda):  # the caller's global RNG is left as it was
-        torch.manual_seed(recipe["seed"])
+        torch.manual_seed(config.seed)
         start = 1
         if resume and ckpt_path.is_file():
             ckpt = load_checkpoint(ckpt_path, kind)
@@ -303,36 +301,21 @@ def _fit(
             scheduler.load_state_dict(ckpt["scheduler"])
             set_rng_states(ckpt["rng"], rng, loader_gen, device)
             history, start = list(ckpt["history"]), ckpt["epoch"] + 1
-        for epoch in range(start, recipe["epochs"] + 1):
-            row = _train_epoch(
-                model,
-                loader,
-                forward,
-                optimizer,
-                scheduler,
-                rng,
-                device,
-                desc=f"{kind.rsplit('.', 1)[-1]} {epoch}/{recipe['epochs']}",
-                progress=progress,
-            )
+        for epoch in range(start, config.epochs + 1):
+            row = _train_epoch(model, loader, forward, optimizer, scheduler, rng, device,
+                               desc=f"{kind.rsplit('.', 1)[-1]} {epoch}/{config.epochs}",
+                               progress=progress)  # fmt: skip
             if evaluate_each_epoch:
                 t0 = time.perf_counter()
                 row["test_top1"], row["test_top5"] = evaluate(model, test_loader, device)
                 row["seconds"] += time.perf_counter() - t0
             history.append({"epoch": epoch, **row})
             state = {
-                "kind": kind,
-                "version": 1,
-                "epoch": epoch,
-                "complete": epoch == recipe["epochs"],
-                "meta": meta,
-                "recipe": recipe,
-                "history": history,
-                "model": model.state_dict(),
-                "optimizer": optimizer.state_dict(),
-                "scheduler": scheduler.state_dict(),
+                "kind": kind, "version": 2, "epoch": epoch, "complete": epoch == config.epochs,
+                "meta": meta, "recipe": recipe, "history": history, "model": model.state_dict(),
+                "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
                 "rng": rng_states(rng, loader_gen, device),
-            }
+            }  # fmt: skip
             save_checkpoint(ckpt_path, state)
             _write_csv(csv_path, history)
     return history

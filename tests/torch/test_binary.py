@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from binmobilenet.binary import BinaryActivation, BinaryConv2d, binarize_activation, binarize_weight
+from evogroup.torch.binary import BinaryActivation, BinaryConv2d, binarize_activation, binarize_weight
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays

@@ -7,29 +7,33 @@ import pickle
 import pytest
 import torch
 from binmobilenet import SuperNet
-from binmobilenet.data import load_data
-from binmobilenet.fitness import SupernetFitness, recalibrate_bn
-from binmobilenet.training import train_supernet
 
 from evogroup.errors import CheckpointError
+from evogroup.layout import RunLayout
+from evogroup.torch.backend import check_supernet
+from evogroup.torch.checkpoints import load_checkpoint, supernet_kind
+from evogroup.torch.data import load_data
+from evogroup.torch.fitness import SupernetFitness, recalibrate_bn
+from evogroup.torch.trainer import TrainConfig, seeded, train_supernet
+
+ARCH = {"module": "M2", "num_classes": 10, "width_mult": 0.25}
 
 
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory):
     """A width-0.25 supernet trained one epoch on the full digits data (10 steps)."""
-    torch.manual_seed(0)
-    net = SuperNet("M2", num_classes=10, width_mult=0.25)
-    out = tmp_path_factory.mktemp("fitness")
-    return train_supernet(
-        net,
-        load_data(),
-        epochs=1,
-        batch_size=128,
-        out_dir=out,
-        progress=False,
-        device="cpu",
-        num_threads=1,
-    )
+    with seeded(0):
+        net = SuperNet(**ARCH)
+    data = load_data()
+    meta = {"arch": ARCH, "image_size": 32, "data": data.describe()}
+    out = RunLayout(tmp_path_factory.mktemp("fitness"))
+    return train_supernet(net, data, TrainConfig(1, 128, 1e-3, 0), out,
+                          kind=supernet_kind("binmobilenet"), meta=meta, device="cpu",
+                          progress=False)  # fmt: skip
+
+
+def fitness_of(checkpoint, **kwargs):
+    return SupernetFitness(checkpoint, "binmobilenet", SuperNet, "digits", 0, **kwargs)
 
 
 def _bn_stats(net):
@@ -45,7 +49,8 @@ def test_recalibration_replaces_running_stats_and_keeps_momentum():
     net = SuperNet("M2", num_classes=10, width_mult=0.25)
     before = _bn_stats(net)
     batches = [torch.randn(16, 3, 32, 32) * 3 + 1 for _ in range(3)]
-    recalibrate_bn(net, batches, net.space.uniform(2))
+    net.set_genome(net.space.uniform(2))
+    recalibrate_bn(net, batches)
     after = _bn_stats(net)
     assert all(
         not torch.equal(a[0], b[0]) and not torch.equal(a[1], b[1]) for a, b in zip(before, after)
@@ -60,19 +65,19 @@ def test_recalibration_replaces_running_stats_and_keeps_momentum():
 
 
 def test_fitness_is_deterministic_and_picklable(checkpoint):
-    fitness = SupernetFitness(checkpoint, recal_images=128, batch_size=64)
+    fitness = fitness_of(checkpoint, recal_images=128, batch_size=64, data=load_data())
     genome = (4,) * 18
     first = fitness(genome)
     assert 0.0 <= first <= 100.0
     assert fitness(genome) == first
     shipped = pickle.loads(pickle.dumps(fitness))
-    assert shipped._state is None  # loads lazily in the worker
+    assert shipped._state is None and shipped._data is None  # loads lazily in the worker
     assert shipped(genome) == first
     assert fitness.describe()["recal_images"] == 128
 
 
 def test_fitness_recalibrates_for_each_genome(checkpoint):
-    fitness = SupernetFitness(checkpoint, recal_images=64, batch_size=64)
+    fitness = fitness_of(checkpoint, recal_images=64, batch_size=64)
     fitness((1,) * 18)
     stats_1 = _bn_stats(fitness._state["net"])
     fitness((8,) * 18)
@@ -80,13 +85,16 @@ def test_fitness_recalibrates_for_each_genome(checkpoint):
     assert not torch.equal(stats_1[-1][0], stats_8[-1][0])
 
 
-def test_fitness_refuses_data_split_another_way(checkpoint):
-    with pytest.raises(
-        CheckpointError, match=r"split_seed=0, but the search data has split_seed=1"
-    ):
-        SupernetFitness(checkpoint, split_seed=1, recal_images=8)((4,) * 18)
+def test_a_supernet_of_other_data_or_architecture_is_refused(checkpoint):
+    meta = load_checkpoint(checkpoint, supernet_kind("binmobilenet"))["meta"]
+    other_split = {**load_data(seed=1).describe()}
+    with pytest.raises(CheckpointError, match=r"trained with split_seed=0, but split_seed=1 is"):
+        check_supernet(checkpoint, meta, ARCH, other_split)
+    with pytest.raises(CheckpointError, match=r"trained with module='M2', but module='M3' is"):
+        check_supernet(checkpoint, meta, {**ARCH, "module": "M3"}, meta["data"])
+    check_supernet(checkpoint, meta, ARCH, meta["data"])
 
 
 def test_fitness_options_are_checked():
     with pytest.raises(ValueError, match="recal_images >= 1"):
-        SupernetFitness("x.pt", recal_images=0)
+        fitness_of("x.pt", recal_images=0)

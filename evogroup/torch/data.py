@@ -1,4 +1,4 @@
-"""Datasets for the binmobilenet pipeline: train / search-val / test splits.
+"""Datasets for weight-sharing backends: train / search-val / test splits.
 
 Three sources, chosen by ``--data``:
 
@@ -115,7 +115,7 @@ def load_data(
         >>> d.num_classes, d.image_size, d.train[0][0].shape
         (10, 32, torch.Size([3, 32, 32]))
     """
-    from binmobilenet.folders import (
+    from evogroup.torch.folders import (
         CIFAR_FILES,
         cifar10,
         folder_tree,

@@ -8,7 +8,7 @@ import re
 import numpy as np
 import pytest
 import torch
-from binmobilenet.data import load_data, stratified_split
+from evogroup.torch.data import load_data, stratified_split
 from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image

@@ -1,4 +1,4 @@
-r"""FLOPs of binary MobileNets, counted with fvcore, and the additive cost table of a module.
+r"""FLOPs of binary networks, counted with fvcore, and the additive cost table of a search space.
 
 Convention (Bi-Real Net, CI-BCNN; followed by the paper):
 
@@ -7,13 +7,15 @@ Convention (Bi-Real Net, CI-BCNN; followed by the paper):
     \mathrm{FLOPs} = \frac{\mathrm{MACs}_{binary}}{64} + \mathrm{MACs}_{real}
 
 one multiply-add counting as one op. Convs and ``Linear`` layers are counted by fvcore
-(which counts MACs); a conv is binary when it is a :class:`~binmobilenet.binary.BinaryConv2d`
-or a binary :class:`~binmobilenet.supernet.SharedConv2d`. BatchNorm, pooling, additions,
-``sign`` and :math:`\alpha` count zero. The stem and the classifier are real and counted.
+(which counts MACs); a module is binary when its ``binary`` attribute is true
+(:class:`~evogroup.torch.binary.BinaryConv2d`, a binary
+:class:`~evogroup.torch.shared.SharedConv2d`). BatchNorm, pooling, additions, ``sign`` and
+:math:`\alpha` count zero. Real stems, shortcuts and classifiers are counted.
 
-:func:`cost_table` builds the table once per ``(module, resolution, num_classes,
-width_mult)`` and caches it as JSON under ``$EVOGROUP_CACHE``, else
-``$XDG_CACHE_HOME/evogroup``, else ``~/.cache/evogroup``.
+:func:`cost_table` builds a backend's table once per architecture (a row per gene, one
+single-layer count per choice, and a constant from one whole-model count) and caches it
+as JSON under ``$EVOGROUP_CACHE``, else ``$XDG_CACHE_HOME/evogroup``, else
+``~/.cache/evogroup``.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import hashlib
 import json
 import os
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,14 +37,14 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", FutureWarning)  # fvcore touches the deprecated torch.jit
     from fvcore.nn import FlopCountAnalysis
 
-from binmobilenet.binary import BinaryConv2d
-from binmobilenet.supernet import BinMobileNet, SharedConv2d, check_module, search_space
-from evogroup import CostTable
+from evogroup.cost import CostTable
 from evogroup.io import atomic_write_json
+from evogroup.space import SearchSpace
+from evogroup.torch.shared import SharedConv2d
 
 BINARY_DIVISOR = 64
 CONVENTION = "binary MACs/64 + real MACs"
-_CACHE_VERSION = 1
+_CACHE_VERSION = 2
 # fvcore counts these by default; the convention counts them zero. set_op_handle(op, None)
 # would keep fvcore's default handle, so a handle returning 0 is registered instead.
 _ZERO_OPS = (
@@ -90,7 +92,7 @@ def _zero(inputs: list, outputs: list) -> int:
 
 
 def _is_binary(module: nn.Module) -> bool:
-    return isinstance(module, BinaryConv2d) or (isinstance(module, SharedConv2d) and module.binary)
+    return bool(getattr(module, "binary", False))
 
 
 def _fvcore_by_module(model: nn.Module, x: torch.Tensor) -> dict[str, int]:
@@ -114,8 +116,8 @@ def count_flops(model: nn.Module, resolution: int | tuple[int, int] = 224) -> Fl
     """Count a whole model's FLOPs on one ``resolution`` x ``resolution`` RGB image.
 
     Example:
-        >>> from binmobilenet.supernet import BinMobileNet
-        >>> net = BinMobileNet((1,) * 13, module="M3", num_classes=10, width_mult=0.25)
+        >>> from evogroup.torch.binary import BinaryConv2d
+        >>> net = nn.Sequential(nn.Conv2d(3, 8, 3), BinaryConv2d(8, 8, 3, groups=2, bias=False))
         >>> report = count_flops(net, 32)
         >>> report.flops == report.binary_macs / 64 + report.real_macs
         True
@@ -173,13 +175,24 @@ def _row(conv: nn.Module, choices: Iterable[int], shape: tuple) -> dict[int, flo
     }
 
 
-def build_cost_table(
-    module: str = "M2", resolution: int = 224, num_classes: int = 1000, width_mult: float = 1.0
-) -> CostTable:
-    """Count the table with fvcore (no cache): a row per searched layer, one single-layer
-    count per choice; the constant is one whole-model count less the searched layers."""
+def build_cost_table(net: nn.Module, space: SearchSpace, resolution: int) -> CostTable:
+    """Count the table of ``space`` with fvcore (no cache).
+
+    ``net`` is a static network of the space (any genome: the constant does not depend
+    on it, so pass the cheapest) whose gene ``name`` is the module ``net.gene_path(name)``.
+    A row per gene holds one single-layer count per choice at the input shape the gene
+    sees; the constant is one whole-model count less the genes' layers.
+    """
     with _single_thread():
-        return _build_cost_table(module, resolution, num_classes, width_mult)
+        modules = [net.gene_path(name) for name in space.names]
+        with _recording_inputs(net, modules) as shapes:
+            report = count_flops(net, resolution)
+        constant = sum(lay.flops for name, lay in report.per_layer.items() if name not in modules)
+        rows = [
+            _row(net.get_submodule(name), layer.choices, shapes[name])
+            for name, layer in zip(modules, space.layers)
+        ]
+    return CostTable(rows, constant)
 
 
 @contextlib.contextmanager
@@ -194,23 +207,6 @@ def _single_thread() -> Iterator[None]:
         torch.set_num_threads(threads)
 
 
-def _build_cost_table(
-    module: str, resolution: int, num_classes: int, width_mult: float
-) -> CostTable:
-    space = search_space(check_module(module), width_mult)
-    # The cheapest genome: the constant does not depend on it, so count the fastest net.
-    net = BinMobileNet(space.uniform(2**62), module, num_classes, width_mult)
-    modules = [f"features.{name}.conv" for name in space.names]
-    with _recording_inputs(net, modules) as shapes:
-        report = count_flops(net, resolution)
-    constant = sum(lay.flops for name, lay in report.per_layer.items() if name not in modules)
-    rows = [
-        _row(net.get_submodule(name), layer.choices, shapes[name])
-        for name, layer in zip(modules, space.layers)
-    ]
-    return CostTable(rows, constant)
-
-
 def cache_dir() -> Path:
     """``$EVOGROUP_CACHE``, else ``$XDG_CACHE_HOME/evogroup``, else ``~/.cache/evogroup``."""
     if os.environ.get("EVOGROUP_CACHE"):
@@ -219,47 +215,26 @@ def cache_dir() -> Path:
     return Path(xdg) / "evogroup"
 
 
-def _cache_key(module: str, resolution: int, num_classes: int, width_mult: float) -> dict:
-    return {
-        "backend": "binmobilenet",
-        "version": _CACHE_VERSION,
-        "convention": CONVENTION,
-        "module": module,
-        "resolution": resolution,
-        "num_classes": num_classes,
-        "width_mult": width_mult,
-        "space": search_space(module, width_mult).fingerprint(),
-    }
+def cost_table(
+    key: dict, space: SearchSpace, build: Callable[[], nn.Module], resolution: int, *,
+    cache: bool = True,
+) -> CostTable:  # fmt: skip
+    """The FLOP table of ``space`` (see :func:`build_cost_table`), read from the on-disk
+    cache when there (a corrupt or stale file is recomputed).
 
-
-def _check_args(resolution: int, num_classes: int) -> None:
+    Args:
+        key: what identifies the table (backend name, architecture, resolution, classes);
+            the file name and the stale check derive from it.
+        space: the genes.
+        build: makes the static network to count (called only on a cache miss).
+        resolution: the input side at which FLOPs are counted.
+    """
     if not isinstance(resolution, int) or resolution < 32:
         raise ValueError(f"resolution >= 32 must hold, but got resolution={resolution!r}")
-    if not isinstance(num_classes, int) or num_classes < 1:
-        raise ValueError(f"num_classes >= 1 must hold, but got num_classes={num_classes!r}")
-
-
-def cost_table(
-    module: str = "M2",
-    resolution: int = 224,
-    num_classes: int = 1000,
-    width_mult: float = 1.0,
-    *,
-    cache: bool = True,
-) -> CostTable:
-    """The FLOP table of ``module``'s genes at ``resolution`` (see :func:`build_cost_table`),
-    read from the on-disk cache when there (a corrupt or stale file is recomputed).
-
-    Example:
-        >>> table = cost_table("M3")
-        >>> round(table(search_space("M3").uniform(4)) / 1e8, 2)
-        0.37
-    """
-    check_module(module)
-    _check_args(resolution, num_classes)
-    key = _cache_key(module, resolution, num_classes, float(width_mult))
+    key = {**key, "version": _CACHE_VERSION, "convention": CONVENTION,
+           "resolution": resolution, "space": space.fingerprint()}  # fmt: skip
     digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:12]
-    path = cache_dir() / f"binmobilenet-{module}-r{resolution}-{digest}.json"
+    path = cache_dir() / f"{key.get('backend', 'net')}-r{resolution}-{digest}.json"
     if cache:
         try:
             data = json.loads(path.read_text())
@@ -267,7 +242,7 @@ def cost_table(
                 return CostTable.from_json(data["cost"])
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             pass  # missing, corrupt or stale: recompute
-    table = build_cost_table(module, resolution, num_classes, width_mult)
+    table = build_cost_table(build(), space, resolution)
     if cache:
         try:
             atomic_write_json(path, {"key": key, "cost": table.to_json()})

@@ -1,7 +1,8 @@
 """Checkpoints of supernets and final models: atomic writes, strict loads, RNG states.
 
-A checkpoint is a ``torch.save`` dict with ``kind`` (what it holds), ``epoch``,
-``complete``, ``meta`` (module, num_classes, width_mult, image_size, data), ``recipe``
+A checkpoint is a ``torch.save`` dict with ``kind`` (what it holds, e.g.
+``evogroup.binmobilenet.supernet``), ``epoch``, ``complete``, ``meta`` (the network's
+``arch``, image_size, data, and for a model its genome), ``recipe``
 (epochs, batch_size, lr, seed), ``history`` (per-epoch metrics), the model, optimizer and
 scheduler states, and ``rng`` (the run's RNG states). Loading uses ``weights_only=True``:
 a file that is not such a checkpoint is refused with one line, never unpickled.
@@ -12,6 +13,7 @@ from __future__ import annotations
 import io
 import os
 import random
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +23,13 @@ from torch import nn
 from evogroup.errors import CheckpointError
 from evogroup.io import atomic_write_bytes
 
-SUPERNET_KIND = "evogroup.binmobilenet.supernet"
-MODEL_KIND = "evogroup.binmobilenet.model"
-SUPERNET_CHECKPOINT, SUPERNET_CSV = "supernet.pt", "supernet_metrics.csv"
-MODEL_CHECKPOINT, MODEL_CSV = "model.pt", "train_metrics.csv"
+
+def supernet_kind(backend: str) -> str:
+    return f"evogroup.{backend}.supernet"
+
+
+def model_kind(backend: str) -> str:
+    return f"evogroup.{backend}.model"
 
 
 def save_checkpoint(path: str | os.PathLike, state: dict[str, Any]) -> None:
@@ -36,7 +41,7 @@ def save_checkpoint(path: str | os.PathLike, state: dict[str, Any]) -> None:
 
 def load_checkpoint(path: str | os.PathLike, kind: str) -> dict[str, Any]:
     """The checkpoint dict at ``path``, or :class:`CheckpointError` when it is not one of ``kind``."""
-    what = "supernet" if kind == SUPERNET_KIND else "model"
+    what = kind.rsplit(".", 1)[-1]
     if not Path(path).is_file():
         raise CheckpointError(f"{path}: no such {what} checkpoint")
     try:
@@ -65,33 +70,32 @@ def check_resumable(path: Path, ckpt: dict, meta: dict, recipe: dict) -> None:
 
 def load_supernet(
     path: str | os.PathLike,
-    *,
-    expect_module: str | None = None,
-    expect_num_classes: int | None = None,
+    backend: str,
+    build: Callable[..., nn.Module],
+    expect: dict[str, Any] | None = None,
     map_location: str | torch.device = "cpu",
 ) -> tuple[nn.Module, dict[str, Any]]:
-    """Rebuild a trained supernet from its checkpoint.
+    """Rebuild a trained supernet from its checkpoint with ``build(**meta["arch"])``.
 
     Raises:
-        CheckpointError: the file is missing, not a supernet checkpoint, or its module or
-            class count differs from what is expected.
+        CheckpointError: the file is missing, is not a supernet checkpoint of ``backend``,
+            or an architecture value differs from ``expect`` (one line naming both).
 
     Returns:
         ``(net, meta)``: the supernet in eval mode, and the checkpoint's metadata plus
         ``epoch``, ``complete``, ``recipe`` and ``history``.
     """
-    from binmobilenet import SuperNet
-
     path = Path(path)
-    ckpt = load_checkpoint(path, SUPERNET_KIND)
+    ckpt = load_checkpoint(path, supernet_kind(backend))
     meta = dict(ckpt["meta"])
-    for key, want in (("module", expect_module), ("num_classes", expect_num_classes)):
-        if want is not None and meta.get(key) != want:
+    arch = meta["arch"]
+    for key, want in (expect or {}).items():
+        if arch.get(key) != want:
             raise CheckpointError(
-                f"{path}: the supernet was trained with {key}={meta.get(key)!r}, but"
+                f"{path}: the supernet was trained with {key}={arch.get(key)!r}, but"
                 f" {key}={want!r} is needed; train a supernet for it (evogroup train-supernet)"
             )
-    net = SuperNet(meta["module"], meta["num_classes"], meta["width_mult"])
+    net = build(**arch)
     net.load_state_dict(ckpt["model"])
     net.to(map_location).eval()
     meta.update({k: ckpt[k] for k in ("epoch", "complete", "recipe", "history")})

@@ -1,0 +1,49 @@
+"""birealnet through the command line on a tiny setting: space, an infeasible budget, and
+a whole search that trains its supernet first (as `evogroup search` does out of the box)."""
+
+from __future__ import annotations
+
+import json
+import traceback
+
+import pytest
+from click.testing import CliRunner
+
+from evogroup import SearchResult
+from evogroup.cli.main import main
+
+TINY = ["--backend", "birealnet", "--width-mult", "0.25"]
+
+
+def invoke(args, exit_code=0):
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    error = ""
+    if result.exc_info and not isinstance(result.exception, SystemExit):
+        error = "".join(traceback.format_exception(*result.exc_info))
+    assert result.exit_code == exit_code, f"exit {result.exit_code}\n{result.output}{error}"
+    assert "Traceback" not in result.output
+    return result
+
+
+def test_space_shows_the_budget_range():
+    output = invoke(["space", "--backend", "birealnet"]).output
+    assert "min 1.380e8" in output and "max 1.640e8" in output
+
+
+def test_an_infeasible_budget_names_the_range_and_stops_before_training(tmp_path):
+    result = invoke(["search", "--backend", "birealnet", "--budget", "1.2e8",
+                     "--out", tmp_path / "r"], exit_code=1)  # fmt: skip
+    assert "below the smallest reachable cost 1.380e8" in result.output
+    assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.slow
+def test_a_tiny_search_trains_its_supernet_and_stays_within_budget(tmp_path):
+    out = tmp_path / "search"
+    invoke(["search", *TINY, "--budget", "1.45e8", "--epochs", 1, "--population", 8,
+            "--iterations", 2, "--out", out])  # fmt: skip
+    result = SearchResult.load(out / "result.json")
+    assert result.best.cost <= 1.45e8 and result.evaluations <= 8 + 2 * 50
+    assert (out / "supernet.pt").is_file() and (out / "fitness.json").is_file()
+    config = json.loads((out / "config.json").read_text())
+    assert config["backend"] == "birealnet" and config["options"]["width_mult"] == 0.25

@@ -1,0 +1,54 @@
+"""evogroup's torch layer: what every weight-sharing backend needs, written once.
+
+Between the torch-free search core (``evogroup``) and the network backends
+(``backends/<name>``): binary layers (:mod:`~evogroup.torch.binary`), weight-shared convs
+(:mod:`~evogroup.torch.shared`), the :class:`~evogroup.torch.protocol.WeightSharingNet`
+protocol, data splits and loaders (:mod:`~evogroup.torch.data`), the resumable trainer
+(:mod:`~evogroup.torch.trainer`), checkpoints, the BN-recalibrated supernet fitness
+(:mod:`~evogroup.torch.fitness`), fvcore FLOP tables (:mod:`~evogroup.torch.flops`) and
+the shared lifecycle (:class:`~evogroup.torch.backend.WeightSharingBackend`).
+
+``import evogroup`` never imports this package; importing this package imports torch
+only when one of its names is used.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "BinaryConv2d": "evogroup.torch.binary",
+    "binarize_activation": "evogroup.torch.binary",
+    "binarize_weight": "evogroup.torch.binary",
+    "SharedConv2d": "evogroup.torch.shared",
+    "block_diagonal": "evogroup.torch.shared",
+    "WeightSharingNet": "evogroup.torch.protocol",
+    "StaticNet": "evogroup.torch.protocol",
+    "DataSplits": "evogroup.torch.data",
+    "load_data": "evogroup.torch.data",
+    "Recipe": "evogroup.torch.trainer",
+    "TrainConfig": "evogroup.torch.trainer",
+    "default_recipe": "evogroup.torch.trainer",
+    "evaluate": "evogroup.torch.trainer",
+    "seeded": "evogroup.torch.trainer",
+    "train_network": "evogroup.torch.trainer",
+    "train_supernet": "evogroup.torch.trainer",
+    "SupernetFitness": "evogroup.torch.fitness",
+    "recalibrate_bn": "evogroup.torch.fitness",
+    "count_flops": "evogroup.torch.flops",
+    "TrainingOptions": "evogroup.torch.backend",
+    "WeightSharingBackend": "evogroup.torch.backend",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'evogroup.torch' has no attribute {name!r}")
+    return getattr(importlib.import_module(_EXPORTS[name]), name)
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

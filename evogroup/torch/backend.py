@@ -1,0 +1,266 @@
+"""The lifecycle every weight-sharing backend shares, written once against the protocol.
+
+A backend derives from :class:`WeightSharingBackend`, declares its architecture options
+(a dataclass deriving from :class:`TrainingOptions`) and names its two network classes;
+this class supplies the rest: the FLOP table (fvcore, cached), the data (loaded once per
+command), supernet training with a random genome per step, the search problem whose
+fitness is the BN-recalibrated supernet accuracy, and training a genome from scratch.
+
+Nothing here imports torch at import time, so loading a backend (``evogroup backends``)
+stays cheap; the steps import what they need.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+from evogroup.backend import Backend, Run, TrainResult
+from evogroup.cost import CostTable
+from evogroup.errors import CheckpointError
+from evogroup.io import atomic_write_json
+from evogroup.options import FINAL, FITNESS, SUPERNET, TRAINING, BackendOptions, option
+from evogroup.problem import Problem
+from evogroup.space import Genome
+
+FLOP_CLASSES = 1000  # classes of the FLOP table when num_classes is not set (ImageNet)
+_SEARCHING = ("search", "reproduce", "rank-check")
+
+
+@dataclass(frozen=True)
+class TrainingOptions(BackendOptions):
+    """Options every weight-sharing backend takes; a backend adds its architecture's."""
+
+    resolution: int = option(224, "input size at which FLOP budgets are counted", low=32)
+    num_classes: int | None = option(
+        None, "classes of the FLOP table's classifier [default: 1000, ImageNet]", low=1
+    )
+    data: str | None = option(
+        None, "ImageFolder tree or CIFAR-10 batches folder [default: embedded digits]",
+        commands=TRAINING,
+    )  # fmt: skip
+    split_seed: int = option(0, "seed of the fixed train/search-val/test split", commands=TRAINING)
+    supernet: str | None = option(
+        None, "a trained supernet.pt to search with (else one is trained)", commands=_SEARCHING
+    )
+    epochs: int | None = option(
+        None, "supernet training epochs [default: the data's recipe]", low=1, commands=SUPERNET
+    )
+    lr: float | None = option(
+        None, "supernet Adam learning rate, decayed linearly [default: recipe]", low=0,
+        low_open=True, commands=SUPERNET,
+    )  # fmt: skip
+    final_epochs: int | None = option(
+        None, "epochs of training from scratch [default: recipe]", low=1, commands=FINAL
+    )
+    final_lr: float | None = option(
+        None, "learning rate of training from scratch [default: recipe]", low=0, low_open=True,
+        commands=FINAL,
+    )  # fmt: skip
+    batch_size: int | None = option(
+        None, "images per step [default: recipe]", low=1, commands=TRAINING
+    )
+    recal_images: int | None = option(
+        None, "training images for BatchNorm recalibration per genome [default: recipe]",
+        low=1, commands=FITNESS,
+    )  # fmt: skip
+    device: str | None = option(
+        None, "torch device [default: cuda when available]", commands=TRAINING
+    )
+
+
+class WeightSharingBackend(Backend):
+    """A backend whose fitness is a weight-sharing supernet (Algorithm 2 of the paper).
+
+    Subclasses set :attr:`Options`, :attr:`supernet_class` and :attr:`network_class`
+    (picklable callables: ``supernet_class(num_classes=..., **arch)`` builds a
+    :class:`~evogroup.torch.protocol.WeightSharingNet`,
+    ``network_class(genome, num_classes=..., **arch)`` its static network) and implement
+    :meth:`arch` and :meth:`space`.
+    """
+
+    needs_supernet = True
+    Options: ClassVar[type[BackendOptions]] = TrainingOptions
+    supernet_class: ClassVar[Any] = None
+    network_class: ClassVar[Any] = None
+
+    def arch(self, opts: Any) -> dict[str, Any]:
+        """The architecture's constructor arguments besides ``num_classes`` (e.g. module,
+        width): what a supernet checkpoint must match to be searched with these options."""
+        return {}
+
+    def arch_label(self, opts: Any) -> str:
+        """Extra words for :meth:`cost_label` (e.g. ``", width 0.25"``)."""
+        return ""
+
+    def __init__(self) -> None:
+        self._tables: dict[tuple, CostTable] = {}
+
+    # -- cost -----------------------------------------------------------------------------
+    def cost(self, opts: BackendOptions | None = None) -> CostTable:
+        """The FLOP table at ``resolution`` with ``num_classes`` (default 1000) classes,
+        counted once per architecture (then cached on disk and on this backend)."""
+        from evogroup.torch.flops import cost_table
+
+        o = self._opts(opts)
+        arch, classes = self.arch(o), _flop_classes(o)
+        key = (tuple(sorted(arch.items())), o.resolution, classes)
+        if key not in self._tables:
+            space = self.space(o)
+
+            def build():
+                return self.network_class(space.uniform(2**62), num_classes=classes, **arch)
+
+            ident = {"backend": self.name, **arch, "num_classes": classes}
+            self._tables[key] = cost_table(ident, space, build, o.resolution)
+        return self._tables[key]
+
+    def cost_label(self, opts: BackendOptions | None = None) -> str:
+        o = self._opts(opts)
+        return (f"FLOPs (binary MACs/64 + real MACs) at {o.resolution}x{o.resolution},"
+                f" {_flop_classes(o)} classes{self.arch_label(o)}")  # fmt: skip
+
+    def cost_report(self, genome: Genome, opts: BackendOptions | None = None) -> dict[str, Any]:
+        """The base report plus ``flops``, ``binary_macs``, ``real_macs`` (a whole-model
+        fvcore count of the static net) and each searched layer's binary/real MACs."""
+        from evogroup.torch.flops import count_flops
+
+        o = self._opts(opts)
+        report = super().cost_report(genome, o)
+        net = self.network_class(tuple(report["genome"]), num_classes=_flop_classes(o),
+                                 **self.arch(o))  # fmt: skip
+        counted = count_flops(net, o.resolution)
+        report.update(flops=counted.flops, binary_macs=counted.binary_macs,
+                      real_macs=counted.real_macs)  # fmt: skip
+        for layer in report["layers"]:
+            macs = counted.per_layer[net.gene_path(layer["name"])]
+            layer["binary"] = macs.binary
+            layer["binary_macs" if macs.binary else "real_macs"] = macs.macs
+        return report
+
+    def device(self, opts: BackendOptions | None = None) -> str | None:
+        from evogroup.torch.trainer import resolve_device
+
+        return str(resolve_device(self._opts(opts).device))
+
+    def fitness_label(self, opts: BackendOptions | None = None) -> str:
+        return "supernet top-1 % on search-val after BatchNorm recalibration"
+
+    # -- data -----------------------------------------------------------------------------
+    def data(self, run: Run, opts: Any):
+        """The data split by ``split_seed`` (never the run seed), loaded once per command."""
+        from evogroup.torch.data import load_data
+
+        key = ("data", opts.data, opts.split_seed)
+        if key not in run.cache:
+            run.cache[key] = load_data(opts.data, seed=opts.split_seed)
+        return run.cache[key]
+
+    def recipe(self, data: Any):
+        from evogroup.torch.trainer import default_recipe
+
+        return default_recipe(data.name, data.image_size)
+
+    def _network_arch(self, opts: Any, data: Any) -> dict[str, Any]:
+        return {**self.arch(opts), "num_classes": data.num_classes}
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def given_supernet(self, opts: BackendOptions | None = None) -> Path | None:
+        given = self._opts(opts).supernet
+        return None if given is None else Path(given)
+
+    def train_supernet(self, run: Run, opts: BackendOptions | None = None) -> Path:
+        from evogroup.torch.checkpoints import supernet_kind
+        from evogroup.torch.trainer import TrainConfig, seeded, train_supernet
+
+        o = self._opts(opts)
+        data = self.data(run, o)
+        recipe = self.recipe(data)
+        config = TrainConfig(o.epochs or recipe.supernet_epochs, o.batch_size or recipe.batch_size,
+                             o.lr or recipe.lr, run.seed)  # fmt: skip
+        arch = self._network_arch(o, data)
+        with seeded(run.seed):  # the seed governs the initial weights too
+            net = self.supernet_class(**arch)
+        meta = {"arch": arch, "image_size": data.image_size, "data": data.describe()}
+        return train_supernet(net, data, config, run.layout, kind=supernet_kind(self.name),
+                              meta=meta, device=o.device, resume=run.resume,
+                              progress=run.progress)  # fmt: skip
+
+    def problem(
+        self, budget: float, run: Run, opts: BackendOptions | None = None,
+        supernet: Path | None = None,
+    ) -> Problem:  # fmt: skip
+        """Fitness = top-1 of ``supernet`` on search-val after BatchNorm recalibration."""
+        from evogroup.torch.checkpoints import load_checkpoint, supernet_kind
+        from evogroup.torch.fitness import SupernetFitness
+
+        o = self._opts(opts)
+        if supernet is None:
+            raise CheckpointError(f"backend {self.name!r} needs a trained supernet to search")
+        self.check_budget(budget, o)
+        data = self.data(run, o)
+        meta = load_checkpoint(supernet, supernet_kind(self.name))["meta"]
+        check_supernet(supernet, meta, self._network_arch(o, data), data.describe())
+        recipe = self.recipe(data)
+        fitness = SupernetFitness(
+            supernet, self.name, self.supernet_class, data.source, data.split_seed, data=data,
+            recal_images=o.recal_images or recipe.recal_images, seed=run.seed, device=o.device,
+        )  # fmt: skip
+        atomic_write_json(run.layout.fitness, fitness.describe())
+        return Problem(self.space(o), fitness, self.cost(o), budget)
+
+    def train(self, genome: Genome, run: Run, opts: BackendOptions | None = None) -> TrainResult:
+        from evogroup.torch.checkpoints import model_kind
+        from evogroup.torch.trainer import TrainConfig, seeded, train_network
+
+        o = self._opts(opts)
+        genome = self.space(o).validate(genome)
+        data = self.data(run, o)
+        recipe = self.recipe(data)
+        config = TrainConfig(o.final_epochs or recipe.final_epochs,
+                             o.batch_size or recipe.batch_size, o.final_lr or recipe.final_lr,
+                             run.seed)  # fmt: skip
+        arch = self._network_arch(o, data)
+        with seeded(run.seed):
+            model = self.network_class(genome, **arch)
+        cost = self.cost(o)(genome)
+        meta = {"arch": arch, "genome": list(genome), "flops": cost,
+                "flop_resolution": o.resolution, "image_size": data.image_size,
+                "data": data.describe()}  # fmt: skip
+        metrics = train_network(model, data, config, run.layout, kind=model_kind(self.name),
+                                meta=meta, device=o.device, resume=run.resume,
+                                progress=run.progress)  # fmt: skip
+        top1, top5 = metrics.pop("top1"), metrics.pop("top5")
+        return TrainResult(top1, top5, run.seed, genome, cost, metrics)
+
+    def load_model(self, path: str | Path):
+        """The trained static network saved by ``evogroup train`` (``model.pt``), in eval mode."""
+        from evogroup.torch.checkpoints import load_checkpoint, model_kind
+
+        meta = (ckpt := load_checkpoint(path, model_kind(self.name)))["meta"]
+        model = self.network_class(tuple(meta["genome"]), **meta["arch"])
+        model.load_state_dict(ckpt["model"])
+        return model.eval()
+
+
+def check_supernet(path: Path, meta: dict, arch: dict, data: dict) -> None:
+    """Refuse a supernet trained for another architecture or on other data (search-val
+    must stay unseen by it): the one place a supernet's compatibility is checked."""
+    found = {**{f"arch {k}": v for k, v in meta["arch"].items()},
+             **{f"data {k}": meta["data"].get(k) for k in ("name", "split_seed", "sizes")}}  # fmt: skip
+    wanted = {**{f"arch {k}": v for k, v in arch.items()},
+              **{f"data {k}": data.get(k) for k in ("name", "split_seed", "sizes")}}  # fmt: skip
+    for key, want in wanted.items():
+        if found.get(key) != want:
+            what, name = key.split(" ", 1)
+            hint = ("train a supernet for it (evogroup train-supernet)" if what == "arch" else
+                    "search with the supernet's data and split seed so search-val stays unseen")  # fmt: skip
+            raise CheckpointError(
+                f"{path}: the supernet was trained with {name}={found.get(key)!r}, but"
+                f" {name}={want!r} is needed; {hint}"
+            )
+
+
+def _flop_classes(opts: Any) -> int:
+    return FLOP_CLASSES if opts.num_classes is None else opts.num_classes

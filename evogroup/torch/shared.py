@@ -1,0 +1,137 @@
+r"""Weight sharing: one full weight per searchable conv, used as a g-group conv.
+
+A searchable conv owns one full weight
+:math:`W \in \mathbb{R}^{C_{out} \times C_{in} \times k \times k}`. With :math:`g` groups
+it uses the block-diagonal slice, output block :math:`j` reading input block :math:`j`:
+
+.. math::
+
+    W^{(g)}[j\,C_{out}/g + a,\ b] = W[j\,C_{out}/g + a,\ j\,C_{in}/g + b],
+    \qquad 0 \le a < C_{out}/g,\ 0 \le b < C_{in}/g,
+
+reshaped to :math:`[C_{out}, C_{in}/g, k, k]` for ``F.conv2d(groups=g)``, binarized after
+slicing. Parts of :math:`W` a genome does not use get a zero gradient.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import ClassVar
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from evogroup.torch.binary import binarize_activation, binarize_weight
+
+
+def block_diagonal(weight: Tensor, groups: int) -> Tensor:
+    """The ``groups``-block-diagonal slice of a full ``[C_out, C_in, k, k]`` weight, shaped
+    ``[C_out, C_in / groups, k, k]`` as ``F.conv2d(groups=groups)`` expects."""
+    if groups == 1:
+        return weight
+    cout, cin, kh, kw = weight.shape
+    blocks = weight.view(groups, cout // groups, groups, cin // groups, kh, kw)
+    diag = blocks.diagonal(dim1=0, dim2=2)  # [C_out/g, C_in/g, kh, kw, g]
+    return diag.permute(4, 0, 1, 2, 3).reshape(cout, cin // groups, kh, kw)
+
+
+class SharedConv2d(nn.Module):
+    """A searchable conv: one full weight, used as a ``groups``-group conv (set by the net).
+
+    Args:
+        binary: binarize activations and (sliced) weights, as :class:`BinaryConv2d`.
+    """
+
+    def __init__(self, cin: int, cout: int, kernel: int, stride: int, binary: bool):
+        super().__init__()
+        self.in_channels, self.out_channels, self.binary = cin, cout, binary
+        self.stride, self.padding = stride, kernel // 2
+        self.groups = 1
+        self.weight = nn.Parameter(torch.empty(cout, cin, kernel, kernel))
+        nn.init.kaiming_uniform_(self.weight, a=math.sqrt(5))  # nn.Conv2d's default
+
+    def forward(self, x: Tensor) -> Tensor:
+        w = block_diagonal(self.weight, self.groups)
+        if self.binary:
+            x, w = binarize_activation(x), binarize_weight(w)
+        return F.conv2d(x, w, None, self.stride, self.padding, 1, self.groups)
+
+    def extra_repr(self) -> str:
+        return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.weight.shape[-1]},"
+                f" stride={self.stride}, binary={self.binary}, groups={self.groups}")  # fmt: skip
+
+
+def searchable_conv(
+    cin: int, cout: int, kernel: int, stride: int, binary: bool, groups: int | None
+) -> nn.Module:
+    """A :class:`SharedConv2d` when ``groups`` is None (a supernet's gene), else the static
+    ``groups``-group conv it exports to (binary or real, padding ``kernel // 2``)."""
+    if groups is None:
+        return SharedConv2d(cin, cout, kernel, stride, binary)
+    from evogroup.torch.binary import BinaryConv2d
+
+    cls = BinaryConv2d if binary else nn.Conv2d
+    return cls(cin, cout, kernel, stride, kernel // 2, groups=groups, bias=False)
+
+
+class SharedSupernet:
+    """Mixin that turns a static network class into its weight-sharing supernet.
+
+    Put it first in the bases of a subclass of the static class, set :attr:`static_class`
+    to that class, and have ``__init__`` build the net with genome ``None`` (every gene a
+    :class:`SharedConv2d`, see :func:`searchable_conv`) and then call :meth:`_bind_genes`. The static class provides ``space``, ``arch`` (its constructor
+    arguments besides the genome) and ``gene_path``. This gives the
+    :class:`~evogroup.torch.protocol.WeightSharingNet` protocol: ``set_genome``,
+    ``forward(x, genome=None)`` and ``export``.
+    """
+
+    static_class: ClassVar[type[nn.Module]]
+
+    def _bind_genes(self) -> None:
+        self._genes = tuple(self.get_submodule(self.gene_path(n)) for n in self.space.names)
+        self.set_genome(self.space.uniform(1))
+
+    def set_genome(self, genome: Iterable[int]) -> tuple[int, ...]:
+        """Validate ``genome`` against ``space`` and use it until the next call."""
+        genome = self.space.validate(genome)
+        set_groups(self._genes, genome)
+        self.genome = genome
+        return genome
+
+    def forward(self, x: Tensor, genome: Iterable[int] | None = None) -> Tensor:
+        """Run under ``genome`` (which then stays set), or under the current genome."""
+        if genome is not None:
+            self.set_genome(genome)
+        return super().forward(x)
+
+    @property
+    def config(self) -> dict:
+        """What rebuilds this supernet (its ``arch``)."""
+        return self.arch
+
+    def export(self, genome: Iterable[int]) -> nn.Module:
+        """The static network of ``genome`` holding the sliced weights (copies), on the
+        supernet's device and dtype and in its mode."""
+        genome = self.space.validate(genome)
+        static = self.static_class(genome, **self.arch)
+        groups = {f"{self.gene_path(n)}.weight": g for n, g in zip(self.space.names, genome)}
+        static.load_state_dict(sliced_state(self.state_dict(), groups))
+        p = next(self.parameters())
+        return static.to(device=p.device, dtype=p.dtype).train(self.training)
+
+
+def set_groups(convs: Sequence[SharedConv2d], genome: Iterable[int]) -> None:
+    """Give each searchable conv its gene's group count (the genome already validated)."""
+    for conv, g in zip(convs, genome, strict=True):
+        conv.groups = g
+
+
+def sliced_state(state: Mapping[str, Tensor], groups: Mapping[str, int]) -> dict[str, Tensor]:
+    """A copy of a supernet ``state`` dict in which each weight named in ``groups`` is its
+    block-diagonal slice: the state dict of the static network of that genome."""
+    return {
+        k: block_diagonal(v, groups[k]).clone() if k in groups else v.clone()
+        for k, v in state.items()
+    }
