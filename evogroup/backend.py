@@ -14,6 +14,8 @@ command           steps
                   :attr:`~Backend.needs_supernet` and none is given; :meth:`~Backend.problem`
 ``train``         :meth:`~Backend.train`
 ``reproduce``     as ``search``, then :meth:`~Backend.train` for every genome of the table
+``rank-check``    as ``search`` up to :meth:`~Backend.problem`; :meth:`~Backend.proxies`;
+                  :meth:`~Backend.train` for every sampled genome
 ================  =====================================================================
 
 ``problem`` never trains: the supernet it searches with is trained (or given) before.
@@ -36,7 +38,7 @@ from evogroup.cost import CostTable
 from evogroup.errors import BackendError, InfeasibleBudgetError
 from evogroup.layout import RunLayout
 from evogroup.options import BackendOptions
-from evogroup.problem import Problem
+from evogroup.problem import Fitness, Problem
 from evogroup.space import Genome, SearchSpace
 
 
@@ -197,6 +199,12 @@ class Backend(abc.ABC):
         """Step 2 (``search``, ``reproduce``): the Problem to search under ``budget``, whose
         fitness scores genomes on ``supernet`` (None for backends without one). Never
         trains; may write what describes its fitness into ``run.layout.fitness``."""
+
+    def proxies(self, problem: Problem, opts: BackendOptions | None = None) -> dict[str, Fitness]:
+        """The fitnesses ``rank-check`` compares with training from scratch, the search's own
+        (``problem.fitness``) first; a backend may add variants (e.g. without BatchNorm
+        recalibration)."""
+        return {"fitness": problem.fitness}
 
     def train(self, genome: Genome, run: Run, opts: BackendOptions | None = None) -> TrainResult:
         """Step 3 (``train``, ``reproduce``): train ``genome``'s network from scratch with

@@ -108,3 +108,20 @@ def pareto_front(
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
+
+
+def rank_scatter(
+    rows: Sequence[dict[str, Any]], proxy: str, path: str | Path, cost_label: str, title: str
+) -> None:
+    """Supernet fitness (x) against stand-alone accuracy (y), cost as colour."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    points = ax.scatter([r[proxy] for r in rows], [r["top1"] for r in rows],
+                        c=[r["cost"] for r in rows], cmap="viridis")  # fmt: skip
+    fig.colorbar(points, ax=ax, label=cost_label[:60])
+    ax.set(xlabel=f"supernet fitness ({proxy})", ylabel="stand-alone top-1 (%)")
+    ax.set_title(title, fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

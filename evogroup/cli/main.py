@@ -44,6 +44,9 @@ def _register() -> None:
         return
     for command in pipeline_commands.COMMANDS:
         main.add_command(command)
+    from evogroup.cli import rank_command
+
+    main.add_command(rank_command.rank_check_command)
 
 
 _register()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from evogroup.cli.backend_command import BackendCommand, backend_option, split_b
 from evogroup.cli.params import FLOPS
 from evogroup.cli.report import genome_table
 from evogroup.cli.start import out_option, setting_options, start_run
+from evogroup.layout import RunLayout
 from evogroup.options import BackendOptions
 from evogroup.pipeline import search_into, search_problem
 from evogroup.result import SearchResult
@@ -69,4 +71,28 @@ def _summary(backend: Backend, opts: BackendOptions, result: SearchResult, out: 
         f"cost     {format_flops(best.cost)} <= budget {format_flops(result.budget)}  ({backend.cost_label(opts)})"
     )
     click.echo(f"fitness  {best.fitness:.4f}  ({backend.fitness_label(opts)})")
+    trust = _trust(RunLayout(out).fitness)
+    if trust:
+        click.echo(f"trust    {trust}")
     click.echo(f"{result.evaluations} evaluations; results in {out}/result.json")
+
+
+def _trust(path: Path) -> str:
+    """How far the fitness can be trusted, from the backend's ``fitness.json``: the images it
+    is measured on (one image = 100/N points) and a rank check's tau, when there is one."""
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return ""
+    parts = []
+    if data.get("measured_on"):
+        parts.append(f"measured on {data['measured_on']} images (one image ="
+                     f" {data['resolution_points']:.2f} points)")  # fmt: skip
+    check = data.get("rank_check")
+    if check and check.get("kendall", {}).get("value") is not None:
+        k = check["kendall"]
+        parts.append(f"rank check: Kendall tau {k['value']:.2f} (95% CI {k['low']:.2f} to"
+                     f" {k['high']:.2f}, {check['samples']} genomes)")  # fmt: skip
+    elif "rank_check" in data:
+        parts.append("no rank check of this supernet (evogroup rank-check)")
+    return "; ".join(parts)

@@ -207,8 +207,17 @@ class WeightSharingBackend(Backend):
             supernet, self.name, self.supernet_class, data.source, data.split_seed, data=data,
             recal_images=o.recal_images or recipe.recal_images, seed=run.seed, device=o.device,
         )  # fmt: skip
-        atomic_write_json(run.layout.fitness, fitness.describe())
+        measured_on = len(data.search_val)
+        trust = {"measured_on": measured_on, "resolution_points": 100.0 / measured_on,
+                 "rank_check": _rank_check_of(supernet)}  # fmt: skip
+        atomic_write_json(run.layout.fitness, {**fitness.describe(), **trust})
         return Problem(self.space(o), fitness, self.cost(o), budget)
+
+    def proxies(self, problem: Problem, opts: BackendOptions | None = None) -> dict[str, Any]:
+        """The supernet's accuracy after BatchNorm recalibration (what the search uses) and
+        with the running statistics left from training."""
+        fitness = problem.fitness
+        return {"recalibrated": fitness, "not recalibrated": fitness.variant(recalibrate=False)}
 
     def train(self, genome: Genome, run: Run, opts: BackendOptions | None = None) -> TrainResult:
         from evogroup.torch.checkpoints import model_kind
@@ -260,6 +269,19 @@ def check_supernet(path: Path, meta: dict, arch: dict, data: dict) -> None:
                 f"{path}: the supernet was trained with {name}={found.get(key)!r}, but"
                 f" {name}={want!r} is needed; {hint}"
             )
+
+
+def _rank_check_of(supernet: Path) -> dict[str, Any] | None:
+    """Kendall's tau of a rank check run on this supernet (``rank_check.json`` beside it)."""
+    import json
+
+    path = Path(supernet).parent / "rank_check.json"
+    try:
+        data = json.loads(path.read_text())
+        return {"kendall": data["kendall"][data["main"]], "samples": data["samples"],
+                "file": str(path)}  # fmt: skip
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _flop_classes(opts: Any) -> int:

@@ -9,6 +9,7 @@ average (``momentum=None``), then measures top-1 accuracy in eval mode.
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -66,6 +67,8 @@ class SupernetFitness:
         source, split_seed: the data (``--data`` value) and its split seed.
         data: the same data, already loaded in this process (optional).
         recal_images: training images used to recalibrate BatchNorm (a fixed sample).
+        recalibrate: recalibrate BatchNorm per genome (off: the statistics left by
+            training, to measure what recalibration buys).
         val_images: search-val images to score on (``None``: all of them).
         batch_size: images per forward pass.
         seed: picks the recalibration sample (and the search-val subset).
@@ -92,6 +95,7 @@ class SupernetFitness:
         batch_size: int = 512,
         seed: int = 0,
         device: str | None = None,
+        recalibrate: bool = True,
     ):
         if recal_images < 1 or batch_size < 1 or (val_images is not None and val_images < 1):
             raise ValueError(
@@ -102,12 +106,19 @@ class SupernetFitness:
         self.source, self.split_seed, self._data = source, split_seed, data
         self.recal_images, self.val_images = recal_images, val_images
         self.batch_size, self.seed, self.device = batch_size, seed, device
+        self.recalibrate = recalibrate
         self._state: dict[str, Any] | None = None
+
+    def variant(self, **changes: Any) -> SupernetFitness:
+        """A copy with some settings changed (e.g. ``recalibrate=False``), loading its own net."""
+        out = copy.copy(self)
+        out.__dict__.update(changes, _state=None)
+        return out
 
     def describe(self) -> dict[str, Any]:
         """The options, for the search's results."""
         keys = ("checkpoint", "source", "split_seed", "recal_images", "val_images",
-                "batch_size", "seed")  # fmt: skip
+                "batch_size", "seed", "recalibrate")  # fmt: skip
         return {"fitness": "supernet top-1 (%) on search-val after BN recalibration"} | {
             k: getattr(self, k) for k in keys
         }
@@ -119,7 +130,9 @@ class SupernetFitness:
         state = self._state or self._load()
         net = state["net"]
         genome = net.set_genome(genome)
-        recalibrate_bn(net, (x for x, _ in state["recal"]()))
+        if self.recalibrate:
+            recalibrate_bn(net, (x for x, _ in state["recal"]()))
+        net.eval()
         correct = total = 0
         with torch.inference_mode():
             for x, y in state["val"]():

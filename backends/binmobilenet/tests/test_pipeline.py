@@ -134,3 +134,17 @@ def test_infeasible_budget_stops_before_training(tmp_path):
                      "--out", tmp_path / "r"], exit_code=1)  # fmt: skip
     assert "modules that fit: M2, M3" in result.output
     assert not (tmp_path / "r").exists()
+
+
+def test_rank_check_on_a_tiny_setting_prints_kendall(tmp_path):
+    args = ["rank-check", *TINY, "--epochs", 1, "--samples", 6, "--final-epochs", 1,
+            "--out", tmp_path / "rc"]  # fmt: skip
+    output = invoke(args).output
+    assert "recalibrated: Kendall tau" in output and "not recalibrated: Kendall tau" in output
+    data = json.loads((tmp_path / "rc" / "rank_check.json").read_text())
+    assert data["samples"] == 6 and data["main"] == "recalibrated"
+    search = ["search", *TINY, "--budget", 1e8, "--supernet", tmp_path / "rc" / "supernet.pt",
+              "--population", 3, "--iterations", 0, "--out", tmp_path / "s"]  # fmt: skip
+    invoke(search)
+    fitness = json.loads((tmp_path / "s" / "fitness.json").read_text())
+    assert fitness["measured_on"] == 269 and fitness["rank_check"]["samples"] == 6

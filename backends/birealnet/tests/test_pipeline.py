@@ -47,3 +47,10 @@ def test_a_tiny_search_trains_its_supernet_and_stays_within_budget(tmp_path):
     assert (out / "supernet.pt").is_file() and (out / "fitness.json").is_file()
     config = json.loads((out / "config.json").read_text())
     assert config["backend"] == "birealnet" and config["options"]["width_mult"] == 0.25
+
+
+@pytest.mark.slow
+def test_rank_check_runs_through_the_lifecycle(tmp_path):
+    output = invoke(["rank-check", *TINY, "--epochs", 1, "--samples", 4, "--final-epochs", 1,
+                     "--out", tmp_path / "rc"]).output  # fmt: skip
+    assert "Kendall tau" in output and "verdict" in output
