@@ -3,28 +3,17 @@
 from __future__ import annotations
 
 import json
-import traceback
 
 import pytest
-from click.testing import CliRunner
 
 from evogroup import Run, get_backend
-from evogroup.cli.main import main
 from evogroup.rankcheck import rank_check, stratified_genomes
+from evogroup.testing.fixtures import invoke
 
 
 @pytest.fixture
 def backend():
     return get_backend("synthetic")
-
-
-def invoke(args, exit_code=0):
-    result = CliRunner().invoke(main, [str(a) for a in args])
-    error = ""
-    if result.exc_info and not isinstance(result.exception, SystemExit):
-        error = "".join(traceback.format_exception(*result.exc_info))
-    assert result.exit_code == exit_code, f"exit {result.exit_code}\n{result.output}{error}"
-    return result
 
 
 def test_stratified_genomes_are_distinct_within_budget_and_spread_over_cost(backend):

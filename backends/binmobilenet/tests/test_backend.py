@@ -6,8 +6,8 @@ import subprocess
 import sys
 
 import pytest
-from binmobilenet.backend import BinMobileNetBackend
 
+from binmobilenet.backend import BinMobileNetBackend
 from evogroup import InfeasibleBudgetError
 from evogroup.testing import BackendContract
 

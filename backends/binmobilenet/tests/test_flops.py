@@ -7,11 +7,11 @@ import math
 
 import pytest
 import torch
-from binmobilenet.backend import BinMobileNetBackend
-from binmobilenet.supernet import SuperNet, search_space
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from binmobilenet.backend import BinMobileNetBackend
+from binmobilenet.supernet import SuperNet, search_space
 from evogroup.errors import OptionError
 from evogroup.torch import flops
 from evogroup.torch.flops import count_flops

@@ -4,28 +4,16 @@ from __future__ import annotations
 
 import csv
 import json
-import traceback
 
 import pytest
 import torch
-from click.testing import CliRunner
 
 from evogroup import SearchResult, get_backend
-from evogroup.cli.main import main
+from evogroup.testing.fixtures import invoke
 
 pytestmark = pytest.mark.slow  # the whole pipeline: about a minute on 2 cores
 
 TINY = ["--backend", "binmobilenet", "--module", "M2", "--width-mult", "0.25"]
-
-
-def invoke(args, exit_code=0):
-    result = CliRunner().invoke(main, [str(a) for a in args])
-    error = ""
-    if result.exc_info and not isinstance(result.exception, SystemExit):
-        error = "".join(traceback.format_exception(*result.exc_info))
-    assert result.exit_code == exit_code, f"exit {result.exit_code}\n{result.output}{error}"
-    assert "Traceback" not in result.output
-    return result
 
 
 @pytest.fixture(scope="module")

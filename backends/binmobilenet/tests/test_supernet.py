@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+
 from binmobilenet.supernet import (
     BinMobileNet,
     SuperNet,
@@ -11,7 +12,6 @@ from binmobilenet.supernet import (
     scaled_blocks,
     search_space,
 )
-
 from evogroup import InvalidGenomeError, divisors
 from evogroup.torch.binary import BinaryConv2d
 from evogroup.torch.shared import SharedConv2d, block_diagonal

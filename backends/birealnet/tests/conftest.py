@@ -7,27 +7,11 @@ from collections.abc import Callable
 
 import pytest
 import torch
+
 from birealnet.supernet import SuperNet
+from evogroup.testing.fixtures import flop_cache, one_thread  # noqa: F401
 
 SMALL = {"num_classes": 10, "width_mult": 0.25}  # channels 16..128: fast on CPU
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """The models under test are tiny: one thread is as fast, and immune to busy neighbours."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-@pytest.fixture(autouse=True, scope="session")
-def flop_cache(tmp_path_factory: pytest.TempPathFactory):
-    """One fresh FLOP-table cache for the session (tables are built once, then read)."""
-    with pytest.MonkeyPatch.context() as mp:
-        path = tmp_path_factory.mktemp("evogroup-cache")
-        mp.setenv("EVOGROUP_CACHE", str(path))
-        yield path
 
 
 @pytest.fixture(scope="session")

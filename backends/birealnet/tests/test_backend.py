@@ -8,8 +8,8 @@ import subprocess
 import sys
 
 import pytest
-from birealnet.backend import BiRealNetBackend
 
+from birealnet.backend import BiRealNetBackend
 from evogroup import InfeasibleBudgetError
 from evogroup.testing import BackendContract
 

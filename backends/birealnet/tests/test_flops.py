@@ -7,11 +7,11 @@ import math
 
 import pytest
 import torch
-from birealnet.backend import BiRealNetBackend
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from birealnet.backend import BiRealNetBackend
 from evogroup.torch.flops import count_flops
 
 # At 224x224 and 1000 classes (DESIGN.md): binary MACs 1.676e9 / 64 + real MACs 137.8M.

@@ -4,25 +4,13 @@ a whole search that trains its supernet first (as `evogroup search` does out of 
 from __future__ import annotations
 
 import json
-import traceback
 
 import pytest
-from click.testing import CliRunner
 
 from evogroup import SearchResult
-from evogroup.cli.main import main
+from evogroup.testing.fixtures import invoke
 
 TINY = ["--backend", "birealnet", "--width-mult", "0.25"]
-
-
-def invoke(args, exit_code=0):
-    result = CliRunner().invoke(main, [str(a) for a in args])
-    error = ""
-    if result.exc_info and not isinstance(result.exception, SystemExit):
-        error = "".join(traceback.format_exception(*result.exc_info))
-    assert result.exit_code == exit_code, f"exit {result.exit_code}\n{result.output}{error}"
-    assert "Traceback" not in result.output
-    return result
 
 
 def test_space_shows_the_budget_range():

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 import torch
+
 from birealnet.backend import BiRealNetBackend
 from birealnet.supernet import BiRealNet, SuperNet, build_model, scaled_blocks, search_space
-
 from evogroup import InvalidGenomeError, divisors
 from evogroup.torch.binary import BinaryConv2d
 from evogroup.torch.protocol import StaticNet, WeightSharingNet
