@@ -1,7 +1,8 @@
 """Engine overhead of a paper-sized search (population 50, 20 iterations, 13 MobileNet layers).
 
-The fitness is trivial, so the time measured is the engine's own: sampling, crossover,
-mutation, repair, deduplication, archive and bookkeeping. Also measures cost
+The fitness is trivial, so the time measured is the engine's own, for each strategy:
+sampling, crossover, mutation, repair, surrogate fits and knapsack solves, deduplication,
+archive and bookkeeping. Also measures cost
 evaluations per second of a CostTable next to a plain Python cost function computing the
 same FLOPs from the layer shapes, side by side in one run.
 
@@ -42,19 +43,28 @@ def rate(fn, genomes, seconds=0.5) -> float:
     return calls / (time.perf_counter() - start)
 
 
+STRATEGIES = [
+    ("guided (default)", {}),
+    ("paper, reject", {"strategy": "paper", "constraint": "reject"}),
+    ("paper, repair", {"strategy": "paper", "constraint": "repair"}),
+    ("nsga2", {"strategy": "nsga2"}),
+]
+
+
+def engine_time(problem, settings: dict, seeds: int = 5):
+    """Median wall time of ``seeds`` paper-size searches, and the first run's result."""
+    runs = []
+    for seed in range(seeds):
+        start = time.perf_counter()
+        result = search(problem, seed=seed, **settings)
+        runs.append((time.perf_counter() - start, result))
+    return sorted(t for t, _ in runs)[len(runs) // 2], runs[0][1]
+
+
 def main() -> None:
     import random
 
     problem = Problem(SPACE, fitness=lambda g: -sum(g), cost=TABLE, budget=1.55e8)
-    runs = []
-    for seed in range(5):
-        start = time.perf_counter()
-        result = search(problem, seed=seed)
-        runs.append((time.perf_counter() - start, result))
-    seconds = sorted(t for t, _ in runs)[len(runs) // 2]
-    result = runs[0][1]
-    duplicates = sum(s.duplicates for s in result.iterations)
-    repaired = sum(s.repaired for s in result.iterations)
     rng = random.Random(0)
     genomes = [sample(SPACE, rng) for _ in range(1000)]
     table_rate, formula_rate = rate(TABLE, genomes), rate(formula_cost, genomes)
@@ -62,11 +72,19 @@ def main() -> None:
     print(
         "search: population 50, top-k 10, 25 crossovers + 25 mutations, 20 iterations, 13 layers, budget 1.55e8"
     )
-    print(f"engine time (median of 5 seeds)   {seconds:.3f} s   (target: well under 1 s)")
-    print(f"evaluations                       {result.evaluations}")
-    print(f"duplicate children dropped        {duplicates}   (cache hits: never re-evaluated)")
-    print(f"children repaired under budget    {repaired}")
-    print(f"engine time per evaluation        {seconds / result.evaluations * 1e6:.0f} us")
+    print(
+        f"{'strategy':<18} {'engine s':>8} {'us/eval':>8} {'evals':>6} {'dups':>6} {'repaired':>8} {'rejected':>8}"
+    )
+    for name, settings in STRATEGIES:
+        seconds, result = engine_time(problem, settings)
+        its = result.iterations
+        print(
+            f"{name:<18} {seconds:>8.3f} {seconds / result.evaluations * 1e6:>8.0f}"
+            f" {result.evaluations:>6} {sum(s.duplicates for s in its):>6}"
+            f" {sum(s.repaired for s in its):>8} {sum(s.rejected for s in its):>8}"
+        )
+    print("engine s: median of 5 seeds (target: well under 1 s); dups: children dropped as")
+    print("already evaluated (never re-evaluated)")
     print(f"CostTable cost evaluations/s      {table_rate:,.0f}   (target: >= 100,000/s)")
     print(f"formula cost evaluations/s        {formula_rate:,.0f}")
     print(f"CostTable / formula speed ratio   {table_rate / formula_rate:.1f}x")

@@ -1,12 +1,23 @@
-"""GPU throughput of the binmobilenet pipeline at ImageNet scale, on synthetic tensors.
+"""GPU throughput of the binmobilenet supernet at ImageNet scale, on synthetic tensors.
 
-Measures (1) supernet training images/s at 224x224, module M2, batch 256, a random genome
-per step, fp32 and bf16 autocast side by side; (2) seconds per candidate evaluation
-(BatchNorm recalibration on 2,560 images + top-1 on 10,000 validation images); and
-derives the GPU-hours of a paper-scale run (64 supernet epochs of 1.28M images and 1,050
-candidates) to compare with the paper's 26-32 GPU-hours (Table 2, RTX 2080 Ti).
+Prints, side by side in one run on whatever card it finds (224x224, module M2, width 1.0,
+1000 classes, batch 256, a random genome every supernet step):
 
-Run: python benchmarks/gpu.py [--steps 12] [--candidates 4]
+1. training images/s of
+   - the supernet with the grouped kernel, fp32, NCHW, cudnn.benchmark off (before issue 8),
+   - the supernet with the masked kernel, bf16, channels_last, cudnn.benchmark on, eager,
+   - the same under one torch.compile (and the number of compiles it needed),
+   - the static export of one genome (g=4), bf16, channels_last,
+   - a float MobileNetV1 (depthwise 3x3, ReLU), bf16, channels_last (the reference),
+   and the ratio supernet / float MobileNetV1;
+2. seconds per candidate evaluation (BatchNorm recalibration on 2,560 images + top-1 on
+   10,000; data held on the device) with the training code's own functions;
+3. the GPU-hours of a paper-scale run (64 supernet epochs of 1.28M images + 1,050
+   candidates) beside the paper's 26-32.
+
+Run: python benchmarks/gpu.py [--steps 20] [--candidates 4] [--skip grouped,reference]
+(a CPU smoke test: --width 0.25 --resolution 32 --batch 8 --steps 1 --candidates 1
+--recal-images 16 --val-images 16 --skip compiled).
 """
 
 from __future__ import annotations
@@ -14,108 +25,173 @@ from __future__ import annotations
 import argparse
 import random
 import time
+from collections.abc import Callable
 
 import torch
-from binmobilenet.fitness import recalibrate_bn
-from binmobilenet.supernet import SuperNet, search_space
+from binmobilenet.supernet import SuperNet, base_width, scaled_blocks
+from torch import nn
+
+from evogroup.torch.accel import Speed, prepare
+from evogroup.torch.fitness import recalibrate_bn, top1
 
 IMAGENET_TRAIN = 1_281_167
+ROWS = ("grouped", "masked", "compiled", "static", "reference")
 
 
-def timed(fn, sync) -> float:
-    sync()
-    start = time.perf_counter()
-    fn()
-    sync()
-    return time.perf_counter() - start
+def float_mobilenet_v1(num_classes: int = 1000, width_mult: float = 1.0) -> nn.Sequential:
+    """The reference: a float MobileNetV1, depthwise 3x3 + pointwise 1x1, BN, ReLU."""
+
+    def unit(cin: int, cout: int, k: int, stride: int, groups: int) -> list[nn.Module]:
+        conv = nn.Conv2d(cin, cout, k, stride, k // 2, groups=groups, bias=False)
+        return [conv, nn.BatchNorm2d(cout), nn.ReLU(inplace=True)]
+
+    blocks = scaled_blocks(width_mult)
+    layers = unit(3, base_width(width_mult), 3, 2, 1)
+    for cin, cout, stride in blocks:
+        layers += unit(cin, cin, 3, stride, cin) + unit(cin, cout, 1, 1, 1)
+    head = [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(blocks[-1][1], num_classes)]
+    return nn.Sequential(*layers, *head)
 
 
-def train_rate(net, space, rng, dtype, steps, batch, device) -> float:
-    opt = torch.optim.Adam(net.parameters(), lr=1e-3, fused=device.type == "cuda")
-    x = torch.randn(batch, 3, 224, 224, device=device).contiguous(memory_format=torch.channels_last)
-    y = torch.randint(0, 1000, (batch,), device=device)
-    loss_fn = torch.nn.CrossEntropyLoss()
+def sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
 
-    def step():
-        genome = tuple(rng.choice(layer.choices) for layer in space.layers)
-        with torch.autocast(device.type, dtype=dtype, enabled=dtype is not None):
-            loss = loss_fn(net(x, genome), y)
+
+def train_rate(
+    model: nn.Module, speed: Speed, args: argparse.Namespace, before_step: Callable[[], None]
+) -> float:
+    """Images per second of forward + backward + fused Adam (3 untimed steps first, which
+    include any compilation)."""
+    runner = prepare(model, speed)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3, fused=speed.device.type == "cuda")
+    batch, steps, side = args.batch, args.steps, args.resolution
+    x = speed.inputs(torch.randn(batch, 3, side, side))
+    y = torch.randint(0, 1000, (batch,), device=speed.device)
+
+    def step() -> None:
+        before_step()
+        with speed.autocast():
+            loss = nn.functional.cross_entropy(runner(x), y)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
 
-    net.train()
+    model.train()
     for _ in range(3):
         step()
-    sync = torch.cuda.synchronize if device.type == "cuda" else lambda: None
-    seconds = timed(lambda: [step() for _ in range(steps)], sync)
-    return steps * batch / seconds
+    sync(speed.device)
+    start = time.perf_counter()
+    for _ in range(steps):
+        step()
+    sync(speed.device)
+    return steps * batch / (time.perf_counter() - start)
 
 
-def candidate_seconds(net, space, rng, dtype, candidates, device) -> float:
-    recal = torch.randn(2560, 3, 224, 224, device=device, dtype=torch.bfloat16)
-    val = torch.randn(10_000, 3, 224, 224, device=device, dtype=torch.bfloat16)
-    labels = torch.randint(0, 1000, (10_000,), device=device)
+def candidate_seconds(
+    net: SuperNet, speed: Speed, args: argparse.Namespace, rng: random.Random
+) -> float:
+    """Seconds per candidate: set a random genome, recalibrate BN on ``--recal-images``
+    (batches of 256), top-1 on ``--val-images`` (batches of 500), held on the device, with
+    the functions SupernetFitness calls."""
+    runner = prepare(net, speed)
+    dtype, side = speed.amp or torch.float32, args.resolution
 
-    def evaluate():
-        genome = tuple(rng.choice(layer.choices) for layer in space.layers)
-        with torch.autocast(device.type, dtype=dtype, enabled=dtype is not None):
-            recalibrate_bn(net, (b.float() for b in recal.split(256)), genome)
-            correct = 0
-            with torch.inference_mode():
-                for xb, yb in zip(val.split(500), labels.split(500)):
-                    correct += (
-                        net(xb.float().contiguous(memory_format=torch.channels_last))
-                        .argmax(1)
-                        .eq(yb)
-                        .sum()
-                    )
-        return correct.item()
+    def images(n: int) -> torch.Tensor:
+        return speed.inputs(torch.randn(n, 3, side, side, device=speed.device, dtype=dtype))
 
-    evaluate()
-    sync = torch.cuda.synchronize if device.type == "cuda" else lambda: None
-    return timed(lambda: [evaluate() for _ in range(candidates)], sync) / candidates
+    recal = [images(len(c)) for c in torch.arange(args.recal_images).split(256)]
+    val = [(images(len(c)), torch.randint(0, 1000, (len(c),), device=speed.device))
+           for c in torch.arange(args.val_images).split(500)]  # fmt: skip
+
+    def evaluate() -> float:
+        net.set_genome(tuple(rng.choice(layer.choices) for layer in net.space.layers))
+        recalibrate_bn(runner, recal, speed)
+        return top1(runner, val, speed)
+
+    evaluate()  # compiles
+    sync(speed.device)
+    start = time.perf_counter()
+    for _ in range(args.candidates):
+        evaluate()
+    return (time.perf_counter() - start) / args.candidates
+
+
+def compiles() -> int:
+    from torch._dynamo.utils import counters
+
+    return int(counters["stats"]["unique_graphs"])
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=12)
-    parser.add_argument("--batch", type=int, default=256)
-    parser.add_argument("--candidates", type=int, default=4)
-    parser.add_argument(
-        "--cudnn-benchmark", action="store_true", help="autotune every new conv shape"
-    )
-    parser.add_argument("--train-only", action="store_true")
-    args = parser.parse_args()
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--steps", type=int, default=20, help="timed training steps per row")
+    p.add_argument("--batch", type=int, default=256)
+    p.add_argument("--candidates", type=int, default=4, help="timed candidate evaluations")
+    p.add_argument("--skip", default="", help=f"comma-separated rows to skip, of {ROWS}")
+    p.add_argument("--width", type=float, default=1.0, help="width multiplier")
+    p.add_argument("--resolution", type=int, default=224)
+    p.add_argument("--recal-images", type=int, default=2560)
+    p.add_argument("--val-images", type=int, default=10_000)
+    p.add_argument("--grouped-candidates", action="store_true",
+                   help="also time candidate evaluation with the grouped kernel, fp32")  # fmt: skip
+    args = p.parse_args()
+    skip = set(filter(None, args.skip.split(",")))
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    torch.backends.cudnn.benchmark = args.cudnn_benchmark
-    print(
-        f"device: {torch.cuda.get_device_name() if device.type == 'cuda' else 'cpu'}; torch {torch.__version__}"
-    )
-    space, rng = search_space("M2"), random.Random(0)
-    net = SuperNet("M2", num_classes=1000).to(device).to(memory_format=torch.channels_last)
-    rates = {}
-    for name, dtype in (("fp32", None), ("bf16 autocast", torch.bfloat16)):
-        rates[name] = train_rate(net, space, rng, dtype, args.steps, args.batch, device)
+    name = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
+    print(f"device: {name}; torch {torch.__version__}; M2, width {args.width:g},"
+          f" {args.resolution}x{args.resolution}, batch {args.batch}")  # fmt: skip
+    rng = random.Random(0)
+    torch.manual_seed(0)
+    grouped = SuperNet("M2", num_classes=1000, width_mult=args.width)
+    masked = SuperNet("M2", num_classes=1000, width_mult=args.width, kernel="masked")
+    masked.load_state_dict(grouped.state_dict())
+    new_genome = lambda net: lambda: net.set_genome(  # noqa: E731
+        tuple(rng.choice(layer.choices) for layer in net.space.layers))  # fmt: skip
+    fast = Speed(device, torch.bfloat16, channels_last=True)
+    rates: dict[str, float] = {}
+    rows = {
+        "grouped": ("supernet, grouped kernel, fp32, NCHW, cudnn.benchmark off", grouped,
+                    Speed(device), new_genome(grouped)),
+        "masked": ("supernet, masked kernel, bf16, channels_last, eager", masked, fast,
+                   new_genome(masked)),
+        "compiled": ("supernet, masked kernel, bf16, channels_last, torch.compile", masked,
+                     Speed(device, torch.bfloat16, True, compile=True), new_genome(masked)),
+        "static": ("static export of one genome (g=4), bf16, channels_last",
+                   masked.export(masked.space.uniform(4)), fast, lambda: None),
+        "reference": ("float MobileNetV1 (depthwise 3x3, ReLU), bf16, channels_last",
+                      float_mobilenet_v1(1000, args.width), fast, lambda: None),
+    }  # fmt: skip
+    for key, (label, model, speed, before) in rows.items():
+        if key in skip:
+            continue
+        before_compiles = compiles()
+        rates[key] = train_rate(model, speed, args, before)
+        extra = f"  ({compiles() - before_compiles} compiled graphs for {args.steps + 3} genomes)"
+        print(f"{label:<66} {rates[key]:8,.0f} images/s" + (extra if speed.compile else ""))
+    supernet = max((rates[k] for k in ("grouped", "masked", "compiled") if k in rates), default=0)
+    if "reference" in rates and supernet:
         print(
-            f"supernet training, M2, 224x224, batch {args.batch}, {name}: {rates[name]:,.0f} images/s"
+            f"supernet / float MobileNetV1: {supernet / rates['reference']:.2f}x (target >= 0.9x)"
         )
-    best = max(rates, key=rates.get)
-    if args.train_only:
-        return
-    dtype = torch.bfloat16 if best.startswith("bf16") else None
-    per_candidate = candidate_seconds(net, space, rng, dtype, args.candidates, device)
-    print(
-        f"candidate evaluation ({best}): {per_candidate:.2f} s (BN recalibration 2,560 images + 10,000 val images)"
-    )
-    supernet_h = 64 * IMAGENET_TRAIN / rates[best] / 3600
-    search_h = 1050 * per_candidate / 3600
-    print(
-        f"paper-scale: supernet 64 epochs {supernet_h:.1f} GPU-h + search 1,050 candidates {search_h:.2f} GPU-h"
-        f" = {supernet_h + search_h:.1f} GPU-h on this card (paper: 26-32 GPU-h in total, Table 2)"
-    )
     if device.type == "cuda":
-        print(f"peak GPU memory: {torch.cuda.max_memory_allocated() / 2**30:.1f} GiB")
+        print(f"peak GPU memory (training): {torch.cuda.max_memory_allocated() / 2**30:.1f} GiB")
+
+    per = candidate_seconds(masked, Speed(device, torch.bfloat16, True, compile=True),
+                            args, rng) if device.type == "cuda" else None  # fmt: skip
+    if per is not None:
+        print(f"candidate evaluation, masked, bf16, compiled: {per:.2f} s"
+              " (BN recalibration 2,560 images + top-1 on 10,000; target <= 0.5 s)")  # fmt: skip
+    if args.grouped_candidates or per is None:
+        per_grouped = candidate_seconds(grouped, Speed(device), args, rng)
+        print(f"candidate evaluation, grouped, fp32: {per_grouped:.2f} s")
+        per = per if per is not None else per_grouped
+    if supernet:
+        supernet_h = 64 * IMAGENET_TRAIN / supernet / 3600  # meaningful at the defaults only
+        search_h = 1050 * per / 3600
+        print(f"paper-scale: supernet 64 epochs {supernet_h:.1f} GPU-h + search 1,050 candidates"
+              f" {search_h:.2f} GPU-h = {supernet_h + search_h:.1f} GPU-h on this card"
+              " (paper: 26-32 GPU-h in total, Table 2)")  # fmt: skip
 
 
 if __name__ == "__main__":

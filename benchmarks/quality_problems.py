@@ -87,13 +87,13 @@ class TrueFitness:
     def r(self, genome):
         return [math.log2(g) / m for g, m in zip(genome, self.log_max)]
 
-    def layer_term(self, l: int, g: int) -> float:
-        r = math.log2(g) / self.log_max[l]
-        return -self.s[l] * r ** self.a[l] - self.u[l][g]
+    def layer_term(self, i: int, g: int) -> float:
+        r = math.log2(g) / self.log_max[i]
+        return -self.s[i] * r ** self.a[i] - self.u[i][g]
 
     def __call__(self, genome) -> float:
         r = self.r(genome)
-        value = 0.75 + sum(self.layer_term(l, g) for l, g in enumerate(genome))
+        value = 0.75 + sum(self.layer_term(i, g) for i, g in enumerate(genome))
         return value - sum(j * r[a] * r[b] for (a, b), j in self.J.items())
 
 
@@ -117,22 +117,24 @@ def chain_dp(inst: Instance, budget: int) -> np.ndarray:
     size = int(budget - inst.table.constant) + 1
     layers = inst.space.layers
     prev = None
-    for l, layer in enumerate(layers):
+    for i, layer in enumerate(layers):
         cur = np.full((len(layer.choices), size), -np.inf)
         for k, g in enumerate(layer.choices):
-            c = int(rows[l][g])
+            c = int(rows[i][g])
             if c >= size:
                 continue
             if prev is None:
-                cur[k, c] = f.layer_term(l, g)
+                cur[k, c] = f.layer_term(i, g)
                 continue
             best = np.full(size - c, -np.inf)
-            for j, h in enumerate(layers[l - 1].choices):
-                pair = f.J.get((l - 1, l), 0.0) * (math.log2(h) / f.log_max[l - 1]) * (
-                    math.log2(g) / f.log_max[l]
+            for j, h in enumerate(layers[i - 1].choices):
+                pair = (
+                    f.J.get((i - 1, i), 0.0)
+                    * (math.log2(h) / f.log_max[i - 1])
+                    * (math.log2(g) / f.log_max[i])
                 )
                 best = np.maximum(best, prev[j, : size - c] - pair)
-            cur[k, c:] = best + f.layer_term(l, g)
+            cur[k, c:] = best + f.layer_term(i, g)
         prev = cur
     return 0.75 + prev.max(axis=0)
 
@@ -142,17 +144,20 @@ def exhaustive(inst: Instance, budget: int) -> np.ndarray:
     layers, f = inst.space.layers, inst.fitness
     n = len(layers)
 
-    def axis(l: int, values) -> np.ndarray:
+    def axis(i: int, values) -> np.ndarray:
         shape = [1] * n
-        shape[l] = len(values)
+        shape[i] = len(values)
         return np.asarray(values, dtype=float).reshape(shape)
 
     cost = np.full([len(layer.choices) for layer in layers], inst.table.constant)
     value = np.full(cost.shape, 0.75)
-    r = [axis(l, [math.log2(g) / f.log_max[l] for g in layer.choices]) for l, layer in enumerate(layers)]
-    for l, layer in enumerate(layers):
-        cost += axis(l, [inst.table.table[l][g] for g in layer.choices])
-        value += axis(l, [f.layer_term(l, g) for g in layer.choices])
+    r = [
+        axis(i, [math.log2(g) / f.log_max[i] for g in layer.choices])
+        for i, layer in enumerate(layers)
+    ]
+    for i, layer in enumerate(layers):
+        cost += axis(i, [inst.table.table[i][g] for g in layer.choices])
+        value += axis(i, [f.layer_term(i, g) for g in layer.choices])
     for (a, b), j in f.J.items():
         value -= j * r[a] * r[b]
     size = int(budget - inst.table.constant) + 1
@@ -177,7 +182,9 @@ def instances(seed: int = 0) -> list[Instance]:
         tuple(Layer.from_channels(f"rn{i}", c, max_groups=64) for i, (c, _) in enumerate(RESNET))
     )
     return [
-        Instance("mobilenet-separable", mb, _table(MOBILENET, mb), TrueFitness(mb, "separable", seed)),
+        Instance(
+            "mobilenet-separable", mb, _table(MOBILENET, mb), TrueFitness(mb, "separable", seed)
+        ),
         Instance("mobilenet-chain", mb, _table(MOBILENET, mb), TrueFitness(mb, "chain", seed + 1)),
         Instance("resnet-dense", rn, _table(RESNET, rn), TrueFitness(rn, "dense", seed + 2)),
     ]
@@ -187,7 +194,9 @@ def self_check() -> None:
     """The DP agrees with enumeration on the first 6 layers of the chain problems."""
     for inst in instances()[:2]:
         space = SearchSpace(inst.space.layers[:6])
-        small = Instance(inst.name, space, CostTable(inst.table.table[:6], inst.table.constant), None)
+        small = Instance(
+            inst.name, space, CostTable(inst.table.table[:6], inst.table.constant), None
+        )
         small.fitness = TrueFitness(space, inst.fitness.edges, 7)
         budget = small.budget(0.1)
         a, b = chain_dp(small, budget), exhaustive(small, budget)

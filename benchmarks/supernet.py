@@ -3,8 +3,10 @@
 Prints, from one run on CPU:
 
 1. a training step (forward, backward, Adam) of the supernet with a random genome per
-   step, beside the same step of the exported static network of the same genomes
-   (target: supernet <= 1.3x static);
+   step, with the grouped kernel and with the masked kernel (same weights, same genomes),
+   beside the same step of the exported static network of the same genomes (target:
+   supernet <= 1.3x static); the grouped / masked ratio is what ``--kernel auto`` picks
+   on the CPU by;
 2. cost-table lookups per second beside whole-model fvcore counts per second
    (target: >= 1000x).
 
@@ -22,8 +24,10 @@ from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
-from binmobilenet.flops import cost_table, count_flops
 from binmobilenet.supernet import BinMobileNet, SuperNet
+
+from evogroup import get_backend
+from evogroup.torch.flops import count_flops
 
 
 def parse_args() -> argparse.Namespace:
@@ -38,7 +42,8 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--counts", type=int, default=3, help="whole-model fvcore counts at 224")
     p.add_argument("--threads", type=int, default=os.cpu_count())
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--fused", action="store_true", help="fused Adam (one kernel per step)")
+    p.add_argument("--fused", action=argparse.BooleanOptionalAction, default=True,
+                   help="fused Adam, one kernel per step (what training uses)")  # fmt: skip
     return p.parse_args()
 
 
@@ -53,26 +58,31 @@ def train_step(model: torch.nn.Module, opt: torch.optim.Optimizer, x, y, *genome
     return middle - start, time.perf_counter() - middle
 
 
-def time_training(args: argparse.Namespace, net: SuperNet, genomes: list) -> tuple[list, list]:
-    """Per-step seconds of the supernet (a new random genome each step) and of the static
-    export of the same genome, interleaved so that machine noise hits both alike."""
+def time_training(
+    args: argparse.Namespace, nets: list[SuperNet], genomes: list
+) -> tuple[list[list], list]:
+    """Per-step seconds of each supernet (a new random genome each step) and of the static
+    export of the same genome, interleaved so that machine noise hits all alike."""
     x = torch.randn(args.batch, 3, args.resolution, args.resolution)
-    y = torch.randint(0, net.num_classes, (args.batch,))
+    y = torch.randint(0, nets[0].num_classes, (args.batch,))
     adam = lambda params: torch.optim.Adam(params, lr=1e-3, fused=args.fused)  # noqa: E731
-    opt = adam(net.parameters())
-    for g in genomes[: args.warmup]:
-        train_step(net, opt, x, y, g)
+    opts = [adam(net.parameters()) for net in nets]
+    for net, opt in zip(nets, opts):
+        for g in genomes[: args.warmup]:
+            train_step(net, opt, x, y, g)
     statics = []
     for g in genomes[args.warmup :]:
-        model = net.export(g).train()
+        model = nets[0].export(g).train()
         statics.append((model, adam(model.parameters())))
         for _ in range(args.warmup):
             train_step(*statics[-1], x, y)
-    supernet, static = [], []
+    supernets: list[list] = [[] for _ in nets]
+    static = []
     for g, (model, sopt) in zip(genomes[args.warmup :], statics):
-        supernet.append(train_step(net, opt, x, y, g))
+        for times, net, opt in zip(supernets, nets, opts):
+            times.append(train_step(net, opt, x, y, g))
         static.append(train_step(model, sopt, x, y))
-    return supernet, static
+    return supernets, static
 
 
 def _row(name: str, steps: list) -> str:
@@ -97,19 +107,29 @@ def main() -> None:
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, CPU")
 
     net = SuperNet(args.module, num_classes=1000, width_mult=args.width).train()
+    masked = SuperNet(args.module, num_classes=1000, width_mult=args.width, kernel="masked")
+    masked.load_state_dict(net.state_dict())
     sample = lambda: tuple(rng.choice(layer.choices) for layer in net.space.layers)  # noqa: E731
     genomes = [sample() for _ in range(args.warmup + args.steps)]
-    sup, sta = time_training(args, net, genomes)
+    (sup, msk), sta = time_training(args, [net, masked.train()], genomes)
     ratios = [sum(s) / sum(t) for s, t in zip(sup, sta)]
+    kernels = [sum(m) / sum(s) for m, s in zip(msk, sup)]
     print("\n1. training step (forward + backward + Adam), one random genome per step")
-    print(_row("supernet (weight sharing)", sup))
+    print(_row("supernet, grouped kernel", sup))
+    print(_row("supernet, masked kernel", msk))
     print(_row("static export, same genomes", sta))
     print(
-        f"   supernet / static: {statistics.median(ratios):.2f}x median per genome"
+        f"   supernet (grouped) / static: {statistics.median(ratios):.2f}x median per genome"
         f" (range {min(ratios):.2f}-{max(ratios):.2f}x); target <= 1.3x"
     )
+    print(
+        f"   masked / grouped: {statistics.median(kernels):.2f}x median per genome"
+        f" (range {min(kernels):.2f}-{max(kernels):.2f}x); --kernel auto picks"
+        f" {'masked' if statistics.median(kernels) < 1 else 'grouped'} on this CPU"
+    )
 
-    table = cost_table(args.module, resolution=224, num_classes=1000, width_mult=args.width)
+    backend = get_backend("binmobilenet")
+    table = backend.cost(backend.options(module=args.module, width_mult=args.width))
     lookup_genomes = [sample() for _ in range(1000)]
     it = iter(range(args.lookups))
     lookups = rate(lambda: table(lookup_genomes[next(it) % 1000]), args.lookups)

@@ -17,6 +17,7 @@ from evogroup.errors import (
     InvalidGenomeError,
     OptionError,
 )
+from evogroup.front import Front
 from evogroup.layout import RunLayout
 from evogroup.options import BackendOptions, option
 from evogroup.plugins import get_backend, list_backends
@@ -25,6 +26,7 @@ from evogroup.result import Evaluation, IterationStats, SearchResult
 from evogroup.search import search
 from evogroup.settings import SearchSettings
 from evogroup.space import Genome, Layer, SearchSpace, divisors
+from evogroup.strategies import list_strategies
 from evogroup.units import format_flops, parse_flops
 
 __version__ = "0.1.0"
@@ -54,9 +56,11 @@ __all__ = [
     "SearchSpace",
     "TrainResult",
     "divisors",
+    "Front",
     "format_flops",
     "get_backend",
     "list_backends",
+    "list_strategies",
     "option",
     "parse_flops",
     "random_search",

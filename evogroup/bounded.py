@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 
 from evogroup.cost import CostTable
-from evogroup.knapsack import Grid, UniformSampler
+from evogroup.knapsack import Grid, UniformSampler, find_in_range
 from evogroup.operators import cost_after, repair, sample
 from evogroup.problem import Problem
 from evogroup.space import Genome
@@ -65,20 +65,25 @@ class FeasibleSampler:
     """Uniform samples of the genomes within ``[budget_min, budget]``.
 
     With a :class:`CostTable`: exact counting by dynamic programming
-    (:class:`~evogroup.knapsack.UniformSampler`), so tight budgets cost no rejections.
-    Otherwise: rejection sampling for ``tries`` draws, then repair.
+    (:class:`~evogroup.knapsack.UniformSampler`), so tight budgets cost no rejections; when
+    rounding makes that miss a narrow range, an exact randomized depth-first search
+    (:func:`~evogroup.knapsack.find_in_range`). Otherwise: rejection sampling for
+    ``tries`` draws, then repair.
     """
 
     def __init__(self, problem: Problem, tries: int = 100):
         self.problem, self.tries = problem, tries
-        self.exact = None
+        self.grid = self.exact = None
         if isinstance(problem.cost, CostTable):
-            grid = Grid.build(problem.cost, problem.space, problem.budget_min, problem.budget)
-            self.exact = UniformSampler(grid)
+            self.grid = Grid.build(problem.cost, problem.space, problem.budget_min, problem.budget)
+            self.exact = UniformSampler(self.grid)
+        self.range = (problem.budget_min, problem.budget)
 
     def __call__(self, rng: random.Random) -> Genome:
         if self.exact is not None:
             genome = self.exact.sample(rng)
+            if genome is None:
+                genome = find_in_range(self.problem.cost, self.problem.space, *self.range, rng)
             if genome is not None:
                 return genome
         for _ in range(self.tries):

@@ -65,3 +65,23 @@ class BackendError(EvogroupError, LookupError):
 
 class DataError(EvogroupError, ValueError):
     """A dataset path is missing, empty or in a format evogroup does not read."""
+
+
+class MissingExtraError(EvogroupError, ImportError):
+    """An optional dependency is not installed; the message says which extra installs it."""
+
+
+class DeviceError(EvogroupError, RuntimeError):
+    """A requested torch device does not exist or is not available on this machine."""
+
+
+class RunInUseError(EvogroupError, RuntimeError):
+    """Another live process holds the run directory (see :mod:`evogroup.runlock`).
+
+    Attributes:
+        pid: the process holding it, when it could be read (else None).
+    """
+
+    def __init__(self, message: str, *, pid: int | None = None):
+        super().__init__(message)
+        self.pid = pid

@@ -11,8 +11,8 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
+from evogroup.layout import RunLayout
 from evogroup.result import Evaluation, SearchResult
 
 
@@ -60,16 +60,15 @@ class Front:
         return len(self.points)
 
 
-def save_front(result: SearchResult, out_dir: str | Path, cost_label: str = "cost") -> Front:
+def save_front(result: SearchResult, files: RunLayout, cost_label: str = "cost") -> Front:
     """Write ``pareto.csv`` (one row per non-dominated genome, by cost) and ``pareto_front.png``."""
     from evogroup import plots
 
-    out_dir = Path(out_dir)
     front = result.front
-    with (out_dir / "pareto.csv").open("w", newline="") as fh:
+    with files.pareto_csv.open("w", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(["cost", "fitness", "iteration", "genome"])
         for e in front.points:
             writer.writerow([e.cost, e.fitness, e.iteration, ",".join(map(str, e.genome))])
-    plots.pareto_front(result, front, out_dir / "pareto_front.png", cost_label)
+    plots.pareto_front(result, front, files.front_plot, cost_label)
     return front

@@ -8,7 +8,8 @@ programming over (layer, cost bucket).
 **Discretization.** Each layer's cost above its cheapest choice,
 :math:`d_{l,g} = T_l[g] - \min_{g'} T_l[g']`, is rounded to a whole number of buckets of
 width :math:`\delta = (\mathrm{hi} - \mathrm{min\_cost}) / R` (``resolution`` :math:`R`,
-2048 by default). A genome's bucket total differs from its exact cost (in buckets) by at most
+2048 by default; with a lower bound, finer, down to :math:`(\mathrm{hi} - \mathrm{lo}) /
+(2L + 2)` but at most 32 times finer, so that a narrow range spans several buckets). A genome's bucket total differs from its exact cost (in buckets) by at most
 :math:`L/2` for :math:`L` layers, so only genomes within :math:`L\delta/2` of a bound can
 be misjudged: the DP keeps the best score per bucket total, so near a bound a slightly better
 genome just outside it can hide a feasible one of the same total (within 0.4 % of the budget
@@ -29,6 +30,7 @@ from evogroup.cost import CostTable
 from evogroup.space import Genome, SearchSpace
 
 RESOLUTION = 2048
+MAX_REFINE = 32  # a lower bound may refine the buckets up to 32x (65,536 buckets)
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class Grid:
         buckets: each layer's rounded extra cost per choice (an int array).
         low, high: the bounds in buckets, widened by ``L/2`` on each side so that rounding
             never excludes a genome within ``[lo, hi]`` (the exact check then decides).
+        width: the cost of one bucket.
     """
 
     table: CostTable
@@ -49,6 +52,7 @@ class Grid:
     hi: float
     low: int
     high: int
+    width: float
 
     @classmethod
     def build(
@@ -60,9 +64,11 @@ class Grid:
         resolution: int = RESOLUTION,
     ) -> Grid:
         base = [min(row.values()) for row in table.table]
-        width = (hi - table.min_cost) / resolution
-        width = width if width > 0 else 1.0
         choices = tuple(layer.choices for layer in space.layers)
+        width = (hi - table.min_cost) / resolution
+        if lo > table.min_cost and hi > lo:  # a narrow range needs buckets finer than it
+            width = min(width, max((hi - lo) / (2 * len(choices) + 2), width / MAX_REFINE))
+        width = width if width > 0 else 1.0
         buckets = tuple(
             np.array([round((row[g] - b) / width) for g in cs], dtype=np.int64)
             for row, b, cs in zip(table.table, base, choices)
@@ -70,7 +76,7 @@ class Grid:
         slack = (len(choices) + 1) // 2  # rounding moves a total by at most L/2 buckets
         low = math.ceil((lo - table.min_cost) / width - 1e-9) - slack
         high = math.floor((hi - table.min_cost) / width + 1e-9) + slack
-        return cls(table, choices, buckets, lo, hi, low, high)
+        return cls(table, choices, buckets, lo, hi, low, high, width)
 
     def fits(self, genome: Genome) -> bool:
         return self.lo <= self.table(genome) <= self.hi
@@ -166,3 +172,40 @@ class UniformSampler:
             if self.grid.fits(tuple(genome)):
                 return tuple(genome)
         return None
+
+
+def find_in_range(
+    table: CostTable, space: SearchSpace, lo: float, hi: float,
+    rng: random.Random | None = None, limit: int = 100_000,
+) -> Genome | None:  # fmt: skip
+    r"""A genome with ``lo <= cost <= hi`` by exact depth-first search, or None.
+
+    Layer by layer (choices in random order with ``rng``), a prefix of cost :math:`s` is
+    pruned when no completion can reach the range:
+    :math:`s + \min_\mathrm{rest} > \mathrm{hi}` or :math:`s + \max_\mathrm{rest} < \mathrm{lo}`.
+    Exact, with no rounding; None also when ``limit`` prefixes were visited without success.
+    """
+    rows = [[(g, table.table[i][g]) for g in layer.choices] for i, layer in enumerate(space.layers)]
+    low_rest, high_rest = [0.0], [0.0]
+    for row in reversed(rows):
+        low_rest.insert(0, low_rest[0] + min(c for _, c in row))
+        high_rest.insert(0, high_rest[0] + max(c for _, c in row))
+    visits, genome = [0], []
+
+    def dive(layer: int, cost: float) -> bool:
+        visits[0] += 1
+        if cost + low_rest[layer] > hi or cost + high_rest[layer] < lo or visits[0] > limit:
+            return False
+        if layer == len(rows):
+            return table(tuple(genome)) <= hi and table(tuple(genome)) >= lo
+        order = list(rows[layer])
+        if rng is not None:
+            rng.shuffle(order)
+        for g, c in order:
+            genome.append(g)
+            if dive(layer + 1, cost + c):
+                return True
+            genome.pop()
+        return False
+
+    return tuple(genome) if dive(0, table.constant) else None

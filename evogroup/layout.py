@@ -64,6 +64,14 @@ class RunLayout:
         return self.dir / "fitness_vs_cost.png"
 
     @property
+    def pareto_csv(self) -> Path:
+        return self.dir / "pareto.csv"
+
+    @property
+    def front_plot(self) -> Path:
+        return self.dir / "pareto_front.png"
+
+    @property
     def fitness(self) -> Path:
         return self.dir / "fitness.json"
 

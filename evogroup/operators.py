@@ -5,6 +5,7 @@ They take and return genomes (tuples of group counts) and never mutate their inp
 
 from __future__ import annotations
 
+import itertools
 import random
 
 from evogroup.cost import CostTable
@@ -59,8 +60,8 @@ def check_feasible(problem: Problem) -> None:
     """Raise :class:`InfeasibleBudgetError` when no genome costs within ``[budget_min, budget]``.
 
     The message names the cheapest and the most expensive genome. With a :class:`CostTable`
-    a range between them that no genome hits (a gap in the reachable costs) is found by
-    dynamic programming (:mod:`evogroup.knapsack`).
+    a range between them that no genome hits (a gap in the reachable costs) is found by an
+    exact depth-first search (:func:`evogroup.knapsack.find_in_range`).
     """
     cheap = min_cost_genome(problem)
     low = problem.cost(cheap)
@@ -82,12 +83,15 @@ def check_feasible(problem: Problem) -> None:
 
 
 def _gap(problem: Problem) -> bool:
+    """Whether a cost table reaches no cost in the range (an exact search of up to 10^6 prefixes)."""
     if not isinstance(problem.cost, CostTable):
         return False
-    from evogroup.knapsack import Grid, UniformSampler
+    from evogroup.knapsack import find_in_range
 
-    grid = Grid.build(problem.cost, problem.space, problem.budget_min, problem.budget)
-    return UniformSampler(grid).empty()
+    found = find_in_range(
+        problem.cost, problem.space, problem.budget_min, problem.budget, limit=10**6
+    )
+    return found is None
 
 
 def repair(genome: Genome, problem: Problem, rng: random.Random | None = None) -> Genome:
@@ -108,11 +112,36 @@ def repair(genome: Genome, problem: Problem, rng: random.Random | None = None) -
     """
     current = list(problem.space.validate(genome))
     cost = problem.cost(tuple(current))
-    while cost > problem.budget:
-        cost = _step(problem, current, cost, rng, lower=True)
-    while cost < problem.budget_min:
-        cost = _step(problem, current, cost, rng, lower=False)
+    try:
+        while cost > problem.budget:
+            cost = _step(problem, current, cost, rng, lower=True)
+        while cost < problem.budget_min:
+            cost = _step(problem, current, cost, rng, lower=False)
+    except InfeasibleBudgetError as stuck:  # a non-additive cost can trap greedy moves
+        found = _search_in_range(problem, rng or random.Random(0))
+        if found is None:
+            raise stuck from None
+        return found
     return tuple(current)
+
+
+_EXHAUSTIVE = 100_000  # spaces up to this size are enumerated when greedy repair is stuck
+
+
+def _search_in_range(problem: Problem, rng: random.Random) -> Genome | None:
+    """A genome within ``[budget_min, budget]`` when greedy moves got stuck (only possible
+    with a cost that is not a :class:`CostTable`): every genome of a small space in a random
+    order, else ``_EXHAUSTIVE`` uniform draws; None when none is in range."""
+    space = problem.space
+    if space.size <= _EXHAUSTIVE:
+        candidates = list(itertools.product(*(layer.choices for layer in space.layers)))
+        rng.shuffle(candidates)
+    else:
+        candidates = (sample(space, rng) for _ in range(_EXHAUSTIVE))
+    for genome in candidates:
+        if problem.budget_min <= problem.cost(tuple(genome)) <= problem.budget:
+            return tuple(genome)
+    return None
 
 
 def _step(problem: Problem, current: list[int], cost: float, rng, lower: bool) -> float:

@@ -24,11 +24,12 @@ from tqdm import tqdm
 from evogroup import plots
 from evogroup.backend import Backend, Run, TrainResult
 from evogroup.baselines import random_search
+from evogroup.front import save_front
 from evogroup.io import atomic_write_json
 from evogroup.layout import RunLayout
 from evogroup.operators import sample_feasible
 from evogroup.options import BackendOptions
-from evogroup.parallel import make_executor
+from evogroup.parallel import Workers, make_executor
 from evogroup.problem import Problem
 from evogroup.result import SearchResult
 from evogroup.search import search
@@ -76,9 +77,13 @@ def search_problem(backend: Backend, opts: BackendOptions, budget: float, run: R
 
 
 def search_into(
-    problem: Problem, settings: SearchSettings, run: Run, workers: int = 1, cost_label: str = "cost"
-) -> SearchResult:
-    """Search ``problem`` with files in ``run.dir``: checkpoint, log, result, CSV and plots."""
+    problem: Problem, settings: SearchSettings, run: Run, workers: int | Workers = 1,
+    cost_label: str = "cost",
+) -> SearchResult:  # fmt: skip
+    """Search ``problem`` with files in ``run.dir``: checkpoint, log, result, CSV and plots.
+
+    ``workers`` (a count of local processes, or a :class:`~evogroup.parallel.Workers`)
+    says where candidates are evaluated; the result does not depend on it."""
     total = settings.population + settings.iterations * (settings.crossovers + settings.mutations)
     bar = tqdm(total=total, desc="search", unit="genome", disable=not run.progress)
     files = run.layout
@@ -98,7 +103,8 @@ def search_into(
 
 
 def save_search(result: SearchResult, files: RunLayout, cost_label: str = "cost") -> None:
-    """``result.json``, ``iterations.csv`` and the two search plots."""
+    """``result.json``, ``iterations.csv``, the two search plots, and the accuracy-cost
+    front (``pareto.csv``, ``pareto_front.png``)."""
     result.save(files.result)
     rows = [s.to_json() for s in result.iterations]
     with files.iterations_csv.open("w", newline="") as fh:
@@ -107,6 +113,7 @@ def save_search(result: SearchResult, files: RunLayout, cost_label: str = "cost"
         writer.writerows(rows)
     plots.search_progress(result, files.progress_plot)
     plots.fitness_vs_cost(result, files.fitness_plot, cost_label)
+    save_front(result, files, cost_label)
 
 
 @dataclass(frozen=True)
@@ -137,7 +144,7 @@ def reproduce(
     settings: SearchSettings,
     run: Run,
     repeats: int = 1,
-    workers: int = 1,
+    workers: int | Workers = 1,
 ) -> list[dict]:
     """Algorithm 2 plus the Table 1 ablation; returns the table rows (also written to disk)."""
     label = backend.cost_label(opts)

@@ -101,15 +101,24 @@ def search(
     state, recovered = _start(problem, proposer, settings, identity, checkpoint, evaluation_log)
     for _, done in groupby(state.history, key=lambda e: e.iteration):
         proposer.observe(list(done))  # replayed on resume: the strategy's state is its history's
+    _loop(proposer, state, recovered, evaluation_log, checkpoint, executor, callback)
+    ranked = proposer.rank(state.history)
+    rescored = rescore_final(problem, ranked, settings.rescore_top, executor)
+    return _result(state.history, state.iterations, ranked, problem, settings.to_json(), rescored)
+
+
+def _loop(proposer: Strategy, state: SearchState, recovered, log, checkpoint, executor, callback):
+    """Evaluate, observe, breed and checkpoint until the last iteration or no genome is left."""
+    problem, top_k = proposer.problem, proposer.settings.top_k
     archive = select_top([], state.history, top_k)
     seen = {e.genome for e in state.history}
     rng = random.Random()
     rng.setstate(state.rng_state)
-    while state.next_iteration <= iterations and state.pending:
+    while state.next_iteration <= proposer.settings.iterations and state.pending:
         start = time.perf_counter()
         new = evaluate(
             problem, state.pending, state.next_iteration,
-            executor=executor, log=evaluation_log, recovered=recovered,
+            executor=executor, log=log, recovered=recovered,
         )  # fmt: skip
         state.history.extend(new)
         archive = select_top(archive, new, top_k)
@@ -125,9 +134,6 @@ def search(
             state.save(checkpoint)
         if callback is not None:
             callback(stats)
-    ranked = proposer.rank(state.history)
-    rescored = rescore_final(problem, ranked, settings.rescore_top, executor)
-    return _result(state.history, state.iterations, ranked, problem, settings.to_json(), rescored)
 
 
 def _breed(proposer: Strategy, archive, seen: set[Genome], rng) -> Offspring:

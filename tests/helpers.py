@@ -48,3 +48,38 @@ class DiesOnce:
 class AlwaysDies:
     def __call__(self, genome):
         os._exit(1)
+
+
+class DiesOnceMidway:
+    """Wraps a picklable fitness; the process evaluating it dies at its ``at``-th call, once."""
+
+    def __init__(self, fitness, marker, at: int = 3):
+        self.fitness, self.marker, self.at, self.calls = fitness, marker, at, 0
+
+    def __call__(self, genome):
+        self.calls += 1
+        if self.calls == self.at and not self.marker.exists():
+            self.marker.touch()
+            os._exit(1)
+        return self.fitness(genome)
+
+
+class CountsLoads:
+    """A picklable fitness that writes one file per unpickled copy that is called (a "load")."""
+
+    def __init__(self, folder):
+        self.folder, self.loaded = folder, False
+
+    def __getstate__(self):
+        return {"folder": self.folder, "loaded": False}
+
+    def __call__(self, genome):
+        if not self.loaded:
+            self.loaded = True
+            (self.folder / f"{os.getpid()}-{id(self)}").touch()
+        return float(sum(genome))
+
+
+def timed_value(fitness, genome):
+    """A module-level function of ``(fitness, genome)``, as the search maps (picklable partials)."""
+    return fitness(genome)

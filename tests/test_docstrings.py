@@ -10,8 +10,10 @@ import pytest
 
 MODULES = [
     "evogroup.baselines", "evogroup.cost", "evogroup.layout", "evogroup.problem",
-    "evogroup.search", "evogroup.space", "evogroup.units",
+    "evogroup.search", "evogroup.space", "evogroup.units", "evogroup.runlock",
+    "evogroup.cli.errors",
     "evogroup.torch.binary", "evogroup.torch.data", "evogroup.torch.flops",
+    "evogroup.torch.masked", "evogroup.torch.accel",
     "binmobilenet", "binmobilenet.backend", "binmobilenet.supernet",
     "birealnet.backend", "birealnet.supernet",
 ]  # fmt: skip

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from concurrent.futures.process import BrokenProcessPool
+from functools import partial
 
 import pytest
 
-from evogroup.parallel import InProcess, RetryingProcessPool, make_executor
-from tests.helpers import AlwaysDies, DiesOnce
+from evogroup.parallel import InProcess, RetryingProcessPool, Workers, make_executor
+from tests.helpers import AlwaysDies, CountsLoads, DiesOnce, timed_value
 
 GENOMES = [(1, 2), (4, 4), (2, 8), (16, 1)]
 
@@ -31,3 +32,16 @@ def test_pool_gives_up_after_its_retries():
             list(pool.map(AlwaysDies(), GENOMES))
     finally:
         pool.shutdown()
+
+
+def test_each_pool_worker_loads_the_fitness_once(tmp_path):
+    fitness = CountsLoads(tmp_path)
+    with make_executor(2) as pool:
+        for _ in range(2):  # a search maps a new partial of the same fitness every iteration
+            assert list(pool.map(partial(timed_value, fitness), GENOMES * 2)) == [3, 8, 10, 17] * 2
+    assert 1 <= len(list(tmp_path.iterdir())) <= 2
+
+
+def test_workers_refuses_a_bad_setting():
+    with pytest.raises(ValueError, match="kind must be one of"):
+        Workers(2, kind="dask")

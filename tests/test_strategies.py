@@ -13,7 +13,7 @@ from evogroup import Problem, SearchSettings
 from evogroup.search import search
 from evogroup.strategies import UnknownStrategyError, get_strategy, list_strategies
 from evogroup.testing import cost_tables, genomes, search_spaces
-from tests.helpers import strip_timing
+from tests.helpers import CountingFitness, strip_timing
 
 STRATEGIES = sorted(list_strategies())
 TINY = dict(population=6, top_k=3, crossovers=3, mutations=3, iterations=3)
@@ -106,3 +106,15 @@ def test_settings_round_trip_through_json():
 def test_every_strategy_is_registered_with_a_summary():
     for name, summary in list_strategies().items():
         assert get_strategy(name).name == name and summary
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_interrupted_then_resumed_equals_uninterrupted(synthetic_problem, tmp_path, strategy):
+    files = {"checkpoint": tmp_path / "checkpoint.json", "log": tmp_path / "evaluations.jsonl"}
+    settings = dict(population=10, top_k=4, crossovers=5, mutations=5, iterations=4, seed=3)
+    expected = search(synthetic_problem, **settings, strategy=strategy)
+    stopping = CountingFitness(synthetic_problem.fitness, stop_after=23)
+    with pytest.raises(KeyboardInterrupt):
+        search(replace(synthetic_problem, fitness=stopping), **settings, strategy=strategy, **files)
+    resumed = search(synthetic_problem, **settings, strategy=strategy, **files)
+    assert strip_timing(resumed) == strip_timing(expected)

@@ -218,6 +218,11 @@ class BinMobileNet(nn.Module):
 class SuperNet(SharedSupernet, BinMobileNet):
     """The weight-sharing supernet of ``module``: one full weight per searchable conv.
 
+    ``kernel`` picks how the searchable convs compute (the same function either way, see
+    :mod:`evogroup.torch.masked`): ``"grouped"`` slices the weight for ``F.conv2d(groups=g)``
+    (fast on a CPU); ``"masked"`` is a dense conv over a block-diagonal masked weight, one
+    shape for every genome (fast on a GPU). It is not part of :attr:`arch`.
+
     Example:
         >>> net = SuperNet("M2", num_classes=10, width_mult=0.25)
         >>> genome = net.space.uniform(4)
@@ -228,9 +233,12 @@ class SuperNet(SharedSupernet, BinMobileNet):
 
     static_class = BinMobileNet
 
-    def __init__(self, module: str = "M2", num_classes: int = 1000, width_mult: float = 1.0):
+    def __init__(
+        self, module: str = "M2", num_classes: int = 1000, width_mult: float = 1.0,
+        kernel: str = "grouped",
+    ):  # fmt: skip
         super().__init__(None, check_module(module), num_classes, width_mult)
-        self._bind_genes()
+        self._bind_genes(kernel)
 
 
 def build_model(
@@ -238,9 +246,10 @@ def build_model(
     genome: Iterable[int] | None = None,
     num_classes: int = 1000,
     width_mult: float = 1.0,
+    kernel: str = "grouped",
 ) -> BinMobileNet:
-    """The supernet of ``module`` when ``genome`` is None, else its static net (e.g. from a
-    checkpoint's ``config``: ``build_model(**ckpt["config"])``)."""
+    """The supernet of ``module`` when ``genome`` is None (its convs computed by ``kernel``),
+    else its static net (e.g. from a checkpoint's ``config``: ``build_model(**ckpt["config"])``)."""
     if genome is None:
-        return SuperNet(module, num_classes, width_mult)
+        return SuperNet(module, num_classes, width_mult, kernel)
     return BinMobileNet(genome, check_module(module), num_classes, width_mult)

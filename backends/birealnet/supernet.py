@@ -199,7 +199,9 @@ class BiRealNet(nn.Module):
 
 
 class SuperNet(SharedSupernet, BiRealNet):
-    """The weight-sharing supernet: one full weight per binary 3x3 conv.
+    """The weight-sharing supernet: one full weight per binary 3x3 conv, computed by
+    ``kernel`` (``"grouped"`` or ``"masked"``; see :mod:`evogroup.torch.masked`; not part
+    of :attr:`arch`).
 
     Example:
         >>> net = SuperNet(num_classes=10, width_mult=0.25)
@@ -211,16 +213,17 @@ class SuperNet(SharedSupernet, BiRealNet):
 
     static_class = BiRealNet
 
-    def __init__(self, num_classes: int = 1000, width_mult: float = 1.0):
+    def __init__(self, num_classes: int = 1000, width_mult: float = 1.0, kernel: str = "grouped"):
         super().__init__(None, num_classes, width_mult)
-        self._bind_genes()
+        self._bind_genes(kernel)
 
 
 def build_model(
-    genome: Iterable[int] | None = None, num_classes: int = 1000, width_mult: float = 1.0
-) -> BiRealNet:
-    """The supernet when ``genome`` is None, else its static net (e.g. from a checkpoint's
-    ``config``: ``build_model(**ckpt["config"])``)."""
+    genome: Iterable[int] | None = None, num_classes: int = 1000, width_mult: float = 1.0,
+    kernel: str = "grouped",
+) -> BiRealNet:  # fmt: skip
+    """The supernet when ``genome`` is None (its convs computed by ``kernel``), else its
+    static net (e.g. from a checkpoint's ``config``: ``build_model(**ckpt["config"])``)."""
     if genome is None:
-        return SuperNet(num_classes, width_mult)
+        return SuperNet(num_classes, width_mult, kernel)
     return BiRealNet(genome, num_classes, width_mult)

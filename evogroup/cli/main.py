@@ -6,28 +6,42 @@ import sys
 
 import click
 
-from evogroup.errors import EvogroupError
+from evogroup.cli.errors import USAGE, describe
 
 
 class EvogroupGroup(click.Group):
-    """Turns library errors caused by user input into one-line errors with a non-zero exit."""
+    """Turns errors a user can cause into one line and an exit code (see
+    :mod:`evogroup.cli.errors`); ``--debug`` shows their tracebacks instead."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except EvogroupError as exc:
-            raise click.ClickException(str(exc)) from None
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
+            raise
         except KeyboardInterrupt:
             click.echo(
                 "\nInterrupted; finished work is saved in the run directory (use --resume).",
                 err=True,
             )
             sys.exit(130)
+        except Exception as exc:
+            known = None if ctx.params.get("debug") else describe(exc)
+            if known is None:
+                raise  # a bug (or --debug): keep the traceback for the report
+            message, code = known
+            if code == USAGE:
+                raise click.UsageError(message) from None
+            raise click.ClickException(message) from None
 
 
 @click.group(cls=EvogroupGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="evogroup")
-def main() -> None:
+@click.option(
+    "--debug", is_flag=True, envvar="EVOGROUP_DEBUG",
+    help="Show the traceback of an error instead of one line (for bug reports)"
+    " [env: EVOGROUP_DEBUG=1].",
+)  # fmt: skip
+def main(debug: bool) -> None:
     """Search per-layer group counts of group convolutions under a FLOP budget."""
 
 

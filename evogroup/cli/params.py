@@ -58,6 +58,10 @@ def read_genome(text: str, space: SearchSpace, option: str = "--groups") -> Geno
             message=f"expected a group count, a comma list of group counts or a JSON file, but got {text!r}",
         ) from None
     if len(values) == 1 and len(space) > 1:
+        if values[0] < 1:  # uniform() would clip it up to 1: refuse it instead
+            raise click.BadParameter(
+                f"a group count >= 1 must hold, but got {values[0]}", param_hint=f"'{option}'"
+            )
         return space.uniform(values[0])
     return _validated(space, values, option)
 

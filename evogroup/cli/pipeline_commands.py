@@ -7,8 +7,9 @@ from pathlib import Path
 
 import click
 
-from evogroup import pipeline
+from evogroup import pipeline, ranks
 from evogroup.cli.backend_command import BackendCommand, backend_option, split_backend_options
+from evogroup.cli.executor import executor_options, workers_from
 from evogroup.cli.params import FLOPS, read_genome
 from evogroup.cli.report import genome_table
 from evogroup.cli.start import out_option, setting_options, start_run
@@ -17,6 +18,7 @@ from evogroup.io import atomic_write_json
 from evogroup.layout import RunLayout
 from evogroup.result import SearchResult
 from evogroup.rundir import RunConfig
+from evogroup.runlock import RunLock
 from evogroup.settings import SearchSettings
 from evogroup.units import format_flops
 
@@ -34,7 +36,8 @@ def train_supernet(ctx: click.Context, seed: int, out: Path | None, resume: bool
     backend, opts = split_backend_options(ctx, kwargs)
     run = start_run("train-supernet", backend, opts, out, resume, seed)
     path = backend.train_supernet(run, opts)
-    click.echo(f"supernet checkpoint: {path}")
+    if ranks.is_main():
+        click.echo(f"supernet checkpoint: {path}")
 
 
 @click.command(cls=BackendCommand, short_help="Train one genome's network from scratch.")
@@ -54,6 +57,8 @@ def train(
     genes = read_genome(genome, backend.space(opts), "--genome")
     run = start_run("train", backend, opts, out, resume, seed, genome=list(genes))
     result = backend.train(genes, run, opts)
+    if not ranks.is_main():  # torchrun: rank 0 alone writes
+        return
     atomic_write_json(run.layout.metrics, result.to_json())
     click.echo(genome_table(backend.cost_report(genes, opts)))
     top5 = "" if result.top5 is None else f", top5 {result.top5:.2f}"
@@ -73,14 +78,22 @@ def train(
     help="Retrain seeds per genome.",
 )
 @setting_options("population", "iterations", "seed")
+@executor_options
 @out_option("reproduce")
 @click.option("--resume", is_flag=True, help="Continue the run in --out, skipping finished steps.")
 @click.pass_context
 def reproduce(
-    ctx, budget, repeats, population, iterations, seed, workers, out, resume, **kwargs
-) -> None:
+    ctx, budget, repeats, population, iterations, seed, workers, executor, ray_address,
+    gpus_per_worker, out, resume, **kwargs,
+) -> None:  # fmt: skip
     """Supernet, evolutionary search, random-search baseline, and every genome retrained from scratch."""
     backend, opts = split_backend_options(ctx, kwargs)
+    where = workers_from(ctx, workers, executor, ray_address, gpus_per_worker)
+    if ranks.world_size() > 1:
+        raise click.UsageError(
+            "reproduce does not run under torchrun yet: run train-supernet under torchrun,"
+            " then reproduce --supernet DIR/supernet.pt in one process"
+        )
     backend.check_budget(budget, opts)
     settings = SearchSettings(population=population, iterations=iterations, seed=seed)
     search_settings = {k: v for k, v in settings.to_json().items() if k != "seed"}
@@ -89,7 +102,7 @@ def reproduce(
         ("extra.repeats",),  # more retraining seeds can be added to a finished run
         budget=budget, search=search_settings, repeats=repeats,
     )  # fmt: skip
-    rows = pipeline.reproduce(backend, opts, budget, settings, run, repeats, workers)
+    rows = pipeline.reproduce(backend, opts, budget, settings, run, repeats, where)
     click.echo("\n" + pipeline.markdown_table(rows, budget, backend.cost_label(opts)))
     click.echo(f"table.md, table.csv and acc_vs_flops.png in {run.dir}")
 
@@ -103,10 +116,12 @@ def report(run_dir: Path) -> None:
         raise CheckpointError(
             f"{run_dir} is not an evogroup run directory (no {files.config.name})"
         )
+    lock = RunLock.acquire(files, create=False)  # it redraws files a live run writes
+    click.get_current_context().call_on_close(lock.release)
     config = RunConfig.load(files)
     click.echo(f"{config.command} run of backend {config.backend} with {config.options}")
     for result_path in sorted(run_dir.glob(f"**/{files.result.name}")):
-        result = SearchResult.load(result_path)
+        result = _damaged_is_one_line(result_path, SearchResult.load)
         pipeline.save_search(result, RunLayout(result_path.parent), config.cost_label)
         best = result.best
         click.echo(
@@ -115,13 +130,20 @@ def report(run_dir: Path) -> None:
             f" genome {','.join(map(str, best.genome))}"
         )
     if files.table_json.exists():
-        table = json.loads(files.table_json.read_text())
+        table = _damaged_is_one_line(files.table_json, lambda p: json.loads(p.read_text()))
         pipeline.write_table(table["rows"], table["budget"], files, config.cost_label)
         click.echo("\n" + files.table_md.read_text())
     for path in (files.supernet_csv, files.metrics):
         if path.exists():
             click.echo(f"{path.name}:\n{path.read_text().strip()}")
     click.echo(f"plots redrawn in {run_dir}")
+
+
+def _damaged_is_one_line(path: Path, load):
+    try:
+        return load(path)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise CheckpointError(f"{path} is damaged or truncated ({exc})") from None
 
 
 COMMANDS = (train_supernet, train, reproduce, report)

@@ -8,14 +8,16 @@ from pathlib import Path
 
 import click
 
+from evogroup import ranks
 from evogroup.backend import Backend
 from evogroup.cli.backend_command import BackendCommand, backend_option, split_backend_options
+from evogroup.cli.executor import executor_options, workers_from
 from evogroup.cli.params import FLOPS
 from evogroup.cli.report import genome_table
 from evogroup.cli.start import out_option, setting_options, start_run
 from evogroup.layout import RunLayout
 from evogroup.options import BackendOptions
-from evogroup.pipeline import search_into, search_problem
+from evogroup.pipeline import search_into, search_problem, supernet_for
 from evogroup.result import SearchResult
 from evogroup.settings import SearchSettings
 from evogroup.units import format_flops
@@ -31,12 +33,13 @@ from evogroup.units import format_flops
     help="Smallest admissible cost: genomes must cost at least this much too.",
 )  # fmt: skip
 @setting_options(*SearchSettings.__dataclass_fields__)
+@executor_options
 @out_option("search")
 @click.option("--resume", is_flag=True, help="Continue the run in --out.")
 @click.pass_context
 def search(
     ctx: click.Context, budget: float, budget_min: float | None, out: Path | None, resume: bool,
-    workers: int, **kwargs,
+    workers: int, executor: str, ray_address: str | None, gpus_per_worker: float | None, **kwargs,
 ) -> None:  # fmt: skip
     """Search the group count of every layer that maximizes fitness within --budget.
 
@@ -45,6 +48,7 @@ def search(
     two plots (search_progress.png, fitness_vs_cost.png).
     """
     backend, opts = split_backend_options(ctx, kwargs)
+    where = workers_from(ctx, workers, executor, ray_address, gpus_per_worker)
     if budget_min is not None and budget_min > budget:
         raise click.BadParameter(
             f"--budget-min <= --budget must hold, but got {format_flops(budget_min)} > {format_flops(budget)}",
@@ -57,8 +61,11 @@ def search(
         "search", backend, opts, out, resume, settings.seed, ("search.iterations",),
         budget=budget, search=search_settings, budget_min=budget_min or 0.0,
     )  # fmt: skip
+    if not ranks.is_main():  # torchrun: every rank trains the supernet, rank 0 alone searches
+        supernet_for(backend, run, opts)
+        return
     problem = replace(search_problem(backend, opts, budget, run), budget_min=budget_min or 0.0)
-    result = search_into(problem, settings, run, workers, backend.cost_label(opts))
+    result = search_into(problem, settings, run, where, backend.cost_label(opts))
     _summary(backend, opts, result, run.dir)
 
 

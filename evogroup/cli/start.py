@@ -7,10 +7,12 @@ from typing import Any
 
 import click
 
-from evogroup import rundir
+from evogroup import ranks, rundir
 from evogroup.backend import Backend, Run
+from evogroup.errors import CheckpointError
 from evogroup.layout import RunLayout
 from evogroup.options import BackendOptions
+from evogroup.runlock import RunLock
 from evogroup.settings import CONSTRAINTS, SearchSettings
 from evogroup.strategies import list_strategies
 
@@ -72,13 +74,24 @@ def start_run(
     if out is None:
         if resume:
             raise click.UsageError("--resume needs --out DIR: the run directory to continue")
+        if ranks.world_size() > 1:
+            raise click.UsageError("under torchrun, --out DIR is needed: all processes share it")
         out = rundir.default_run_dir(command)
     config = rundir.RunConfig(
         command, backend.name, opts.to_json(), seed, backend.cost_label(opts),
         backend.fitness_label(opts), budget, search, extra,
     )  # fmt: skip
+    device = backend.device(opts)  # a missing GPU is refused before the directory is touched
+    if not ranks.is_main():  # torchrun: rank 0 alone locks and writes the run directory
+        return Run(out, seed=seed, echo=lambda line: None, progress=False, resume=resume)
     layout = RunLayout(out)
-    resumed = rundir.prepare(layout, config, resume=resume, extendable=extendable)
-    rundir.write_environment(layout, seed, backend.device(opts))
+    lock = RunLock.acquire(layout, create=not resume)  # held until the command ends
+    click.get_current_context().call_on_close(lock.release)
+    try:
+        resumed = rundir.prepare(layout, config, resume=resume, extendable=extendable)
+    except CheckpointError:
+        lock.abandon()  # leave no empty directory or lock file behind a refused --out
+        raise
+    rundir.write_environment(layout, seed, device)
     click.echo(f"{'Resuming' if resumed else 'Run'} {command} in {out}")
     return Run(out, seed=seed, echo=click.echo, resume=resumed)

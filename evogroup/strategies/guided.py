@@ -27,6 +27,7 @@ from evogroup.bounded import FeasibleSampler, crossover_within, mutate_within
 from evogroup.cost import CostTable
 from evogroup.denoise import denoised
 from evogroup.knapsack import Grid, best_genome
+from evogroup.operators import cost_after
 from evogroup.population import Individual
 from evogroup.result import Evaluation
 from evogroup.space import Genome
@@ -34,7 +35,7 @@ from evogroup.strategies.base import Offspring, Strategy, draw_unique
 from evogroup.surrogate import RidgeSurrogate
 
 THOMPSON = 4  # knapsack optima of posterior draws per iteration
-POOL = 10  # candidates screened by the surrogate per child proposed
+POOL = 5  # candidates screened by the surrogate per child proposed
 ELITE = 3  # genomes whose single-gene neighbours enter the pool
 
 
@@ -111,11 +112,13 @@ class Guided(Strategy):
 
     def _neighbours(self, genome: Genome) -> list[Genome]:
         """The genomes within the range that differ from ``genome`` in one gene."""
-        out = []
+        out, genes, cost = [], list(genome), self.problem.cost(genome)
         for i, layer in enumerate(self.problem.space.layers):
             for g in layer.choices:
-                if g != genome[i]:
+                if g != genome[i] and self.problem.within(
+                    cost_after(self.problem, genes, cost, i, g)
+                ):
                     other = genome[:i] + (g,) + genome[i + 1 :]
-                    if self.problem.feasible(other):
+                    if self.problem.feasible(other):  # exact, beyond the lookup's rounding
                         out.append(other)
         return out

@@ -25,7 +25,7 @@ from evogroup.population import Individual
 from evogroup.space import Genome
 from evogroup.strategies.base import Offspring, Strategy, draw_unique
 
-_REJECTION_TRIES = 10_000
+_REJECTION_TRIES = 1_000
 
 
 class Paper(Strategy):
@@ -42,7 +42,7 @@ class Paper(Strategy):
         return out
 
     def _random(self, rng: random.Random) -> Genome:
-        """A random genome within the range: pure rejection (``reject``; after 10,000
+        """A random genome within the range: pure rejection (``reject``; after 1,000
         misses, an exact uniform draw) or 10 rejections then repair (``repair``)."""
         if self.settings.constraint == "repair":
             return sample_feasible(self.problem, rng)

@@ -26,6 +26,7 @@ from evogroup.space import Genome
 
 FLOP_CLASSES = 1000  # classes of the FLOP table when num_classes is not set (ImageNet)
 _SEARCHING = ("search", "reproduce", "rank-check")
+KERNELS = ("grouped", "masked", "auto")  # evogroup.torch.masked.KERNEL_CHOICES, without torch
 
 
 @dataclass(frozen=True)
@@ -68,14 +69,28 @@ class TrainingOptions(BackendOptions):
     device: str | None = option(
         None, "torch device [default: cuda when available]", commands=TRAINING
     )
+    sync_bn: bool = option(
+        False, "under torchrun on GPUs: BatchNorm statistics over the global batch (SyncBatchNorm)",
+        commands=TRAINING,
+    )  # fmt: skip
+    kernel: str = option(
+        "auto", "weight-sharing conv kernel: grouped (sliced group convs), masked (dense convs"
+        " over a block-diagonal masked weight: fixed shapes), auto (masked on CUDA, grouped"
+        " on CPU)", choices=KERNELS, commands=SUPERNET,
+    )  # fmt: skip
+    compile: bool | None = option(
+        None, "torch.compile training and evaluation [default: on for fixed-shape nets on"
+        " CUDA, off on CPU]", commands=TRAINING,
+    )  # fmt: skip
 
 
 class WeightSharingBackend(Backend):
     """A backend whose fitness is a weight-sharing supernet (Algorithm 2 of the paper).
 
     Subclasses set :attr:`Options`, :attr:`supernet_class` and :attr:`network_class`
-    (picklable callables: ``supernet_class(num_classes=..., **arch)`` builds a
-    :class:`~evogroup.torch.protocol.WeightSharingNet`,
+    (picklable callables: ``supernet_class(num_classes=..., **arch, kernel=...)`` builds a
+    :class:`~evogroup.torch.protocol.WeightSharingNet` whose searchable convs compute with
+    ``kernel``, ``"grouped"`` or ``"masked"`` (:class:`~evogroup.torch.shared.SharedConv2d`),
     ``network_class(genome, num_classes=..., **arch)`` its static network) and implement
     :meth:`arch` and :meth:`space`.
     """
@@ -172,6 +187,7 @@ class WeightSharingBackend(Backend):
 
     def train_supernet(self, run: Run, opts: BackendOptions | None = None) -> Path:
         from evogroup.torch.checkpoints import supernet_kind
+        from evogroup.torch.masked import resolve_kernel
         from evogroup.torch.trainer import TrainConfig, seeded, train_supernet
 
         o = self._opts(opts)
@@ -181,11 +197,11 @@ class WeightSharingBackend(Backend):
                              o.lr or recipe.lr, run.seed)  # fmt: skip
         arch = self._network_arch(o, data)
         with seeded(run.seed):  # the seed governs the initial weights too
-            net = self.supernet_class(**arch)
+            net = self.supernet_class(**arch, kernel=resolve_kernel(o.kernel, self.device(o)))
         meta = {"arch": arch, "image_size": data.image_size, "data": data.describe()}
         return train_supernet(net, data, config, run.layout, kind=supernet_kind(self.name),
                               meta=meta, device=o.device, resume=run.resume,
-                              progress=run.progress)  # fmt: skip
+                              progress=run.progress, compile=o.compile, sync_bn=o.sync_bn)  # fmt: skip
 
     def problem(
         self, budget: float, run: Run, opts: BackendOptions | None = None,
@@ -206,12 +222,16 @@ class WeightSharingBackend(Backend):
         fitness = SupernetFitness(
             supernet, self.name, self.supernet_class, data.source, data.split_seed, data=data,
             recal_images=o.recal_images or recipe.recal_images, seed=run.seed, device=o.device,
+            kernel=o.kernel, compile=o.compile,
         )  # fmt: skip
         measured_on = len(data.search_val)
         trust = {"measured_on": measured_on, "resolution_points": 100.0 / measured_on,
                  "rank_check": _rank_check_of(supernet)}  # fmt: skip
         atomic_write_json(run.layout.fitness, {**fitness.describe(), **trust})
-        return Problem(self.space(o), fitness, self.cost(o), budget)
+        # Re-scoring of the final top genomes: BatchNorm recalibrated on 4x the images, so
+        # the reported fitness of the winner carries less of the recalibration sample's noise.
+        precise = fitness.variant(recal_images=4 * fitness.recal_images)
+        return Problem(self.space(o), fitness, self.cost(o), budget, rescore=precise)
 
     def proxies(self, problem: Problem, opts: BackendOptions | None = None) -> dict[str, Any]:
         """The supernet's accuracy after BatchNorm recalibration (what the search uses) and
@@ -239,7 +259,7 @@ class WeightSharingBackend(Backend):
                 "data": data.describe()}  # fmt: skip
         metrics = train_network(model, data, config, run.layout, kind=model_kind(self.name),
                                 meta=meta, device=o.device, resume=run.resume,
-                                progress=run.progress)  # fmt: skip
+                                progress=run.progress, compile=o.compile, sync_bn=o.sync_bn)  # fmt: skip
         top1, top5 = metrics.pop("top1"), metrics.pop("top5")
         return TrainResult(top1, top5, run.seed, genome, cost, metrics)
 

@@ -130,7 +130,14 @@ def load_data(
         raise DataError(f"--data {path}: no such directory")
     if not root.is_dir():
         raise DataError(f"--data {path}: expected a directory, but it is a file")
-    if all((root / f).is_file() for f in CIFAR_FILES):
+    present = [f for f in CIFAR_FILES if (root / f).is_file()]
+    if present and len(present) < len(CIFAR_FILES):
+        missing = [f for f in CIFAR_FILES if f not in present]
+        raise DataError(
+            f"--data {path}: a CIFAR-10 folder needs {', '.join(CIFAR_FILES)}, but"
+            f" {', '.join(missing)} {'is' if len(missing) == 1 else 'are'} missing"
+        )
+    if present:
         return cifar10(root, seed, 0.1 if val_fraction is None else val_fraction)
     if is_imagefolder(root / "train") and is_imagefolder(root / "val"):
         return folder_tree(root, seed, 0.1 if val_fraction is None else val_fraction)

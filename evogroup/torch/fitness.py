@@ -3,13 +3,17 @@
 Running statistics collected while training under random genomes fit no genome in
 particular, and ranking candidates with them is poor. As in SPOS and OFA, every
 evaluation first resets each BatchNorm's running statistics, forwards a fixed sample of
-(non-augmented) training images under the genome in train mode with a cumulative
-average (``momentum=None``), then measures top-1 accuracy in eval mode.
+(non-augmented) training images under the genome in train mode and keeps the cumulative
+average of their batch statistics, then measures top-1 accuracy in eval mode. Both run on
+the device with what :mod:`evogroup.torch.accel` chooses (on CUDA with the masked kernel:
+bf16, channels_last, one ``torch.compile`` for every genome); hits are counted on the
+device and read back once per genome.
 """
 
 from __future__ import annotations
 
 import copy
+import functools
 import os
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -19,35 +23,65 @@ from torch import nn
 from torch.utils.data import Dataset, Subset
 
 from evogroup.space import Genome
+from evogroup.torch.accel import Speed
 from evogroup.torch.data import DataSplits
 
 # Held as tensors when below this many bytes; larger data is streamed through a DataLoader.
 IN_MEMORY_BYTES = 2 << 30
+# The same on a CUDA device, counted in the dtype held there (bf16 under autocast).
+DEVICE_BYTES = 8 << 30
 
 
-def recalibrate_bn(net: nn.Module, batches: Iterable[torch.Tensor]) -> None:
-    """Reset every BatchNorm's running statistics and re-estimate them on ``batches``.
+def recalibrate_bn(
+    net: nn.Module, batches: Iterable[torch.Tensor], speed: Speed | None = None
+) -> None:
+    r"""Reset every BatchNorm's running statistics and re-estimate them on ``batches``.
 
-    The statistics become the cumulative average over the batches (``momentum=None``),
-    computed under the net's current genome with gradients off. The net is left in eval
-    mode.
+    The statistics become the cumulative average over the :math:`n` batches,
+    :math:`\hat\mu = \frac1n \sum_b \mu_b` and :math:`\hat\sigma^2 = \frac1n \sum_b
+    \sigma^2_b` (unbiased batch variances; what ``momentum=None`` computes), under the
+    net's current genome with gradients off. Each batch's statistics are taken with
+    ``momentum=1`` and summed on the device (no host synchronisation, and one compiled
+    graph for every genome). ``speed`` sets autocast and the input memory format. The net
+    is left in eval mode.
     """
     bns = [m for m in net.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
     momenta = [bn.momentum for bn in bns]
     for bn in bns:
         bn.reset_running_stats()
-        bn.momentum = None
-    device = next(net.parameters()).device
+        bn.momentum = 1.0  # running stats := this batch's statistics
+    stats = [bn.running_mean for bn in bns] + [bn.running_var for bn in bns]
+    sums = [torch.zeros_like(t) for t in stats]
+    speed = speed or Speed(next(net.parameters()).device)
+    n = 0
     net.train()
     try:
         with torch.no_grad():
             for x in batches:
-                x = x.to(device, non_blocking=True)
-                net(x)
+                with speed.autocast():
+                    net(speed.inputs(x))
+                torch._foreach_add_(sums, stats)
+                n += 1
+            if n:
+                torch._foreach_copy_(stats, torch._foreach_div(sums, n))
     finally:
         for bn, m in zip(bns, momenta):
             bn.momentum = m
         net.eval()
+
+
+def top1(net: nn.Module, batches: Iterable, speed: Speed) -> float:
+    """Top-1 accuracy (percent) of ``net`` on ``(x, y)`` batches in inference mode, under
+    ``speed``'s autocast; hits are summed on the device and read back once."""
+    total = 0
+    with torch.inference_mode():
+        correct = torch.zeros((), dtype=torch.long, device=speed.device)
+        for x, y in batches:
+            with speed.autocast():
+                logits = net(speed.inputs(x))
+            correct += logits.argmax(1).eq(y.to(speed.device, non_blocking=True)).sum()
+            total += len(y)
+        return 100.0 * correct.item() / total
 
 
 class SupernetFitness:
@@ -73,6 +107,9 @@ class SupernetFitness:
         batch_size: images per forward pass.
         seed: picks the recalibration sample (and the search-val subset).
         device: ``None`` picks CUDA when available.
+        kernel: the supernet's weight-sharing kernel: ``"grouped"``, ``"masked"`` or
+            ``"auto"`` (masked on CUDA, grouped on the CPU; see :mod:`evogroup.torch.masked`).
+        compile: ``torch.compile`` the supernet (``None``: on for the masked kernel on CUDA).
 
     Example:
         >>> fit = SupernetFitness("runs/demo/supernet.pt", "binmobilenet", SuperNet,
@@ -96,6 +133,8 @@ class SupernetFitness:
         seed: int = 0,
         device: str | None = None,
         recalibrate: bool = True,
+        kernel: str = "auto",
+        compile: bool | None = None,
     ):
         if recal_images < 1 or batch_size < 1 or (val_images is not None and val_images < 1):
             raise ValueError(
@@ -107,6 +146,7 @@ class SupernetFitness:
         self.recal_images, self.val_images = recal_images, val_images
         self.batch_size, self.seed, self.device = batch_size, seed, device
         self.recalibrate = recalibrate
+        self.kernel, self.compile = kernel, compile
         self._state: dict[str, Any] | None = None
 
     def variant(self, **changes: Any) -> SupernetFitness:
@@ -118,7 +158,7 @@ class SupernetFitness:
     def describe(self) -> dict[str, Any]:
         """The options, for the search's results."""
         keys = ("checkpoint", "source", "split_seed", "recal_images", "val_images",
-                "batch_size", "seed", "recalibrate")  # fmt: skip
+                "batch_size", "seed", "recalibrate", "kernel")  # fmt: skip
         return {"fitness": "supernet top-1 (%) on search-val after BN recalibration"} | {
             k: getattr(self, k) for k in keys
         }
@@ -128,26 +168,25 @@ class SupernetFitness:
 
     def __call__(self, genome: Genome) -> float:
         state = self._state or self._load()
-        net = state["net"]
+        net, runner, speed = state["net"], state["runner"], state["speed"]
         genome = net.set_genome(genome)
         if self.recalibrate:
-            recalibrate_bn(net, (x for x, _ in state["recal"]()))
+            recalibrate_bn(runner, (x for x, _ in state["recal"]()), speed)
         net.eval()
-        correct = total = 0
-        with torch.inference_mode():
-            for x, y in state["val"]():
-                x, y = x.to(state["device"], non_blocking=True), y.to(state["device"])
-                correct += net(x).argmax(1).eq(y).sum().item()
-                total += len(y)
-        return 100.0 * correct / total
+        return top1(runner, state["val"](), speed)
 
     def _load(self) -> dict[str, Any]:
+        from evogroup.torch.accel import choose_speed, prepare
         from evogroup.torch.checkpoints import load_supernet
         from evogroup.torch.data import load_data
+        from evogroup.torch.masked import resolve_kernel
         from evogroup.torch.trainer import resolve_device
 
         device = resolve_device(self.device)
-        net, _ = load_supernet(self.checkpoint, self.backend, self.build, map_location=device)
+        build = functools.partial(self.build, kernel=resolve_kernel(self.kernel, device))
+        net, _ = load_supernet(self.checkpoint, self.backend, build, map_location=device)
+        speed = choose_speed(net, device, self.compile)
+        runner = prepare(net, speed)
         data = self._data or load_data(self.source, seed=self.split_seed)
         gen = torch.Generator().manual_seed(self.seed)
         recal = _sample(data.train_plain, self.recal_images, gen)
@@ -158,9 +197,11 @@ class SupernetFitness:
         )
         self._state = {
             "net": net,
+            "runner": runner,
+            "speed": speed,
             "device": device,
-            "recal": _batches(recal, self.batch_size, device, data.num_workers),
-            "val": _batches(val, self.batch_size, device, data.num_workers),
+            "recal": _batches(recal, self.batch_size, speed, data.num_workers),
+            "val": _batches(val, self.batch_size, speed, data.num_workers),
         }
         return self._state
 
@@ -171,14 +212,24 @@ def _sample(dataset: Dataset, n: int, gen: torch.Generator) -> Dataset:
     return Subset(dataset, torch.randperm(len(dataset), generator=gen)[:n].tolist())
 
 
-def _batches(dataset: Dataset, batch_size: int, device: torch.device, num_workers: int):
-    """A function returning an iterable of ``(x, y)`` batches: tensors held on ``device``
-    when they fit in memory, else a DataLoader re-read each time."""
+def _batches(dataset: Dataset, batch_size: int, speed: Speed, num_workers: int):
+    """A function returning an iterable of ``(x, y)`` batches: tensors held on the device
+    when they fit (on CUDA under autocast: in its dtype and memory format, up to
+    :data:`DEVICE_BYTES`; elsewhere up to :data:`IN_MEMORY_BYTES`), else a DataLoader
+    re-read each time."""
     from torch.utils.data import DataLoader
 
-    loader = DataLoader(dataset, batch_size=batch_size, num_workers=num_workers)
+    loader = DataLoader(dataset, batch_size=batch_size, num_workers=num_workers,
+                        pin_memory=speed.device.type == "cuda")  # fmt: skip
     x0, _ = dataset[0]
-    if x0.numel() * x0.element_size() * len(dataset) > IN_MEMORY_BYTES:
+    cast = speed.device.type == "cuda" and speed.amp is not None
+    size = x0.numel() * (speed.amp.itemsize if cast else x0.element_size()) * len(dataset)
+    if size > (DEVICE_BYTES if speed.device.type == "cuda" else IN_MEMORY_BYTES):
         return lambda: loader
-    held = [(x.to(device), y.to(device)) for x, y in loader]
+
+    def hold(x: torch.Tensor) -> torch.Tensor:
+        x = speed.inputs(x)
+        return x.to(speed.amp) if cast else x
+
+    held = [(hold(x), y.to(speed.device)) for x, y in loader]
     return lambda: held

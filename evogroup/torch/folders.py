@@ -35,12 +35,18 @@ def cifar10(root: Path, seed: int, val_fraction: float) -> DataSplits:
     x = torch.cat([b[0] for b in batches[:5]])
     y = torch.cat([b[1] for b in batches[:5]])
     x_test, y_test = batches[5]
+    if y.numel() and (int(y.min()) < 0 or int(max(y.max(), y_test.max())) > 9):
+        raise DataError(
+            f"--data {root}: CIFAR-10 labels must lie in 0..9, but found"
+            f" {int(min(y.min(), y_test.min()))}..{int(max(y.max(), y_test.max()))}"
+        )
     meta = root / "batches.meta"
     classes = [str(i) for i in range(10)]
     if meta.is_file():
         names = _unpickle(meta).get(b"label_names")
         classes = [n.decode() if isinstance(n, bytes) else str(n) for n in names or classes]
     tr, va = stratified_split(y.numpy(), [val_fraction], seed)
+    _check_splits(root, {"train": y[tr].numpy(), "search-val": y[va].numpy(), "test": y_test})
     train = x[tr], y[tr]
     to_float = [v2.ToDtype(torch.float32, scale=True), v2.Normalize(CIFAR_MEAN, CIFAR_STD)]
     aug = v2.Compose([v2.RandomCrop(32, padding=4), v2.RandomHorizontalFlip(), *to_float])
@@ -102,11 +108,39 @@ def is_imagefolder(root: Path) -> bool:
     return False
 
 
-def _image_folder(root: Path) -> datasets.ImageFolder:
+def load_image(path: str):
+    """torchvision's loader, but an unreadable image stops the run naming its path.
+
+    Refusing (not skipping) keeps every epoch's batches, and so a resumed run, the same
+    as an uninterrupted one; the user removes or replaces the file and resumes.
+    """
     try:
-        return datasets.ImageFolder(str(root), allow_empty=True)
+        return datasets.folder.default_loader(path)
+    except (OSError, ValueError, SyntaxError) as exc:  # PIL's errors on damaged files
+        raise DataError(
+            f"--data: cannot read image {path} ({exc}); remove or replace it, then --resume"
+        ) from None
+
+
+def _image_folder(root: Path, *, training: bool = True) -> datasets.ImageFolder:
+    """An ImageFolder of at least two classes (each with an image, when ``training``)."""
+    try:
+        ds = datasets.ImageFolder(str(root), loader=load_image, allow_empty=True)
     except (FileNotFoundError, OSError) as exc:
         raise DataError(f"--data {root}: not a readable ImageFolder ({exc})") from None
+    counts = np.bincount(np.asarray(ds.targets, dtype=np.int64), minlength=len(ds.classes))
+    empty = [c for c, n in zip(ds.classes, counts) if n == 0]
+    if training and empty:
+        raise DataError(
+            f"--data {root}: every class folder needs at least one image, but"
+            f" {len(empty)} have none ({_few(empty)})"
+        )
+    if int((counts > 0).sum()) < 2:
+        raise DataError(
+            f"--data {root}: a classification task needs at least two classes with images,"
+            f" but found {int((counts > 0).sum())} ({_few(ds.classes)})"
+        )
+    return ds
 
 
 def _folder_transforms(ds: datasets.ImageFolder) -> tuple[int, v2.Compose, v2.Compose]:
@@ -162,7 +196,7 @@ def _folder_splits(name, source, seed, base, test_base, idx) -> DataSplits:
 
 
 def folder_tree(root: Path, seed: int, val_fraction: float) -> DataSplits:
-    train, test = _image_folder(root / "train"), _image_folder(root / "val")
+    train, test = _image_folder(root / "train"), _image_folder(root / "val", training=False)
     if train.classes != test.classes:
         raise DataError(
             f"--data {root}: train/ and val/ must have the same class folders, but train has"
@@ -171,23 +205,32 @@ def folder_tree(root: Path, seed: int, val_fraction: float) -> DataSplits:
         )
     frac = min(val_fraction, 50_000 / max(1, len(train.targets)))
     tr, va = stratified_split(train.targets, [frac], seed)
-    _check_nonempty(root, {"train": tr, "search-val": va, "val": test.targets})
+    targets = np.asarray(train.targets)
+    _check_splits(root, {"train": targets[tr], "search-val": targets[va], "val": test.targets})
     return _folder_splits("imagefolder", str(root), seed, train, test, (tr, va, None))
 
 
 def single_folder(root: Path, seed: int, val_fraction: float, test_fraction: float) -> DataSplits:
     ds = _image_folder(root)
     tr, va, te = stratified_split(ds.targets, [val_fraction, test_fraction], seed)
-    _check_nonempty(root, {"train": tr, "search-val": va, "test": te})
+    targets = np.asarray(ds.targets)
+    _check_splits(root, {"train": targets[tr], "search-val": targets[va], "test": targets[te]})
     return _folder_splits("imagefolder", str(root), seed, ds, ds, (tr, va, te))
 
 
-def _check_nonempty(root: Path, parts: dict) -> None:
-    for name, idx in parts.items():
-        if len(idx) == 0:
+def _check_splits(root: Path, labels: dict) -> None:
+    """Every split holds images of at least two classes (accuracy on one class says nothing)."""
+    for name, split in labels.items():
+        if len(split) == 0:
             raise DataError(
                 f"--data {root}: the {name} split is empty; each class needs enough images"
                 f" for train, search-val and test"
+            )
+        classes = len(np.unique(np.asarray(split)))
+        if classes < 2:
+            raise DataError(
+                f"--data {root}: the {name} split must hold images of at least two classes,"
+                f" but holds {len(split)} image(s) of {classes}; add images to the other classes"
             )
 
 

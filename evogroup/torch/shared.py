@@ -11,6 +11,11 @@ it uses the block-diagonal slice, output block :math:`j` reading input block :ma
 
 reshaped to :math:`[C_{out}, C_{in}/g, k, k]` for ``F.conv2d(groups=g)``, binarized after
 slicing. Parts of :math:`W` a genome does not use get a zero gradient.
+
+That is the ``"grouped"`` kernel. The ``"masked"`` kernel (:mod:`evogroup.torch.masked`)
+computes the same function as a dense conv over :math:`W \odot M^{(g)}`, with shapes fixed
+for every genome (fast on a GPU). The kernel is a runtime choice: checkpoints and
+:meth:`SharedSupernet.export` are the same for both.
 """
 
 from __future__ import annotations
@@ -24,6 +29,13 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from evogroup.torch.binary import binarize_activation, binarize_weight
+from evogroup.torch.masked import (
+    KERNELS,
+    add_mask_buffers,
+    drop_mask_buffers,
+    masked_conv,
+    set_mask,
+)
 
 
 def block_diagonal(weight: Tensor, groups: int) -> Tensor:
@@ -42,17 +54,42 @@ class SharedConv2d(nn.Module):
 
     Args:
         binary: binarize activations and (sliced) weights, as :class:`BinaryConv2d`.
+        kernel: ``"grouped"`` (slice, ``F.conv2d(groups=g)``) or ``"masked"`` (dense conv
+            over the block-diagonal masked weight; :mod:`evogroup.torch.masked`).
     """
 
-    def __init__(self, cin: int, cout: int, kernel: int, stride: int, binary: bool):
+    def __init__(
+        self, cin: int, cout: int, kernel_size: int, stride: int, binary: bool,
+        kernel: str = "grouped",
+    ):  # fmt: skip
         super().__init__()
         self.in_channels, self.out_channels, self.binary = cin, cout, binary
-        self.stride, self.padding = stride, kernel // 2
-        self.groups = 1
-        self.weight = nn.Parameter(torch.empty(cout, cin, kernel, kernel))
+        self.stride, self.padding = stride, kernel_size // 2
+        self.groups, self.kernel = 1, "grouped"
+        self.weight = nn.Parameter(torch.empty(cout, cin, kernel_size, kernel_size))
         nn.init.kaiming_uniform_(self.weight, a=math.sqrt(5))  # nn.Conv2d's default
+        self.use_kernel(kernel)
+
+    def use_kernel(self, kernel: str) -> None:
+        """Compute with ``kernel`` (``"grouped"`` or ``"masked"``) from now on; the weight
+        and the group count are kept."""
+        if kernel not in KERNELS:
+            raise ValueError(f"kernel must be one of {', '.join(KERNELS)}, but got {kernel!r}")
+        self.kernel = kernel
+        if kernel == "masked":
+            add_mask_buffers(self)
+        else:
+            drop_mask_buffers(self)
+
+    def set_groups(self, groups: int) -> None:
+        """Use ``groups`` groups from now on (the masked kernel rewrites its mask in place)."""
+        self.groups = groups
+        if self.kernel == "masked":
+            set_mask(self, groups)
 
     def forward(self, x: Tensor) -> Tensor:
+        if self.kernel == "masked":  # never reads self.groups: no recompilation per genome
+            return masked_conv(self, x)
         w = block_diagonal(self.weight, self.groups)
         if self.binary:
             x, w = binarize_activation(x), binarize_weight(w)
@@ -60,20 +97,23 @@ class SharedConv2d(nn.Module):
 
     def extra_repr(self) -> str:
         return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.weight.shape[-1]},"
-                f" stride={self.stride}, binary={self.binary}, groups={self.groups}")  # fmt: skip
+                f" stride={self.stride}, binary={self.binary}, groups={self.groups},"
+                f" kernel={self.kernel!r}")  # fmt: skip
 
 
 def searchable_conv(
-    cin: int, cout: int, kernel: int, stride: int, binary: bool, groups: int | None
-) -> nn.Module:
-    """A :class:`SharedConv2d` when ``groups`` is None (a supernet's gene), else the static
-    ``groups``-group conv it exports to (binary or real, padding ``kernel // 2``)."""
+    cin: int, cout: int, kernel_size: int, stride: int, binary: bool, groups: int | None,
+    kernel: str = "grouped",
+) -> nn.Module:  # fmt: skip
+    """A :class:`SharedConv2d` computed by ``kernel`` (grouped or masked) when ``groups``
+    is None (a supernet's gene), else the static ``groups``-group conv it exports to
+    (binary or real, padding ``kernel_size // 2``)."""
     if groups is None:
-        return SharedConv2d(cin, cout, kernel, stride, binary)
+        return SharedConv2d(cin, cout, kernel_size, stride, binary, kernel)
     from evogroup.torch.binary import BinaryConv2d
 
     cls = BinaryConv2d if binary else nn.Conv2d
-    return cls(cin, cout, kernel, stride, kernel // 2, groups=groups, bias=False)
+    return cls(cin, cout, kernel_size, stride, kernel_size // 2, groups=groups, bias=False)
 
 
 class SharedSupernet:
@@ -89,9 +129,21 @@ class SharedSupernet:
 
     static_class: ClassVar[type[nn.Module]]
 
-    def _bind_genes(self) -> None:
+    def _bind_genes(self, kernel: str = "grouped") -> None:
         self._genes = tuple(self.get_submodule(self.gene_path(n)) for n in self.space.names)
+        self.use_kernel(kernel)
         self.set_genome(self.space.uniform(1))
+
+    @property
+    def kernel(self) -> str:
+        """How the searchable convs compute: ``"grouped"`` or ``"masked"`` (a runtime
+        choice, not architecture: it is not in :attr:`arch` nor in checkpoints)."""
+        return self._genes[0].kernel
+
+    def use_kernel(self, kernel: str) -> None:
+        """Compute every searchable conv with ``kernel`` from now on (the genome is kept)."""
+        for conv in self._genes:
+            conv.use_kernel(kernel)
 
     def set_genome(self, genome: Iterable[int]) -> tuple[int, ...]:
         """Validate ``genome`` against ``space`` and use it until the next call."""
@@ -125,7 +177,7 @@ class SharedSupernet:
 def set_groups(convs: Sequence[SharedConv2d], genome: Iterable[int]) -> None:
     """Give each searchable conv its gene's group count (the genome already validated)."""
     for conv, g in zip(convs, genome, strict=True):
-        conv.groups = g
+        conv.set_groups(g)
 
 
 def sliced_state(state: Mapping[str, Tensor], groups: Mapping[str, int]) -> dict[str, Tensor]:

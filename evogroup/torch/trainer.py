@@ -23,12 +23,17 @@ from typing import Any
 
 import torch
 from torch import nn
-from torch.utils.data import DataLoader, Dataset
+from torch.nn.parallel import DistributedDataParallel
+from torch.utils.data import DataLoader, Dataset, DistributedSampler, Sampler
 from tqdm.auto import tqdm
 
+from evogroup import ranks
+from evogroup.errors import DeviceError, OptionError
 from evogroup.io import atomic_open
 from evogroup.layout import RunLayout
 from evogroup.operators import sample
+from evogroup.torch import distributed
+from evogroup.torch.accel import Speed, choose_speed, prepare
 from evogroup.torch.checkpoints import (
     check_resumable,
     load_checkpoint,
@@ -97,10 +102,39 @@ def default_recipe(data_name: str = "digits", image_size: int | None = None) -> 
 
 
 def resolve_device(device: str | torch.device | None = None) -> torch.device:
-    """``device`` as a torch.device; ``None`` picks CUDA when available, else the CPU."""
+    """``device`` as a torch.device; ``None`` picks CUDA when available, else the CPU.
+
+    Raises:
+        OptionError: ``device`` is not a device name.
+        DeviceError: ``device`` names one this machine lacks (``cuda`` without a GPU,
+            ``cuda:3`` with two, ``mps`` off a Mac).
+    """
     if device is None:
-        device = "cuda" if torch.cuda.is_available() else "cpu"
-    return torch.device(device)
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, ValueError, TypeError):
+        raise OptionError(
+            f"--device must be cpu, cuda, cuda:N or mps, but got {device!r}"
+        ) from None
+    if dev.type == "cuda":
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if count == 0:
+            raise DeviceError(
+                f"--device {device}: CUDA is not available on this machine; use --device cpu"
+            )
+        if dev.index is not None and dev.index >= count:
+            raise DeviceError(
+                f"--device {device}: this machine has {count} CUDA device(s),"
+                f" cuda:0..cuda:{count - 1}"
+            )
+    elif dev.type == "mps" and not torch.backends.mps.is_available():
+        raise DeviceError(
+            f"--device {device}: MPS is not available on this machine; use --device cpu"
+        )
+    elif dev.type not in ("cpu", "cuda", "mps"):
+        raise OptionError(f"--device must be cpu, cuda, cuda:N or mps, but got {device!r}")
+    return dev
 
 
 def make_loader(
@@ -111,11 +145,13 @@ def make_loader(
     generator: torch.Generator | None = None,
     num_workers: int = 0,
     device: torch.device | None = None,
+    sampler: Sampler | None = None,
 ) -> DataLoader:
     return DataLoader(
         dataset,
         batch_size=batch_size,
         shuffle=shuffle,
+        sampler=sampler,
         generator=generator,
         num_workers=num_workers,
         persistent_workers=False,
@@ -129,26 +165,32 @@ def evaluate(
     device: str | torch.device | None = None,
     *,
     batch_size: int = 512,
+    speed: Speed | None = None,
 ) -> tuple[float, float]:
     """Top-1 and top-5 accuracy of ``model`` in percent (eval mode, inference mode).
 
     ``data`` is a Dataset, a DataLoader or any iterable of ``(images, labels)`` batches.
+    ``speed`` (see :mod:`evogroup.torch.accel`) sets autocast and the input memory
+    format; hits are counted on the device and read back once.
     """
     device = resolve_device(device)
+    speed = speed or Speed(device)
     if isinstance(data, Dataset):
         data = make_loader(data, batch_size, device=device)
     was_training = model.training
     model.eval()
-    top1 = top5 = total = 0
+    total = 0
     with torch.inference_mode():
+        hits = torch.zeros(2, dtype=torch.long, device=device)
         for x, y in data:
-            x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
-            logits = model(x)
+            x, y = speed.inputs(x), y.to(device, non_blocking=True)
+            with speed.autocast():
+                logits = model(x)
             k = min(5, logits.shape[1])
             hit = logits.topk(k, dim=1).indices.eq(y[:, None])
-            top1 += hit[:, 0].sum().item()
-            top5 += hit.any(dim=1).sum().item()
+            hits += torch.stack((hit[:, 0].sum(), hit.any(dim=1).sum()))
             total += len(y)
+        top1, top5 = hits.tolist()
     model.train(was_training)
     if total == 0:
         raise ValueError("evaluate() needs at least one image, but the data is empty")
@@ -201,6 +243,8 @@ def train_supernet(
     device: str | torch.device | None = None,
     resume: bool = False,
     progress: bool = True,
+    compile: bool | None = None,
+    sync_bn: bool = False,
 ) -> Path:
     """Train a weight-sharing supernet with a uniformly random genome at every step.
 
@@ -208,19 +252,29 @@ def train_supernet(
     with :func:`evogroup.operators.sample`. Writes ``files.supernet_csv`` and the
     checkpoint ``files.supernet`` after every epoch; with ``resume=True`` an existing
     checkpoint is continued (its settings must match), without it training starts over.
+    How it runs on the device (bf16, channels_last, ``compile``: default on for a
+    fixed-shape net on CUDA) is :func:`evogroup.torch.accel.choose_speed`'s choice.
+    Under ``torchrun`` every rank draws the same genome from the same seed, checked
+    across ranks every :data:`CHECK_GENOME_EVERY` steps (see :func:`_fit` for DDP).
 
     Returns:
         The path of the checkpoint.
     """
     space = net.space
+    steps = 0
 
     def forward(model: nn.Module, x: torch.Tensor, rng: random.Random) -> torch.Tensor:
-        model.set_genome(sample(space, rng))
+        nonlocal steps
+        genome = net.set_genome(sample(space, rng))  # net: ``model`` may be DDP or compiled
+        if steps % CHECK_GENOME_EVERY == 0:
+            distributed.check_same(genome, f"the genome of step {steps + 1} of this process")
+        steps += 1
         return model(x)
 
     meta = {**meta, "space": space.fingerprint()}
     _fit(net, data, forward, (files.supernet, files.supernet_csv), kind, meta, config,
-         device=device, resume=resume, progress=progress, evaluate_each_epoch=False)  # fmt: skip
+         device=device, resume=resume, progress=progress, evaluate_each_epoch=False,
+         compile=compile, sync_bn=sync_bn)  # fmt: skip
     return files.supernet
 
 
@@ -235,8 +289,11 @@ def train_network(
     device: str | torch.device | None = None,
     resume: bool = False,
     progress: bool = True,
+    compile: bool | None = None,
+    sync_bn: bool = False,
 ) -> dict[str, Any]:
-    """Train a static network from scratch and report its test accuracy.
+    """Train a static network from scratch and report its test accuracy (on the device as
+    :func:`train_supernet` says).
 
     Writes ``files.model_csv`` (with test top-1/top-5 per epoch) and ``files.model``.
 
@@ -245,7 +302,7 @@ def train_network(
     """
     history = _fit(model, data, lambda m, x, rng: m(x), (files.model, files.model_csv), kind,
                    meta, config, device=device, resume=resume, progress=progress,
-                   evaluate_each_epoch=True)  # fmt: skip
+                   evaluate_each_epoch=True, compile=compile, sync_bn=sync_bn)  # fmt: skip
     last = history[-1]
     return {
         "top1": last["test_top1"],
@@ -271,16 +328,31 @@ def _fit(
     resume: bool,
     progress: bool,
     evaluate_each_epoch: bool,
+    compile: bool | None = None,
+    sync_bn: bool = False,
 ) -> list[dict[str, Any]]:
     """The shared loop: Adam, linear decay per step, one checkpoint and CSV per epoch
-    (a final model is also evaluated on test after every epoch)."""
+    (a final model is also evaluated on test after every epoch).
+
+    Under ``torchrun`` (:mod:`evogroup.torch.distributed`) the model trains under DDP:
+    ``config.batch_size`` is the global batch, split evenly over the ranks, so the
+    learning rate and the number of steps are those of one process; a
+    :class:`DistributedSampler` deals each global batch out (1 process: the same batches
+    whole); with ``sync_bn`` BatchNorm normalizes over the global batch (CUDA only);
+    rank 0 alone writes the checkpoint and the CSV."""
     ckpt_path, csv_path = paths
     recipe = config.to_json()
-    device = resolve_device(device)
-    model.to(device)
+    device = distributed.init_from_env(resolve_device(device))
+    world, rank = ranks.world_size(), ranks.rank()
+    _check_world(config.batch_size, world, sync_bn, device)
+    progress = progress and ranks.is_main()
+    speed = choose_speed(model, device, compile)
+    runner = prepare(_ddp(model, speed, sync_bn), speed)  # DDP and/or torch.compile, or model
     loader_gen = torch.Generator().manual_seed(config.seed)
-    loader = make_loader(data.train, config.batch_size, shuffle=True, generator=loader_gen,
-                         num_workers=data.num_workers, device=device)  # fmt: skip
+    sampler = DistributedSampler(data.train, world, rank, shuffle=True, seed=config.seed)
+    loader = make_loader(data.train, config.batch_size // world, sampler=sampler,
+                         generator=loader_gen, num_workers=data.num_workers,
+                         device=device)  # fmt: skip
     test_loader = make_loader(data.test, 512, num_workers=data.num_workers, device=device)
     total = config.epochs * len(loader)
     # fused: one kernel for all ~29M supernet weights; plain Adam made the supernet step
@@ -290,8 +362,11 @@ def _fit(
     rng = random.Random(config.seed)  # genomes; owned by this run
     history: list[dict[str, Any]] = []
     cuda = [device.index or 0] if device.type == "cuda" else []
+    if progress and world > 1:
+        tqdm.write(f"DDP: {world} processes, global batch {config.batch_size}"
+                   f" ({config.batch_size // world} per process), lr {config.lr:g}")  # fmt: skip
     with torch.random.fork_rng(devices=cuda):  # the caller's global RNG is left as it was
-        torch.manual_seed(config.seed)
+        torch.manual_seed(config.seed + rank)  # augmentation: its own stream per rank
         start = 1
         if resume and ckpt_path.is_file():
             ckpt = load_checkpoint(ckpt_path, kind)
@@ -300,14 +375,21 @@ def _fit(
             optimizer.load_state_dict(ckpt["optimizer"])
             scheduler.load_state_dict(ckpt["scheduler"])
             set_rng_states(ckpt["rng"], rng, loader_gen, device)
+            if len(ckpt["rng"].get("ranks", ())) == world:
+                torch.set_rng_state(ckpt["rng"]["ranks"][rank])
             history, start = list(ckpt["history"]), ckpt["epoch"] + 1
+        distributed.check_same(start, "the epoch to start from (same --out and --resume)")
         for epoch in range(start, config.epochs + 1):
-            row = _train_epoch(model, loader, forward, optimizer, scheduler, rng, device,
+            sampler.set_epoch(epoch)
+            row = _train_epoch(runner, loader, forward, optimizer, scheduler, rng, speed,
                                desc=f"{kind.rsplit('.', 1)[-1]} {epoch}/{config.epochs}",
                                progress=progress)  # fmt: skip
-            if evaluate_each_epoch:
+            distributed.broadcast_buffers(model)  # one model on every rank
+            if evaluate_each_epoch:  # on every rank, so all return the same history
                 t0 = time.perf_counter()
-                row["test_top1"], row["test_top5"] = evaluate(model, test_loader, device)
+                scorer = model if distributed.active() else runner  # no collectives in eval
+                row["test_top1"], row["test_top5"] = evaluate(scorer, test_loader, device,
+                                                              speed=speed)  # fmt: skip
                 row["seconds"] += time.perf_counter() - t0
             history.append({"epoch": epoch, **row})
             state = {
@@ -316,29 +398,75 @@ def _fit(
                 "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
                 "rng": rng_states(rng, loader_gen, device),
             }  # fmt: skip
-            save_checkpoint(ckpt_path, state)
-            _write_csv(csv_path, history)
+            if world > 1:
+                state["rng"]["ranks"] = distributed.gather(torch.get_rng_state())
+                state["distributed"] = {"processes": world, "global_batch": config.batch_size}
+            if ranks.is_main():
+                save_checkpoint(ckpt_path, state)
+                _write_csv(csv_path, history)
     return history
 
 
-def _train_epoch(model, loader, forward, optimizer, scheduler, rng, device, *, desc, progress):
+CHECK_GENOME_EVERY = 50  # supernet steps between two cross-rank genome checks under DDP
+
+
+def _check_world(batch_size: int, world: int, sync_bn: bool, device: torch.device) -> None:
+    if batch_size % world:
+        raise OptionError(
+            f"--batch-size (the global batch) must be a multiple of the {world} processes,"
+            f" but got {batch_size}"
+        )
+    if sync_bn and world > 1 and device.type != "cuda":
+        raise OptionError(f"--sync-bn needs CUDA (torch syncs BatchNorm on GPUs), but got {device}")
+
+
+def _ddp(model: nn.Module, speed: Speed, sync_bn: bool) -> nn.Module:
+    """``model`` wrapped in DDP when this process is one of several, else ``model``.
+
+    Every weight is used at every step whatever the genome (the grouped kernel slices
+    views of the full weight, the masked kernel multiplies it by a mask), so DDP needs no
+    ``find_unused_parameters``."""
+    if not distributed.active():
+        return model
+    if sync_bn:
+        model = nn.SyncBatchNorm.convert_sync_batchnorm(model)  # in place below the root
+    model.to(speed.device)
+    if speed.channels_last:  # before DDP, whose gradient buckets follow the weights' layout
+        model.to(memory_format=torch.channels_last)
+    ids = [speed.device.index] if speed.device.type == "cuda" else None
+    return DistributedDataParallel(model, device_ids=ids)
+
+
+SHOW_EVERY = 10  # steps between progress-bar updates (each reads the device back)
+
+
+def _train_epoch(model, loader, forward, optimizer, scheduler, rng, speed: Speed, *, desc,
+                 progress):  # fmt: skip
+    """One epoch; loss and hits are summed on the device and read back only for the
+    progress bar (every :data:`SHOW_EVERY` steps) and at the end, so the host runs ahead."""
     model.train()
     t0 = time.perf_counter()
-    loss_sum = correct = seen = 0.0
+    seen = 0
+    sums = torch.zeros(2, dtype=torch.float64, device=speed.device)  # loss * n, correct
     bar = tqdm(loader, desc=desc, disable=not progress, leave=False, dynamic_ncols=True)
-    for x, y in bar:
-        x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
-        logits = forward(model, x, rng)
-        loss = nn.functional.cross_entropy(logits, y)
+    for step, (x, y) in enumerate(bar, 1):
+        x, y = speed.inputs(x), y.to(speed.device, non_blocking=True)
+        with speed.autocast():
+            logits = forward(model, x, rng)
+            loss = nn.functional.cross_entropy(logits, y)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
         scheduler.step()
-        loss_sum += loss.item() * len(y)
-        correct += logits.argmax(1).eq(y).sum().item()
+        with torch.no_grad():
+            sums += torch.stack((loss.detach().double() * len(y),
+                                 logits.argmax(1).eq(y).sum().double()))  # fmt: skip
         seen += len(y)
-        bar.set_postfix(loss=f"{loss_sum / seen:.3f}", acc=f"{100 * correct / seen:.1f}")
+        if progress and (step % SHOW_EVERY == 0 or step == len(loader)):
+            loss_sum, correct = sums.tolist()
+            bar.set_postfix(loss=f"{loss_sum / seen:.3f}", acc=f"{100 * correct / seen:.1f}")
     bar.close()
+    loss_sum, correct, seen = distributed.sum_over_ranks([*sums.tolist(), seen])
     return {
         "loss": loss_sum / max(seen, 1),
         "train_acc": 100.0 * correct / max(seen, 1),

@@ -6,10 +6,16 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from evogroup.torch.binary import BinaryActivation, BinaryConv2d, binarize_activation, binarize_weight
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
+
+from evogroup.torch.binary import (
+    BinaryActivation,
+    BinaryConv2d,
+    binarize_activation,
+    binarize_weight,
+)
 
 
 def np_sign(x: np.ndarray) -> np.ndarray:

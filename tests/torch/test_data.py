@@ -8,13 +8,13 @@ import re
 import numpy as np
 import pytest
 import torch
-from evogroup.torch.data import load_data, stratified_split
 from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
 from torchvision.transforms import v2
 
 from evogroup.errors import DataError
+from evogroup.torch.data import load_data, stratified_split
 
 
 @pytest.fixture(scope="module")

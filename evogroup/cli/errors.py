@@ -1,0 +1,67 @@
+"""How the command line reports an exception: one line and an exit code, or a traceback.
+
+Exit codes: ``2`` (:data:`USAGE`) when the command asked for something that cannot be
+(an option value, a genome, a backend), like click's own usage errors; ``1``
+(:data:`FAILED`) when a well-formed command could not be carried out (data, checkpoint,
+budget, device, a run directory in use, the file system); ``130`` on Ctrl-C. An exception
+that no user can cause (a bug) keeps its traceback, and ``--debug`` or ``EVOGROUP_DEBUG=1``
+keeps every traceback, for bug reports.
+"""
+
+from __future__ import annotations
+
+from evogroup.errors import BackendError, EvogroupError, InvalidGenomeError, OptionError
+
+USAGE, FAILED = 2, 1
+_USAGE_ERRORS = (OptionError, InvalidGenomeError, BackendError)
+
+
+def describe(exc: BaseException) -> tuple[str, int] | None:
+    """``(one-line message, exit code)`` for an error a user can cause, else None (a bug).
+
+    Example:
+        >>> describe(OptionError("width_mult > 0 must hold, but got width_mult=0.0"))
+        ('width_mult > 0 must hold, but got width_mult=0.0', 2)
+        >>> describe(OSError(28, "No space left on device", "runs/x/checkpoint.json"))
+        ('No space left on device: runs/x/checkpoint.json', 1)
+    """
+    if isinstance(exc, _USAGE_ERRORS):
+        return one_line(str(exc)), USAGE
+    if isinstance(exc, EvogroupError):
+        return one_line(str(exc)), FAILED
+    if isinstance(exc, OSError) and exc.strerror:
+        where = exc.filename if exc.filename is not None else ""
+        return (f"{exc.strerror}: {where}" if where else exc.strerror), FAILED
+    if type(exc).__name__ == "OutOfMemoryError" or isinstance(exc, MemoryError):
+        return f"out of memory ({one_line(str(exc))[:120]}); try a smaller --batch-size", FAILED
+    if isinstance(exc, ValueError) and _raised_by_us(exc):
+        return one_line(str(exc)), FAILED
+    return None
+
+
+def one_line(message: str) -> str:
+    """The message an exception was raised with, even when a DataLoader worker wrapped it
+    (``Caught DataError in DataLoader worker process 0. Original Traceback ... DataError: msg``)."""
+    lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
+    if not lines:
+        return "(no message)"
+    if len(lines) > 1 and "Original Traceback" in message:
+        last = lines[-1]
+        head, sep, tail = last.partition(": ")
+        return tail if sep and "." in head and " " not in head else last
+    return " ".join(lines)
+
+
+def _raised_by_us(exc: BaseException) -> bool:
+    """True when evogroup or a backend raised ``exc`` itself: a deliberate check of a
+    value, whose message is meant for the user (not one from deep inside torch)."""
+    from evogroup.plugins import _entry_points
+
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None:
+        return False
+    package = str(tb.tb_frame.f_globals.get("__name__", "")).split(".")[0]
+    ours = {"evogroup"} | {ep.value.split(".")[0].split(":")[0] for ep in _entry_points().values()}
+    return package in ours

@@ -1,0 +1,45 @@
+"""``--executor``, ``--ray-address`` and ``--gpus-per-worker``: where candidates are evaluated.
+
+Together with ``--workers`` (:func:`evogroup.cli.start.setting_options`) they make a
+:class:`~evogroup.parallel.Workers`; none of them changes a result, so none is recorded in
+``config.json`` and a run may be resumed with other values.
+"""
+
+from __future__ import annotations
+
+import click
+
+from evogroup.parallel import EXECUTORS, Workers
+
+
+def executor_options(fn):
+    """The three options, as keyword arguments ``executor``, ``ray_address``, ``gpus_per_worker``."""
+    fn = click.option(
+        "--gpus-per-worker", type=click.FloatRange(0), default=None,
+        help="With --executor ray: GPU share of each actor [default: 1 on a cluster with GPUs, else 0].",
+    )(fn)  # fmt: skip
+    fn = click.option(
+        "--ray-address", default=None,
+        help="With --executor ray: the cluster to join [default: $RAY_ADDRESS, else a local one].",
+    )(fn)  # fmt: skip
+    return click.option(
+        "--executor", type=click.Choice(EXECUTORS), default="local", show_default=True,
+        help="Evaluate candidates in local processes or on Ray actors (extra [ray]).",
+    )(fn)  # fmt: skip
+
+
+def workers_from(
+    ctx: click.Context, workers: int, executor: str, ray_address: str | None,
+    gpus_per_worker: float | None,
+) -> Workers:  # fmt: skip
+    """The :class:`Workers` the options describe; with Ray and no ``--workers``, the cluster's size."""
+    if executor != "ray":
+        for flag, value in (("--ray-address", ray_address), ("--gpus-per-worker", gpus_per_worker)):
+            if value is not None:
+                raise click.UsageError(f"{flag} needs --executor ray")
+        return Workers(workers)
+    from evogroup.ray_executor import import_ray
+
+    import_ray()  # a missing install is said before any training starts
+    given = ctx.get_parameter_source("workers") != click.core.ParameterSource.DEFAULT
+    return Workers(workers if given else None, "ray", ray_address, gpus_per_worker)

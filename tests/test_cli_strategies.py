@@ -1,0 +1,55 @@
+"""``evogroup search --strategy / --constraint / --budget-min``, and the front in the run directory."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+from evogroup import SearchResult
+from tests.test_cli import SYNTHETIC, error_lines, invoke
+
+SEARCH = ["search", *SYNTHETIC, "--budget", "0.8e8", "--iterations", "3"]
+
+
+def test_nsga2_writes_a_pareto_csv_of_non_dominated_points_within_budget(tmp_path):
+    invoke([*SEARCH, "--strategy", "nsga2", "--out", tmp_path])
+    with (tmp_path / "pareto.csv").open() as fh:
+        rows = [(float(r["cost"]), float(r["fitness"])) for r in csv.DictReader(fh)]
+    assert len(rows) > 5
+    assert all(cost <= 0.8e8 for cost, _ in rows)
+    for a in rows:
+        assert not any(b != a and b[0] <= a[0] and b[1] >= a[1] for b in rows)
+    result = SearchResult.load(tmp_path / "result.json")
+    assert result.settings["strategy"] == "nsga2"
+    for budget in (0.5e8, 0.6e8, 0.7e8, 0.8e8):
+        within = [e.fitness for e in result.history if e.ok and e.cost <= budget]
+        assert result.front.best_under(budget).fitness == max(within)
+
+
+def test_budget_min_bounds_every_genome_and_is_recorded(tmp_path):
+    invoke([*SEARCH, "--budget-min", "0.7e8", "--strategy", "paper", "--out", tmp_path])
+    result = SearchResult.load(tmp_path / "result.json")
+    assert all(0.7e8 <= e.cost <= 0.8e8 for e in result.history)
+    assert result.budget_min == 0.7e8
+    assert json.dumps(0.7e8) in (tmp_path / "config.json").read_text()
+
+
+def test_budget_min_above_the_budget_is_a_usage_error(tmp_path):
+    result = invoke([*SEARCH, "--budget-min", "0.9e8", "--out", tmp_path / "run"], exit_code=2)
+    assert "--budget-min <= --budget must hold" in result.output
+
+
+def test_an_empty_budget_range_fails_in_one_line(tmp_path):
+    result = invoke(
+        [*SEARCH, "--budget-min", "3e8", "--budget", "4e8", "--out", tmp_path], exit_code=1
+    )
+    (line,) = error_lines(result)
+    assert "no genome costs within [budget_min, budget]" in line and "the most expensive" in line
+
+
+def test_strategy_and_constraint_choices_are_checked(tmp_path):
+    result = invoke([*SEARCH, "--strategy", "spos", "--out", tmp_path / "run"], exit_code=2)
+    assert "Invalid value for '--strategy'" in result.output
+    invoke([*SEARCH, "--strategy", "paper", "--constraint", "repair", "--out", tmp_path / "ok"])
+    settings = SearchResult.load(tmp_path / "ok" / "result.json").settings
+    assert (settings["strategy"], settings["constraint"]) == ("paper", "repair")

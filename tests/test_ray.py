@@ -1,0 +1,72 @@
+"""Ray actors as the executor: the same search as the serial one, and a dead actor survived.
+
+One local Ray cluster of 2 CPUs serves the whole module (starting one takes ~15 s).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from evogroup import get_backend, search
+from evogroup.errors import MissingExtraError
+from evogroup.parallel import Workers, make_executor
+from tests.helpers import DiesOnceMidway, strip_timing
+from tests.test_cli import SEARCH, invoke, load_result
+
+ray = pytest.importorskip("ray")
+
+
+@pytest.fixture(scope="session")
+def ray_cluster():
+    ray.init(num_cpus=2, include_dashboard=False, logging_level="WARNING")
+    yield
+    ray.shutdown()
+
+
+def test_ray_search_equals_the_serial_one(ray_cluster, tmp_path):
+    invoke([*SEARCH, "--out", tmp_path / "serial"])
+    out = invoke([*SEARCH, "--executor", "ray", "--workers", 2, "--out", tmp_path / "ray"])
+    assert strip_timing(load_result(tmp_path / "ray")) == strip_timing(
+        load_result(tmp_path / "serial")
+    ), out.output
+
+
+def test_a_killed_actor_is_restarted_and_nothing_is_lost(ray_cluster, tmp_path):
+    problem = get_backend("synthetic").problem(0.8e8)
+    dying = problem.__class__(
+        problem.space, DiesOnceMidway(problem.fitness, tmp_path / "died"), problem.cost,
+        problem.budget,
+    )  # fmt: skip
+    settings = {"population": 8, "iterations": 2, "crossovers": 4, "mutations": 4, "seed": 3}
+    with make_executor(Workers(2, kind="ray")) as executor:
+        survived = search(dying, executor=executor, checkpoint=tmp_path / "ck.json", **settings)
+    assert (tmp_path / "died").exists()
+    assert strip_timing(survived) == strip_timing(search(problem, **settings))
+
+
+def test_ray_options_need_the_ray_executor():
+    out = invoke([*SEARCH, "--gpus-per-worker", "1"], exit_code=2)
+    assert "--gpus-per-worker needs --executor ray" in out.output
+
+
+def test_missing_ray_is_an_install_instruction(monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "ray", None)  # as if not installed
+    with pytest.raises(MissingExtraError, match=r"pip install 'evogroup\[ray\]'"):
+        make_executor(Workers(2, kind="ray")).__enter__()
+    out = invoke([*SEARCH, "--executor", "ray", "--out", tmp_path / "r"], exit_code=1)
+    assert "pip install 'evogroup[ray]'" in out.output
+    assert not (tmp_path / "r").exists()  # said before the run starts
+
+
+def test_a_tiny_binmobilenet_search_on_ray_equals_the_serial_one(ray_cluster, tmp_path):
+    tiny = ["--backend", "binmobilenet", "--module", "M2", "--width-mult", "0.25"]
+    invoke(["train-supernet", *tiny, "--epochs", 1, "--out", tmp_path / "sn"])
+    search = ["search", *tiny, "--budget", "10M", "--supernet", tmp_path / "sn" / "supernet.pt",
+              "--population", 4, "--iterations", 1, "--crossovers", 2, "--mutations", 2]  # fmt: skip
+    invoke([*search, "--out", tmp_path / "serial"])
+    invoke([*search, "--executor", "ray", "--workers", 2, "--out", tmp_path / "ray"])
+    assert strip_timing(load_result(tmp_path / "ray")) == strip_timing(
+        load_result(tmp_path / "serial")
+    )

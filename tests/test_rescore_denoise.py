@@ -1,0 +1,106 @@
+"""Noise: denoised estimates (the nugget) and re-scoring the final top-K with a precise fitness."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from evogroup import Problem, SearchResult
+from evogroup.denoise import denoised, nugget
+from evogroup.search import search
+from evogroup.surrogate import RidgeSurrogate
+
+
+class Additive:
+    """A seeded additive fitness, plus seeded per-genome noise of standard deviation ``sigma``."""
+
+    def __init__(self, space, sigma):
+        rng = random.Random(0)
+        self.values = [{g: rng.uniform(0, 1) for g in layer.choices} for layer in space.layers]
+        self.sigma = sigma
+
+    def true(self, genome):
+        return sum(v[g] for v, g in zip(self.values, genome))
+
+    def __call__(self, genome):
+        seed = int.from_bytes(hashlib.blake2b(repr(genome).encode(), digest_size=8).digest(), "big")
+        return self.true(genome) + random.Random(seed).gauss(0, self.sigma)
+
+
+@pytest.fixture
+def noisy(synthetic_problem):
+    fitness = Additive(synthetic_problem.space, sigma=0.2)
+    return replace(synthetic_problem, fitness=fitness)
+
+
+def test_the_nugget_estimates_the_noise_level(noisy):
+    result = search(noisy, strategy="paper", seed=1)
+    genomes = [e.genome for e in result.history]
+    y = np.array([e.fitness for e in result.history])
+    residuals = y - RidgeSurrogate(noisy.space).fit(genomes, y).predict(genomes)
+    assert 0.15**2 < nugget(genomes, residuals, noisy.space) < 0.25**2
+
+
+def test_denoised_pick_is_truly_better_than_the_luckiest(noisy):
+    result = search(noisy, strategy="paper", seed=1)
+    luckiest = max(result.history, key=lambda e: e.fitness)
+    estimate, pick = denoised(result.history, noisy.space)[0]
+    assert noisy.fitness.true(pick.genome) > noisy.fitness.true(luckiest.genome)
+    assert estimate < luckiest.fitness  # the winner's curse, removed
+
+
+def test_without_noise_denoised_ranks_like_fitness(synthetic_problem):
+    exact = replace(synthetic_problem, fitness=Additive(synthetic_problem.space, sigma=0.0))
+    result = search(exact, strategy="paper", seed=2)
+    ranked = [e for _, e in denoised(result.history, exact.space)]
+    assert ranked[:5] == sorted(result.history, key=lambda e: -e.fitness)[:5]
+
+
+def test_rescoring_reports_both_numbers_and_picks_the_best_rescored(noisy, tmp_path):
+    precise = replace(noisy, rescore=noisy.fitness.true)
+    result = search(precise, strategy="paper", rescore_top=5, seed=1)
+    assert len(result.rescored) == 5
+    assert [r.rescored for r in result.rescored] == sorted(
+        (r.rescored for r in result.rescored), reverse=True
+    )
+    top5 = sorted(result.history, key=lambda e: -e.fitness)[:5]
+    assert {r.genome for r in result.rescored} == {e.genome for e in top5}
+    for r in result.rescored:
+        assert r.rescored == noisy.fitness.true(r.genome)
+        assert r.fitness == next(e.fitness for e in result.history if e.genome == r.genome)
+    assert result.best.genome == result.rescored[0].genome
+    result.save(tmp_path / "result.json")
+    assert SearchResult.load(tmp_path / "result.json").rescored == result.rescored
+
+
+def test_no_rescore_without_a_precise_fitness_or_with_zero(noisy):
+    assert search(noisy, iterations=1).rescored == []
+    assert (
+        search(replace(noisy, rescore=noisy.fitness.true), iterations=1, rescore_top=0).rescored
+        == []
+    )
+
+
+def test_a_failing_rescore_is_recorded_and_ranked_last(noisy):
+    calls = []
+
+    def fails_first(genome):
+        calls.append(genome)
+        if len(calls) == 1:
+            raise RuntimeError("out of memory")
+        return 1.0
+
+    result = search(replace(noisy, rescore=fails_first), iterations=2, rescore_top=4)
+    assert [r.rescored for r in result.rescored] == [1.0, 1.0, 1.0, None]
+    assert result.rescored[-1].genome == calls[0]
+    assert result.rescored[-1].error.startswith("RuntimeError: out of memory")
+    assert result.best.genome == result.rescored[0].genome
+
+
+def test_problem_refuses_a_rescore_that_is_not_callable(tiny_problem):
+    with pytest.raises(TypeError, match="rescore must be None or a callable"):
+        Problem(tiny_problem.space, sum, tiny_problem.cost, 10.0, rescore=3)
