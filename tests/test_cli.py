@@ -4,34 +4,16 @@ from __future__ import annotations
 
 import csv
 import json
-import traceback
 
 import pytest
-from click.testing import CliRunner
 
 from evogroup import SearchResult, get_backend
-from evogroup.cli.main import main
+from evogroup.testing.fixtures import invoke
 from tests.helpers import strip_timing
 
 SYNTHETIC = ["--backend", "synthetic"]
 SEARCH = ["search", *SYNTHETIC, "--budget", "0.8e8", "--iterations", "2", "--population", "10"]
 QUICK = ["search", *SYNTHETIC, "--iterations", "0", "--population", "5"]
-
-
-def invoke(args, exit_code=0):
-    """Run ``evogroup ARGS``; on an unexpected exit code, show the output and any traceback."""
-    args = [str(a) for a in args]
-    result = CliRunner().invoke(main, args)
-    error = ""
-    if result.exc_info and not isinstance(result.exception, SystemExit):
-        error = "".join(traceback.format_exception(*result.exc_info))
-    assert result.exit_code == exit_code, (
-        f"evogroup {' '.join(args)} exited {result.exit_code}, expected {exit_code}\n"
-        f"--- output ---\n{result.output}{error}"
-    )
-    if exit_code:
-        assert "Traceback" not in result.output
-    return result
 
 
 def error_lines(result):

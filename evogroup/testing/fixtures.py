@@ -2,15 +2,16 @@
 
 Import the fixtures into a backend's ``conftest.py`` to use them::
 
-    from evogroup.testing.fixtures import flop_cache, one_thread  # noqa: F401
+    from evogroup.testing.fixtures import flop_cache, one_thread, random_genome  # noqa: F401
 
 and ``invoke`` in tests that drive the command line.
 """
 
 from __future__ import annotations
 
+import random
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,14 @@ def flop_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         path = tmp_path_factory.mktemp("evogroup-cache")
         mp.setenv("EVOGROUP_CACHE", str(path))
         yield path
+
+
+@pytest.fixture(scope="session")
+def random_genome() -> Callable[[Any, int], tuple[int, ...]]:
+    """``random_genome(net, seed)``: a seeded uniform draw from ``net.space``."""
+    from evogroup.operators import sample
+
+    return lambda net, seed: sample(net.space, random.Random(seed))
 
 
 def invoke(args: Sequence[Any], exit_code: int = 0) -> Any:

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import random
-from collections.abc import Callable
-
 import pytest
 import torch
 
 from binmobilenet.supernet import SuperNet
-from evogroup.testing.fixtures import flop_cache, one_thread  # noqa: F401
+from evogroup.testing.fixtures import flop_cache, one_thread, random_genome  # noqa: F401
 
 SMALL = {"num_classes": 10, "width_mult": 0.25}  # channels 8..256: fast on CPU
 
@@ -18,14 +15,3 @@ SMALL = {"num_classes": 10, "width_mult": 0.25}  # channels 8..256: fast on CPU
 def small_nets() -> dict[str, SuperNet]:
     torch.manual_seed(0)
     return {m: SuperNet(m, **SMALL) for m in ("M1", "M2", "M3")}
-
-
-@pytest.fixture(scope="session")
-def random_genome() -> Callable[[SuperNet, int], tuple[int, ...]]:
-    """``random_genome(net, seed)``: a seeded uniform draw from ``net``'s space."""
-
-    def draw(net: SuperNet, seed: int) -> tuple[int, ...]:
-        rng = random.Random(seed)
-        return tuple(rng.choice(layer.choices) for layer in net.space.layers)
-
-    return draw

@@ -1,0 +1,25 @@
+"""Lazy package exports: a name is imported from its module on first use (PEP 562), so
+importing a package (or loading a backend's entry point) does not import torch."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from typing import Any
+
+
+def lazy_exports(
+    package: str, exports: Mapping[str, str], names: Mapping[str, Any]
+) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
+    """``(__getattr__, __dir__)`` for ``package`` whose name ``n`` lives in ``exports[n]``;
+    ``names`` is the package's own ``globals()``."""
+
+    def getattr_(name: str) -> Any:
+        if name not in exports:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        return getattr(importlib.import_module(exports[name]), name)
+
+    def dir_() -> list[str]:
+        return sorted(set(names) | set(exports))
+
+    return getattr_, dir_
