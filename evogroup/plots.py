@@ -21,6 +21,16 @@ def _pyplot():
     return plt
 
 
+def _finish(plt, fig, ax, path: str | Path, cost_label: str) -> None:
+    """The cost axis label, grid and legend, then save and close the figure."""
+    ax.set_xlabel(cost_label, fontsize=7)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
 def search_progress(result: SearchResult, path: str | Path) -> None:
     """Best-so-far, top-K mean and iteration-mean fitness per iteration."""
     plt = _pyplot()
@@ -53,12 +63,7 @@ def fitness_vs_cost(result: SearchResult, path: str | Path, cost_label: str = "c
     ax.axvline(result.budget, color="red", ls="--", label="budget")
     ax.plot([result.best.cost], [result.best.fitness], "r*", ms=14, label="best")
     ax.set(ylabel="fitness", title="evaluated genomes")
-    ax.set_xlabel(cost_label, fontsize=7)
-    ax.grid(alpha=0.3)
-    ax.legend(loc="lower right")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    _finish(plt, fig, ax, path, cost_label)
 
 
 def accuracy_vs_cost(
@@ -102,12 +107,7 @@ def pareto_front(
     if result.budget_min > 0:
         ax.axvline(result.budget_min, color="red", ls=":", label="budget min")
     ax.set(ylabel="fitness", title="accuracy-cost front")
-    ax.set_xlabel(cost_label, fontsize=7)
-    ax.grid(alpha=0.3)
-    ax.legend(loc="lower right")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    _finish(plt, fig, ax, path, cost_label)
 
 
 def rank_scatter(

@@ -108,3 +108,10 @@ def draw_unique(
         taken.add(genome)
         kept.append(genome)
     return kept
+
+
+def initial_population(draw: Callable[[], Genome], size: int) -> Offspring:
+    """Iteration 0: ``size`` distinct genomes from ``draw`` (shared by every strategy)."""
+    out = Offspring([])
+    out.genomes = draw_unique(draw, size, set(), out)
+    return out

@@ -31,7 +31,7 @@ from evogroup.operators import cost_after
 from evogroup.population import Individual
 from evogroup.result import Evaluation
 from evogroup.space import Genome
-from evogroup.strategies.base import Offspring, Strategy, draw_unique
+from evogroup.strategies.base import Offspring, Strategy, draw_unique, initial_population
 from evogroup.surrogate import RidgeSurrogate
 
 THOMPSON = 4  # knapsack optima of posterior draws per iteration
@@ -54,9 +54,7 @@ class Guided(Strategy):
             self.grid = Grid.build(problem.cost, problem.space, problem.budget_min, problem.budget)
 
     def initial(self, rng: random.Random) -> Offspring:
-        out = Offspring([])
-        out.genomes = draw_unique(lambda: self.sampler(rng), self.settings.population, set(), out)
-        return out
+        return initial_population(lambda: self.sampler(rng), self.settings.population)
 
     def observe(self, new: list[Evaluation]) -> None:
         super().observe(new)

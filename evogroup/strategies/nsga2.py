@@ -19,7 +19,7 @@ from evogroup.bounded import FeasibleSampler, crossover_within, mutate_within
 from evogroup.population import Individual
 from evogroup.result import Evaluation
 from evogroup.space import Genome
-from evogroup.strategies.base import Offspring, Strategy, draw_unique
+from evogroup.strategies.base import Offspring, Strategy, draw_unique, initial_population
 
 
 class FitnessCost(base.Fitness):
@@ -48,9 +48,7 @@ class NSGA2(Strategy):
         self.fronts: dict[int, int] = {}  # id of a population member -> its front
 
     def initial(self, rng: random.Random) -> Offspring:
-        out = Offspring([])
-        out.genomes = draw_unique(lambda: self.sampler(rng), self.settings.population, set(), out)
-        return out
+        return initial_population(lambda: self.sampler(rng), self.settings.population)
 
     def observe(self, new: list[Evaluation]) -> None:
         super().observe(new)

@@ -23,7 +23,7 @@ from evogroup.bounded import FeasibleSampler
 from evogroup.operators import crossover, mutate, repair, sample, sample_feasible
 from evogroup.population import Individual
 from evogroup.space import Genome
-from evogroup.strategies.base import Offspring, Strategy, draw_unique
+from evogroup.strategies.base import Offspring, Strategy, draw_unique, initial_population
 
 _REJECTION_TRIES = 1_000
 
@@ -37,9 +37,7 @@ class Paper(Strategy):
         self.exact = FeasibleSampler(problem)
 
     def initial(self, rng: random.Random) -> Offspring:
-        out = Offspring([])
-        out.genomes = draw_unique(lambda: self._random(rng), self.settings.population, set(), out)
-        return out
+        return initial_population(lambda: self._random(rng), self.settings.population)
 
     def _random(self, rng: random.Random) -> Genome:
         """A random genome within the range: pure rejection (``reject``; after 1,000
