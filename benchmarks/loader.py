@@ -6,9 +6,11 @@ augmentation are exactly what training does: PIL decode, Resize(256), RandomCrop
 flip, to float, normalize) and prints
 
 1. images/s of one loader process (one CPU core), and of a DataLoader with 1..N workers;
-2. on CUDA, images/s of batched decoding on the GPU (``torchvision.io.decode_jpeg`` on
-   the device, then the same augmentation on the GPU), with only file reading on the CPU;
-3. how many loader cores a GPU training at ``--rate`` images/s needs.
+2. on CUDA, images/s of ``--decode gpu`` (:mod:`evogroup.torch.jpeg`: batched
+   ``torchvision.io.decode_jpeg`` on the device, then the same augmentation on the GPU),
+   with only file reading on the CPU;
+3. how many loader cores a GPU training at ``--rate`` images/s needs, decoding with PIL
+   on them or (``--decode gpu``) only reading files on them.
 
 Run: python benchmarks/loader.py [--images 512] [--workers 2] [--rate 8500]
 """
@@ -25,10 +27,10 @@ from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image
-from torch.utils.data import DataLoader
+from torch.utils.data import DataLoader, Subset
 
 from evogroup.torch.data import load_data
-from evogroup.torch.folders import IMAGENET_MEAN, IMAGENET_STD
+from evogroup.torch.jpeg import DeviceTransform, EncodedImages, collate_encoded, device_loader
 
 
 def write_jpegs(root: Path, n: int, seed: int = 0) -> None:
@@ -64,35 +66,36 @@ def loader_rate(dataset, workers: int, batch: int) -> float:
     return seen / (time.perf_counter() - start)
 
 
-def gpu_decode_rate(files: list[str], batch: int, device: torch.device) -> float:
-    """Images/s of: read the files (CPU), ``decode_jpeg`` batched on ``device``, then
-    Resize(256), RandomCrop(224), flip, normalize on the device."""
-    from torchvision.io import decode_jpeg, read_file
-    from torchvision.transforms.v2 import functional as TF
-
-    mean = torch.tensor(IMAGENET_MEAN, device=device).view(1, 3, 1, 1)
-    std = torch.tensor(IMAGENET_STD, device=device).view(1, 3, 1, 1)
-
-    def one_batch(paths: list[str]) -> torch.Tensor:
-        raw = [read_file(p) for p in paths]
-        out = []
-        for img in decode_jpeg(raw, device=device):
-            img = TF.resize(img, [256], antialias=True)
-            h, w = img.shape[-2:]
-            top, left = (int(torch.randint(0, s - 224 + 1, ())) for s in (h, w))
-            img = img[:, top : top + 224, left : left + 224]
-            out.append(img.flip(-1) if torch.rand(()) < 0.5 else img)
-        x = torch.stack(out).float().div_(255)
-        return (x - mean) / std
-
-    one_batch(files[:batch])  # warm up nvjpeg
+def gpu_decode_rates(dataset, batch: int, workers: int, device) -> tuple[float, float]:
+    """Images/s of ``--decode gpu`` (:mod:`evogroup.torch.jpeg`, what training runs): the
+    device alone (batched ``decode_jpeg``, Resize(256), RandomCrop(224), flip, normalize on
+    batches read into memory beforehand), and the whole loader (``workers`` processes read
+    the files, the main process decodes on the device), over the files repeated so that
+    each worker makes some 20 batches (started workers, not starting ones, are timed)."""
+    augment = torch.Generator().manual_seed(0)
+    encoded = EncodedImages(dataset)
+    batches = [collate_encoded([encoded[i] for i in range(j, j + batch)])
+               for j in range(0, len(encoded) - batch + 1, batch)]  # fmt: skip
+    transform = DeviceTransform(device, training=True, generator=augment)
+    transform(batches[0])  # warm up nvjpeg
     torch.cuda.synchronize(device)
     start = time.perf_counter()
-    chunks = [files[i : i + batch] for i in range(0, len(files) - batch + 1, batch)]
-    for chunk in chunks:
-        one_batch(chunk)
+    for b in batches:
+        transform(b)
     torch.cuda.synchronize(device)
-    return sum(map(len, chunks)) / (time.perf_counter() - start)
+    alone = sum(len(b.lengths) for b in batches) / (time.perf_counter() - start)
+    repeats = math.ceil(20 * max(1, workers) * batch / len(dataset))
+    files = Subset(dataset, list(range(len(dataset))) * repeats)
+    loader = device_loader(files, batch, device=device, training=True, augment=augment,
+                           num_workers=workers)  # fmt: skip
+    it = iter(loader)
+    next(it)  # workers started
+    torch.cuda.synchronize(device)
+    start, seen = time.perf_counter(), 0
+    for x, _ in it:
+        seen += len(x)
+    torch.cuda.synchronize(device)
+    return alone, seen / (time.perf_counter() - start)
 
 
 def main() -> None:
@@ -117,17 +120,20 @@ def main() -> None:
         for w in range(1, args.workers + 1):
             print(f"   DataLoader, {w} worker(s):                       "
                   f"{loader_rate(data.train, w, args.batch):7,.0f} images/s")  # fmt: skip
+        read = per_core(EncodedImages(data.train), args.images)
+        print(f"2. --decode gpu: one core reads {read:,.0f} images/s (file bytes, no decoding)")
         if torch.cuda.is_available():
-            files = [str(f) for f in sorted((root / "train").rglob("*.jpg"))]
-            rate = gpu_decode_rate(files, args.batch, torch.device("cuda"))
-            print(
-                f"2. GPU decode (nvjpeg, batched) + augmentation on the GPU: {rate:,.0f} images/s"
+            alone, loaded = gpu_decode_rates(
+                data.train, args.batch, args.workers, torch.device("cuda")
             )
+            print(f"   decode (nvjpeg, batched) + augmentation on the GPU: {alone:,.0f} images/s;"
+                  f" with {args.workers} loader worker(s) reading the files: {loaded:,.0f}")  # fmt: skip
         else:
-            print("2. GPU decode: no CUDA device here")
+            print("   GPU decode: no CUDA device here")
         print(
             f"3. a GPU training at {args.rate:,.0f} images/s needs about"
-            f" {math.ceil(args.rate / one)} loader cores at {one:,.0f} images/s each"
+            f" {math.ceil(args.rate / one)} loader cores at {one:,.0f} images/s each;"
+            f" with --decode gpu, {math.ceil(args.rate / read)} at {read:,.0f} images/s each"
         )
 
 

@@ -13,7 +13,8 @@ MODULES = [
     "evogroup.search", "evogroup.space", "evogroup.units", "evogroup.runlock",
     "evogroup.cli.errors",
     "evogroup.torch.binary", "evogroup.torch.data", "evogroup.torch.flops",
-    "evogroup.torch.masked", "evogroup.torch.accel",
+    "evogroup.torch.masked", "evogroup.torch.accel", "evogroup.torch.jpeg",
+    "evogroup.torch.steps",
     "binmobilenet", "binmobilenet.backend", "binmobilenet.supernet",
     "birealnet.backend", "birealnet.supernet",
 ]  # fmt: skip

@@ -122,6 +122,11 @@ def test_a_budget_below_the_cheapest_genome_fails_in_one_line(backend):
         (["flops", "--backend", "synthetic"], "--groups"),
         (["train", "--backend", "synthetic"], "--genome"),
         (["search", "--backend", "synthetic"], "--budget"),
+        (["train-supernet", "--backend", "binmobilenet", "--decode", "gpu", "--device", "cpu"],
+         "--decode gpu needs a CUDA device, but --device is cpu"),
+        (["train-supernet", "--backend", "binmobilenet", "--distill", "true", "--sampling",
+          "uniform"],
+         "--distill needs --sampling sandwich, but sampling is uniform"),
     ],
 )  # fmt: skip
 def test_other_bad_options_are_usage_errors(args, flag):

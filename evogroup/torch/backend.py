@@ -12,14 +12,16 @@ stays cheap; the steps import what they need.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
 from evogroup.backend import Backend, Run, TrainResult
 from evogroup.cost import CostTable
-from evogroup.errors import CheckpointError
+from evogroup.errors import CheckpointError, OptionError
 from evogroup.io import atomic_write_json
+from evogroup.operators import sample_feasible
 from evogroup.options import FINAL, FITNESS, SUPERNET, TRAINING, BackendOptions, option
 from evogroup.problem import Problem
 from evogroup.space import Genome
@@ -27,6 +29,14 @@ from evogroup.space import Genome
 FLOP_CLASSES = 1000  # classes of the FLOP table when num_classes is not set (ImageNet)
 _SEARCHING = ("search", "reproduce", "rank-check")
 KERNELS = ("grouped", "masked", "auto")  # evogroup.torch.masked.KERNEL_CHOICES, without torch
+DECODES = ("cpu", "gpu", "auto")  # evogroup.torch.jpeg.DECODE_CHOICES, without torch
+SAMPLING = ("uniform", "sandwich")  # evogroup.torch.trainer.SAMPLING, without torch
+#: The digits demo's search: 4 iterations (250 evaluations, not the paper's 1,050) keep
+#: the default CPU run under 10 minutes with the supernet's full 30 epochs (measured:
+#: 30 epochs ~365 s, 0.76 s per candidate); on digits the supernet's fitness moves by
+#: ~2.7 points with the float summation order alone, far more than what more
+#: evaluations gain (docs/benchmarks.md, "The default run on this CPU").
+DEMO_SEARCH = {"iterations": 4}
 
 
 @dataclass(frozen=True)
@@ -73,10 +83,29 @@ class TrainingOptions(BackendOptions):
         False, "under torchrun on GPUs: BatchNorm statistics over the global batch (SyncBatchNorm)",
         commands=TRAINING,
     )  # fmt: skip
+    sampling: str | None = option(
+        None, "supernet genomes per step: uniform (one random genome, the paper) or sandwich"
+        " (largest + smallest + random, gradients summed; BigNAS) [default: recipe]",
+        choices=SAMPLING, commands=SUPERNET,
+    )  # fmt: skip
+    distill: bool | None = option(
+        None, "with sandwich sampling: the smaller genomes learn the largest one's predictions"
+        " (in-place distillation) [default: recipe]", commands=SUPERNET,
+    )  # fmt: skip
+    train_budget: float | None = option(
+        None, "supernet training draws its random genomes under this cost budget (SPOS's"
+        " constrained sampling) [default: the whole space]", low=0, low_open=True,
+        commands=SUPERNET,
+    )  # fmt: skip
     kernel: str = option(
         "auto", "weight-sharing conv kernel: grouped (sliced group convs), masked (dense convs"
         " over a block-diagonal masked weight: fixed shapes), auto (masked on CUDA, grouped"
         " on CPU)", choices=KERNELS, commands=SUPERNET,
+    )  # fmt: skip
+    decode: str = option(
+        "auto", "where training JPEGs are decoded: cpu (PIL in loader workers), gpu (nvjpeg,"
+        " batched, on the training device), auto (gpu on CUDA for ImageFolder data at the"
+        " ImageNet recipe, else cpu)", choices=DECODES, commands=TRAINING,
     )  # fmt: skip
     compile: bool | None = option(
         None, "torch.compile training and evaluation [default: on for fixed-shape nets on"
@@ -155,9 +184,13 @@ class WeightSharingBackend(Backend):
         return report
 
     def device(self, opts: BackendOptions | None = None) -> str | None:
+        from evogroup.torch.jpeg import check_decode_device
         from evogroup.torch.trainer import resolve_device
 
-        return str(resolve_device(self._opts(opts).device))
+        o = self._opts(opts)
+        device = resolve_device(o.device)
+        check_decode_device(o.decode, device)  # like a missing GPU: refused before any work
+        return str(device)
 
     def fitness_label(self, opts: BackendOptions | None = None) -> str:
         return "supernet top-1 % on search-val after BatchNorm recalibration"
@@ -171,6 +204,10 @@ class WeightSharingBackend(Backend):
         if key not in run.cache:
             run.cache[key] = load_data(opts.data, seed=opts.split_seed)
         return run.cache[key]
+
+    def search_defaults(self, opts: BackendOptions | None = None) -> dict[str, Any]:
+        """On the embedded digits, :data:`DEMO_SEARCH` (a CPU demo); elsewhere the paper's."""
+        return dict(DEMO_SEARCH) if self._opts(opts).data in (None, "digits") else {}
 
     def recipe(self, data: Any):
         from evogroup.torch.trainer import default_recipe
@@ -193,15 +230,25 @@ class WeightSharingBackend(Backend):
         o = self._opts(opts)
         data = self.data(run, o)
         recipe = self.recipe(data)
+        sampling = o.sampling or recipe.sampling
+        distill = recipe.distill and sampling == "sandwich" if o.distill is None else o.distill
+        if distill and sampling != "sandwich":
+            raise OptionError(f"--distill needs --sampling sandwich, but sampling is {sampling}")
         config = TrainConfig(o.epochs or recipe.supernet_epochs, o.batch_size or recipe.batch_size,
-                             o.lr or recipe.lr, run.seed)  # fmt: skip
+                             o.lr or recipe.lr, run.seed, sampling, distill, o.train_budget)  # fmt: skip
+        draw = None
+        if o.train_budget is not None:
+            self.check_budget(o.train_budget, o)
+            under = Problem(self.space(o), _no_fitness, self.cost(o), o.train_budget)
+            draw = functools.partial(sample_feasible, under)
         arch = self._network_arch(o, data)
         with seeded(run.seed):  # the seed governs the initial weights too
             net = self.supernet_class(**arch, kernel=resolve_kernel(o.kernel, self.device(o)))
         meta = {"arch": arch, "image_size": data.image_size, "data": data.describe()}
         return train_supernet(net, data, config, run.layout, kind=supernet_kind(self.name),
                               meta=meta, device=o.device, resume=run.resume,
-                              progress=run.progress, compile=o.compile, sync_bn=o.sync_bn)  # fmt: skip
+                              progress=run.progress, compile=o.compile, sync_bn=o.sync_bn,
+                              decode=o.decode, draw=draw)  # fmt: skip
 
     def problem(
         self, budget: float, run: Run, opts: BackendOptions | None = None,
@@ -259,7 +306,8 @@ class WeightSharingBackend(Backend):
                 "data": data.describe()}  # fmt: skip
         metrics = train_network(model, data, config, run.layout, kind=model_kind(self.name),
                                 meta=meta, device=o.device, resume=run.resume,
-                                progress=run.progress, compile=o.compile, sync_bn=o.sync_bn)  # fmt: skip
+                                progress=run.progress, compile=o.compile, sync_bn=o.sync_bn,
+                                decode=o.decode)  # fmt: skip
         top1, top5 = metrics.pop("top1"), metrics.pop("top5")
         return TrainResult(top1, top5, run.seed, genome, cost, metrics)
 
@@ -302,6 +350,11 @@ def _rank_check_of(supernet: Path) -> dict[str, Any] | None:
                 "file": str(path)}  # fmt: skip
     except (OSError, ValueError, KeyError, TypeError):
         return None
+
+
+def _no_fitness(genome: Genome) -> float:
+    """The fitness of the problem that only bounds supernet training's genomes (never called)."""
+    raise AssertionError("a supernet's sampling problem has no fitness")
 
 
 def _flop_classes(opts: Any) -> int:

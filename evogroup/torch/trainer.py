@@ -31,9 +31,9 @@ from evogroup import ranks
 from evogroup.errors import DeviceError, OptionError
 from evogroup.io import atomic_open
 from evogroup.layout import RunLayout
-from evogroup.operators import sample
 from evogroup.torch import distributed
 from evogroup.torch.accel import Speed, choose_speed, prepare
+from evogroup.torch.backend import SAMPLING
 from evogroup.torch.checkpoints import (
     check_resumable,
     load_checkpoint,
@@ -42,7 +42,9 @@ from evogroup.torch.checkpoints import (
     set_rng_states,
 )
 from evogroup.torch.data import DataSplits
+from evogroup.torch.jpeg import decoded_loaders, resolve_decode
 from evogroup.torch.protocol import WeightSharingNet
+from evogroup.torch.steps import Step, learn_static, supernet_step
 
 __all__ = [
     "Recipe",
@@ -57,6 +59,9 @@ __all__ = [
 ]
 
 
+_PAPER_SAMPLING = {"sampling": "uniform", "distill": False, "budget": None}
+
+
 @dataclass(frozen=True)
 class Recipe:
     """Training and fitness settings for one dataset.
@@ -69,6 +74,7 @@ class Recipe:
         final_lr: the same for the final model (paper: 1e-3).
         recal_images: training images forwarded to recalibrate BatchNorm per genome.
         eval_batch_size: images per forward pass in evaluation and recalibration.
+        sampling, distill: the supernet's genomes per step (see :class:`TrainConfig`).
     """
 
     supernet_epochs: int
@@ -78,6 +84,8 @@ class Recipe:
     final_lr: float = 1e-3
     recal_images: int = 1024
     eval_batch_size: int = 512
+    sampling: str = "uniform"
+    distill: bool = False
 
 
 def default_recipe(data_name: str = "digits", image_size: int | None = None) -> Recipe:
@@ -205,22 +213,41 @@ class TrainConfig:
         epochs, batch_size, lr: Adam with ``lr`` decayed linearly to 0 over all steps.
         seed: initialises the network (when built under :func:`seeded`), orders the data,
             drives augmentation and draws the supernet's genomes.
+        sampling: the supernet's genomes per step (:func:`train_supernet`): ``"uniform"``,
+            one random genome (the paper, SPOS); ``"sandwich"``, the largest, the
+            smallest and one random genome, their gradients summed (BigNAS).
+        distill: with ``"sandwich"``, the smallest and the random genome learn the
+            largest genome's predictions (in-place distillation) instead of the labels.
+        budget: the random genome is drawn under this cost budget (SPOS's constrained
+            sampling; :func:`train_supernet` is given the draw), ``None`` from the whole space.
     """
 
     epochs: int
     batch_size: int
     lr: float
     seed: int
+    sampling: str = "uniform"
+    distill: bool = False
+    budget: float | None = None
 
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch_size < 1 or not self.lr > 0:
             raise ValueError(
                 f"epochs >= 1, batch_size >= 1 and lr > 0 must hold, but got {self.to_json()}"
             )
+        if self.sampling not in SAMPLING or (self.distill and self.sampling != "sandwich"):
+            raise ValueError(
+                f"sampling must be one of {SAMPLING} and distill needs 'sandwich', but got"
+                f" {self.to_json()}"
+            )
 
     def to_json(self) -> dict[str, Any]:
-        return {"epochs": self.epochs, "batch_size": self.batch_size, "lr": self.lr,
-                "seed": self.seed}  # fmt: skip
+        """The settings, the supernet's sampling ones only where they differ from the
+        paper's (so a checkpoint written before they existed still resumes)."""
+        out = {"epochs": self.epochs, "batch_size": self.batch_size, "lr": self.lr,
+               "seed": self.seed}  # fmt: skip
+        extra = {"sampling": self.sampling, "distill": self.distill, "budget": self.budget}
+        return out | {k: v for k, v in extra.items() if v != _PAPER_SAMPLING[k]}
 
 
 @contextlib.contextmanager
@@ -245,36 +272,33 @@ def train_supernet(
     progress: bool = True,
     compile: bool | None = None,
     sync_bn: bool = False,
+    decode: str = "cpu",
+    draw: Callable[[random.Random], tuple] | None = None,
 ) -> Path:
     """Train a weight-sharing supernet with a uniformly random genome at every step.
 
     The genome of each step is drawn from the run's own ``random.Random(config.seed)``
-    with :func:`evogroup.operators.sample`. Writes ``files.supernet_csv`` and the
-    checkpoint ``files.supernet`` after every epoch; with ``resume=True`` an existing
-    checkpoint is continued (its settings must match), without it training starts over.
-    How it runs on the device (bf16, channels_last, ``compile``: default on for a
-    fixed-shape net on CUDA) is :func:`evogroup.torch.accel.choose_speed`'s choice.
-    Under ``torchrun`` every rank draws the same genome from the same seed, checked
-    across ranks every :data:`CHECK_GENOME_EVERY` steps (see :func:`_fit` for DDP).
+    with ``draw`` (default :func:`evogroup.operators.sample`, uniform over the space;
+    :func:`evogroup.operators.sample_feasible` under ``config.budget``), and with
+    ``config.sampling == "sandwich"`` trained beside the largest and the smallest
+    genome (:func:`evogroup.torch.steps.supernet_step`). Writes ``files.supernet_csv``
+    and the checkpoint ``files.supernet`` after every epoch; with ``resume=True`` an
+    existing checkpoint is continued (its settings must match), without it training
+    starts over. How it runs on the device (bf16, channels_last, ``compile``: default on
+    for a fixed-shape net on CUDA) is :func:`evogroup.torch.accel.choose_speed`'s choice;
+    ``decode`` where training JPEGs are decoded, ``"cpu"`` (PIL in the loader workers),
+    ``"gpu"`` or ``"auto"`` (:func:`evogroup.torch.jpeg.resolve_decode`). Under
+    ``torchrun`` every rank draws the same genome from the same seed (see :func:`_fit`
+    for DDP).
 
     Returns:
         The path of the checkpoint.
     """
-    space = net.space
-    steps = 0
-
-    def forward(model: nn.Module, x: torch.Tensor, rng: random.Random) -> torch.Tensor:
-        nonlocal steps
-        genome = net.set_genome(sample(space, rng))  # net: ``model`` may be DDP or compiled
-        if steps % CHECK_GENOME_EVERY == 0:
-            distributed.check_same(genome, f"the genome of step {steps + 1} of this process")
-        steps += 1
-        return model(x)
-
-    meta = {**meta, "space": space.fingerprint()}
-    _fit(net, data, forward, (files.supernet, files.supernet_csv), kind, meta, config,
+    step = supernet_step(net, config, draw)
+    meta = {**meta, "space": net.space.fingerprint()}
+    _fit(net, data, step, (files.supernet, files.supernet_csv), kind, meta, config,
          device=device, resume=resume, progress=progress, evaluate_each_epoch=False,
-         compile=compile, sync_bn=sync_bn)  # fmt: skip
+         compile=compile, sync_bn=sync_bn, decode=decode)  # fmt: skip
     return files.supernet
 
 
@@ -291,6 +315,7 @@ def train_network(
     progress: bool = True,
     compile: bool | None = None,
     sync_bn: bool = False,
+    decode: str = "cpu",
 ) -> dict[str, Any]:
     """Train a static network from scratch and report its test accuracy (on the device as
     :func:`train_supernet` says).
@@ -300,9 +325,10 @@ def train_network(
     Returns:
         ``{"top1", "top5", "epochs", "seconds", "params", "checkpoint", "metrics_csv"}``.
     """
-    history = _fit(model, data, lambda m, x, rng: m(x), (files.model, files.model_csv), kind,
+    history = _fit(model, data, learn_static, (files.model, files.model_csv), kind,
                    meta, config, device=device, resume=resume, progress=progress,
-                   evaluate_each_epoch=True, compile=compile, sync_bn=sync_bn)  # fmt: skip
+                   evaluate_each_epoch=True, compile=compile, sync_bn=sync_bn,
+                   decode=decode)  # fmt: skip
     last = history[-1]
     return {
         "top1": last["test_top1"],
@@ -318,7 +344,7 @@ def train_network(
 def _fit(
     model: nn.Module,
     data: DataSplits,
-    forward: Callable[[nn.Module, torch.Tensor, random.Random], torch.Tensor],
+    step: Step,
     paths: tuple[Path, Path],
     kind: str,
     meta: dict[str, Any],
@@ -330,6 +356,7 @@ def _fit(
     evaluate_each_epoch: bool,
     compile: bool | None = None,
     sync_bn: bool = False,
+    decode: str = "cpu",
 ) -> list[dict[str, Any]]:
     """The shared loop: Adam, linear decay per step, one checkpoint and CSV per epoch
     (a final model is also evaluated on test after every epoch).
@@ -350,10 +377,14 @@ def _fit(
     runner = prepare(_ddp(model, speed, sync_bn), speed)  # DDP and/or torch.compile, or model
     loader_gen = torch.Generator().manual_seed(config.seed)
     sampler = DistributedSampler(data.train, world, rank, shuffle=True, seed=config.seed)
-    loader = make_loader(data.train, config.batch_size // world, sampler=sampler,
-                         generator=loader_gen, num_workers=data.num_workers,
-                         device=device)  # fmt: skip
-    test_loader = make_loader(data.test, 512, num_workers=data.num_workers, device=device)
+    if resolve_decode(decode, device, data) == "gpu":  # JPEGs decoded on the device
+        loader, test_loader = decoded_loaders(data, config.batch_size // world, device=device,
+                                              sampler=sampler, generator=loader_gen)  # fmt: skip
+    else:
+        loader = make_loader(data.train, config.batch_size // world, sampler=sampler,
+                             generator=loader_gen, num_workers=data.num_workers,
+                             device=device)  # fmt: skip
+        test_loader = make_loader(data.test, 512, num_workers=data.num_workers, device=device)
     total = config.epochs * len(loader)
     # fused: one kernel for all ~29M supernet weights; plain Adam made the supernet step
     # 1.45x the static one on CPU, fused 1.03x (benchmarks/supernet.py).
@@ -381,7 +412,7 @@ def _fit(
         distributed.check_same(start, "the epoch to start from (same --out and --resume)")
         for epoch in range(start, config.epochs + 1):
             sampler.set_epoch(epoch)
-            row = _train_epoch(runner, loader, forward, optimizer, scheduler, rng, speed,
+            row = _train_epoch(runner, loader, step, optimizer, scheduler, rng, speed,
                                desc=f"{kind.rsplit('.', 1)[-1]} {epoch}/{config.epochs}",
                                progress=progress)  # fmt: skip
             distributed.broadcast_buffers(model)  # one model on every rank
@@ -407,7 +438,6 @@ def _fit(
     return history
 
 
-CHECK_GENOME_EVERY = 50  # supernet steps between two cross-rank genome checks under DDP
 
 
 def _check_world(batch_size: int, world: int, sync_bn: bool, device: torch.device) -> None:
@@ -440,7 +470,7 @@ def _ddp(model: nn.Module, speed: Speed, sync_bn: bool) -> nn.Module:
 SHOW_EVERY = 10  # steps between progress-bar updates (each reads the device back)
 
 
-def _train_epoch(model, loader, forward, optimizer, scheduler, rng, speed: Speed, *, desc,
+def _train_epoch(model, loader, step_fn, optimizer, scheduler, rng, speed: Speed, *, desc,
                  progress):  # fmt: skip
     """One epoch; loss and hits are summed on the device and read back only for the
     progress bar (every :data:`SHOW_EVERY` steps) and at the end, so the host runs ahead."""
@@ -451,16 +481,12 @@ def _train_epoch(model, loader, forward, optimizer, scheduler, rng, speed: Speed
     bar = tqdm(loader, desc=desc, disable=not progress, leave=False, dynamic_ncols=True)
     for step, (x, y) in enumerate(bar, 1):
         x, y = speed.inputs(x), y.to(speed.device, non_blocking=True)
-        with speed.autocast():
-            logits = forward(model, x, rng)
-            loss = nn.functional.cross_entropy(logits, y)
         optimizer.zero_grad(set_to_none=True)
-        loss.backward()
+        loss, logits = step_fn(model, x, y, rng, speed)  # forward(s) and backward(s)
         optimizer.step()
         scheduler.step()
         with torch.no_grad():
-            sums += torch.stack((loss.detach().double() * len(y),
-                                 logits.argmax(1).eq(y).sum().double()))  # fmt: skip
+            sums += torch.stack((loss.double() * len(y), logits.argmax(1).eq(y).sum().double()))
         seen += len(y)
         if progress and (step % SHOW_EVERY == 0 or step == len(loader)):
             loss_sum, correct = sums.tolist()

@@ -16,9 +16,12 @@ from torch.utils.data import Subset
 
 from evogroup.errors import CheckpointError
 from evogroup.layout import RunLayout
+from evogroup.operators import sample
 from evogroup.torch import trainer as tr
+from evogroup.torch.accel import Speed
 from evogroup.torch.checkpoints import load_supernet, model_kind, supernet_kind
 from evogroup.torch.data import load_data
+from evogroup.torch.steps import learn_genomes
 
 SMALL = {"module": "M2", "num_classes": 10, "width_mult": 0.25}
 CONFIG = tr.TrainConfig(epochs=2, batch_size=64, lr=1e-3, seed=7)
@@ -176,3 +179,55 @@ def test_the_seed_governs_the_initial_weights():
 def test_bad_training_settings_name_the_rule():
     with pytest.raises(ValueError, match="epochs >= 1, batch_size >= 1 and lr > 0 must hold"):
         tr.TrainConfig(epochs=0, batch_size=64, lr=1e-3, seed=0)
+
+
+def _grads(net) -> list[torch.Tensor]:
+    return [p.grad.clone() if p.grad is not None else torch.zeros_like(p) for p in net.parameters()]
+
+
+@pytest.mark.parametrize("distill", [False, True])
+def test_a_sandwich_step_sums_the_gradients_of_its_three_genomes(distill):
+    net = _net()
+    space = net.space
+    largest = tuple(layer.choices[0] for layer in space.layers)
+    smallest = tuple(layer.choices[-1] for layer in space.layers)
+    middle = space.uniform(4)
+    x, y = torch.randn(8, 3, 32, 32), torch.randint(0, 10, (8,))
+    speed = Speed(torch.device("cpu"))
+    net.eval()  # BatchNorm in eval mode: the three passes are independent of their order
+    net.zero_grad(set_to_none=True)
+    loss, logits = learn_genomes(net, net, [largest, smallest, middle], x, y, speed,
+                                 distill=distill)  # fmt: skip
+    together = _grads(net)
+    expected = [torch.zeros_like(p) for p in net.parameters()]
+    with torch.no_grad():
+        teacher = net(x, largest).softmax(1)
+    for i, genome in enumerate((largest, smallest, middle)):
+        net.zero_grad(set_to_none=True)
+        out = net(x, genome)
+        if distill and i > 0:
+            part = torch.nn.functional.kl_div(out.log_softmax(1), teacher, reduction="batchmean")
+        else:
+            part = torch.nn.functional.cross_entropy(out, y)
+        part.backward()
+        expected = [e + g for e, g in zip(expected, _grads(net))]
+    for a, b in zip(together, expected):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(loss, part.detach())
+    torch.testing.assert_close(logits, out.detach())
+
+
+def test_sandwich_and_budget_settings_are_recorded_and_checked(data, tmp_path):
+    config = dataclasses.replace(CONFIG, epochs=1, sampling="sandwich", distill=True, budget=1.0)
+    net, drawn = _net(), []
+
+    def draw(rng):
+        drawn.append(sample(net.space, rng))
+        return drawn[-1]
+
+    path = train(net, data, tmp_path, config, draw=draw)
+    assert len(drawn) == 3  # one drawn genome per step; 192 images, batch 64
+    ckpt = torch.load(path, weights_only=True)
+    assert ckpt["recipe"]["sampling"] == "sandwich" and ckpt["recipe"]["budget"] == 1.0
+    with pytest.raises(ValueError, match="distill needs 'sandwich'"):
+        tr.TrainConfig(epochs=1, batch_size=64, lr=1e-3, seed=0, distill=True)
