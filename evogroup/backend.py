@@ -180,6 +180,13 @@ class Backend(abc.ABC):
             ],
         }
 
+    def search_defaults(self, opts: BackendOptions | None = None) -> dict[str, Any]:
+        """Search settings (:class:`~evogroup.settings.SearchSettings` field names) that
+        this backend's recipe uses when the user gives none, e.g. a shorter search on a
+        CPU demo's data; the CLI applies each only where the option was left at its
+        default, and says so. Default: none (the paper's settings)."""
+        return {}
+
     # -- lifecycle steps ----------------------------------------------------------------
     def given_supernet(self, opts: BackendOptions | None = None) -> Path | None:
         """A trained supernet the user passed (e.g. ``--supernet``), or None."""

@@ -6,6 +6,10 @@ baseline with as many evaluations, then retrains from scratch every candidate of
 groups 1/4/16, a random genome under the budget, the best of random search, the best of
 the evolutionary search) and tabulates test accuracy against cost. Every finished step
 is saved, so rerunning the same command in the same directory skips it.
+
+Under ``torchrun`` every rank trains the supernet and each retraining together (DDP);
+rank 0 alone searches, decides what is already finished, and writes files, and
+:func:`evogroup.ranks.from_main` hands its decisions to the other ranks.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from evogroup import plots
+from evogroup import plots, ranks
 from evogroup.backend import Backend, Run, TrainResult
 from evogroup.baselines import random_search
 from evogroup.front import save_front
@@ -146,20 +150,36 @@ def reproduce(
     repeats: int = 1,
     workers: int | Workers = 1,
 ) -> list[dict]:
-    """Algorithm 2 plus the Table 1 ablation; returns the table rows (also written to disk)."""
+    """Algorithm 2 plus the Table 1 ablation; returns the table rows (also written to disk).
+
+    Under ``torchrun`` every rank calls it: all train the supernet, rank 0 alone runs both
+    searches, then all retrain rank 0's candidates in its order (each a DDP training),
+    and all return rank 0's rows; rank 0 alone writes files."""
     label = backend.cost_label(opts)
-    problem = search_problem(backend, opts, budget, run)
-    search_run = run.child(run.layout.search_dir.dir)
-    search_run.dir.mkdir(parents=True, exist_ok=True)
-    run.echo("evolutionary search")
-    evo = search_into(problem, settings, search_run, workers, label)
-    rs = _random_search(problem, evo.evaluations, settings.seed, run)
-    rows = []
-    for cand in candidates(problem, evo, rs, settings.seed):
-        results = [retrain(backend, opts, cand, run, run.seed + r) for r in range(repeats)]
-        rows.append(_row(cand, problem, results, evo, rs))
-    write_table(rows, budget, run.layout, label)
-    return rows
+    backend.check_budget(budget, opts)
+    supernet = supernet_for(backend, run, opts)  # on every rank: one DDP training
+    problem, evo, rs = None, None, None  # rank 0's alone
+
+    def search_on_main() -> list[Candidate]:
+        nonlocal problem, evo, rs
+        problem = backend.problem(budget, run, opts, supernet)
+        search_run = run.child(run.layout.search_dir.dir)
+        search_run.dir.mkdir(parents=True, exist_ok=True)
+        run.echo("evolutionary search")
+        evo = search_into(problem, settings, search_run, workers, label)
+        rs = _random_search(problem, evo.evaluations, settings.seed, run)
+        return candidates(problem, evo, rs, settings.seed)
+
+    chosen = ranks.from_main(search_on_main)
+    trained = [[retrain(backend, opts, cand, run, run.seed + r) for r in range(repeats)]
+               for cand in chosen]  # fmt: skip
+
+    def table_on_main() -> list[dict]:
+        rows = [_row(c, problem, results, evo, rs) for c, results in zip(chosen, trained)]
+        write_table(rows, budget, run.layout, label)
+        return rows
+
+    return ranks.from_main(table_on_main)
 
 
 def _random_search(problem: Problem, evaluations: int, seed: int, run: Run) -> SearchResult:
@@ -175,14 +195,28 @@ def _random_search(problem: Problem, evaluations: int, seed: int, run: Run) -> S
 def retrain(
     backend: Backend, opts: BackendOptions, cand: Candidate, run: Run, seed: int
 ) -> TrainResult:
-    """Train ``cand``'s genome from scratch with ``seed`` (kept: a finished one is read back)."""
+    """Train ``cand``'s genome from scratch with ``seed`` (kept: a finished one is read back).
+
+    Under ``torchrun`` every rank calls it with the same candidate, and rank 0, which alone
+    writes ``metrics.json``, decides whether the training is finished: were each rank to
+    look for the file, one that missed it (another machine, a file system slow to show it)
+    would start a DDP training the others skip, and hang until its collectives time out."""
     files = run.layout.retrain_dir(cand.method, seed)
-    if files.metrics.exists():
-        return TrainResult.from_json(json.loads(files.metrics.read_text()))
+    finished = ranks.from_main(lambda: _finished(files.metrics))
+    if finished is not None:
+        return finished
+    ranks.check_same((cand.method, seed, tuple(cand.genome)), "the genome to retrain")
     run.echo(f"retraining from scratch: {cand.method} (seed {seed})")
     result = backend.train(cand.genome, run.child(files.dir, seed), opts)
-    atomic_write_json(files.metrics, result.to_json())
+    if ranks.is_main():
+        atomic_write_json(files.metrics, result.to_json())
     return result
+
+
+def _finished(metrics: Path) -> TrainResult | None:
+    if not metrics.exists():
+        return None
+    return TrainResult.from_json(json.loads(metrics.read_text()))
 
 
 def _row(

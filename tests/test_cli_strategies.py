@@ -53,3 +53,28 @@ def test_strategy_and_constraint_choices_are_checked(tmp_path):
     invoke([*SEARCH, "--strategy", "paper", "--constraint", "repair", "--out", tmp_path / "ok"])
     settings = SearchResult.load(tmp_path / "ok" / "result.json").settings
     assert (settings["strategy"], settings["constraint"]) == ("paper", "repair")
+
+
+def test_a_backend_recipe_sets_search_settings_left_at_their_defaults():
+    import click
+    from click.testing import CliRunner
+
+    from evogroup.cli.start import recipe_settings, setting_options
+    from evogroup.plugins import get_backend
+
+    backend = get_backend("binmobilenet")
+    assert backend.search_defaults(backend.options()) == {"iterations": 4}  # digits demo
+    assert backend.search_defaults(backend.options(data="/some/imagenet")) == {}
+    assert get_backend("synthetic").search_defaults() == {}
+
+    @click.command()
+    @setting_options("population", "iterations")
+    @click.pass_context
+    def probe(ctx, workers, **values):
+        chosen = recipe_settings(ctx, backend, backend.options(), values)
+        click.echo(f"chosen {chosen['population']} {chosen['iterations']}")
+
+    shown = CliRunner().invoke(probe, []).output
+    assert "chosen 50 4" in shown and "--iterations 4: the binmobilenet recipe's" in shown
+    typed = CliRunner().invoke(probe, ["--iterations", "20"]).output
+    assert "chosen 50 20" in typed and "recipe" not in typed  # a typed value is kept

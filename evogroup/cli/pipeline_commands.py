@@ -12,7 +12,7 @@ from evogroup.cli.backend_command import BackendCommand, backend_option, split_b
 from evogroup.cli.executor import executor_options, workers_from
 from evogroup.cli.params import FLOPS, read_genome
 from evogroup.cli.report import genome_table
-from evogroup.cli.start import out_option, setting_options, start_run
+from evogroup.cli.start import out_option, recipe_settings, setting_options, start_run
 from evogroup.errors import CheckpointError
 from evogroup.io import atomic_write_json
 from evogroup.layout import RunLayout
@@ -89,13 +89,10 @@ def reproduce(
     """Supernet, evolutionary search, random-search baseline, and every genome retrained from scratch."""
     backend, opts = split_backend_options(ctx, kwargs)
     where = workers_from(ctx, workers, executor, ray_address, gpus_per_worker)
-    if ranks.world_size() > 1:
-        raise click.UsageError(
-            "reproduce does not run under torchrun yet: run train-supernet under torchrun,"
-            " then reproduce --supernet DIR/supernet.pt in one process"
-        )
     backend.check_budget(budget, opts)
-    settings = SearchSettings(population=population, iterations=iterations, seed=seed)
+    chosen = recipe_settings(ctx, backend, opts, {"population": population,
+                                                  "iterations": iterations, "seed": seed})
+    settings = SearchSettings(**chosen)
     search_settings = {k: v for k, v in settings.to_json().items() if k != "seed"}
     run = start_run(
         "reproduce", backend, opts, out, resume, seed,
@@ -103,6 +100,8 @@ def reproduce(
         budget=budget, search=search_settings, repeats=repeats,
     )  # fmt: skip
     rows = pipeline.reproduce(backend, opts, budget, settings, run, repeats, where)
+    if not ranks.is_main():  # torchrun: every rank trains, rank 0 alone searches and writes
+        return
     click.echo("\n" + pipeline.markdown_table(rows, budget, backend.cost_label(opts)))
     click.echo(f"table.md, table.csv and acc_vs_flops.png in {run.dir}")
 

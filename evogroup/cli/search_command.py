@@ -14,7 +14,7 @@ from evogroup.cli.backend_command import BackendCommand, backend_option, split_b
 from evogroup.cli.executor import executor_options, workers_from
 from evogroup.cli.params import FLOPS
 from evogroup.cli.report import genome_table
-from evogroup.cli.start import out_option, setting_options, start_run
+from evogroup.cli.start import out_option, recipe_settings, setting_options, start_run
 from evogroup.layout import RunLayout
 from evogroup.options import BackendOptions
 from evogroup.pipeline import search_into, search_problem, supernet_for
@@ -54,7 +54,7 @@ def search(
             f"--budget-min <= --budget must hold, but got {format_flops(budget_min)} > {format_flops(budget)}",
             param_hint="'--budget-min'",
         )
-    settings = SearchSettings(**kwargs)
+    settings = SearchSettings(**recipe_settings(ctx, backend, opts, kwargs))
     backend.check_budget(budget, opts)
     search_settings = {k: v for k, v in settings.to_json().items() if k != "seed"}
     run = start_run(

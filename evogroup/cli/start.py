@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from evogroup import ranks, rundir
 from evogroup.backend import Backend, Run
@@ -26,6 +27,10 @@ _SETTINGS = {
 }  # fmt: skip
 
 
+_HELP = {"iterations": "Breeding iterations after the initial population (a backend's recipe"
+                       " may use fewer on its demo data: 4 on the embedded digits)."}
+
+
 def setting_options(*names: str):
     """Click options for the named :class:`SearchSettings` fields (defaults: the paper's),
     plus ``--workers``."""
@@ -38,11 +43,29 @@ def setting_options(*names: str):
         for name in reversed(names):
             flag = "--" + name.replace("_", "-")
             fn = click.option(
-                flag, type=_SETTINGS[name], default=getattr(_D, name), show_default=True
+                flag, type=_SETTINGS[name], default=getattr(_D, name), show_default=True,
+                help=_HELP.get(name),
             )(fn)
         return fn
 
     return decorate
+
+
+def recipe_settings(
+    ctx: click.Context, backend: Backend, opts: BackendOptions, values: dict[str, Any]
+) -> dict[str, Any]:
+    """``values`` (search settings as parsed) with the backend's recipe defaults
+    (:meth:`~evogroup.backend.Backend.search_defaults`) in place of the ones the user
+    left at their defaults; a value the user typed is kept. Says which it changed."""
+    out = dict(values)
+    for name, value in backend.search_defaults(opts).items():
+        if name in out and ctx.get_parameter_source(name) is ParameterSource.DEFAULT:
+            out[name] = value
+            flag = "--" + name.replace("_", "-")
+            if ranks.is_main():
+                click.echo(f"{flag} {value}: the {backend.name} recipe's for this data"
+                           f" ({flag} sets it)")  # fmt: skip
+    return out
 
 
 def out_option(command: str):

@@ -14,7 +14,9 @@ run-owned RNG, and :func:`check_same` compares a hash of it across ranks.
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any, TypeVar
 
 import torch
 import torch.distributed as dist
@@ -23,11 +25,25 @@ from torch import nn
 from evogroup import ranks
 from evogroup.errors import EvogroupError
 
-__all__ = ["active", "barrier", "broadcast_buffers", "check_same", "gather", "init_from_env"]
+__all__ = [
+    "active", "barrier", "broadcast_buffers", "check_same", "from_main", "gather", "init_from_env",
+]  # fmt: skip
+
+T = TypeVar("T")
+
+#: How long the other ranks wait for :func:`from_main`: rank 0's evolutionary search and
+#: random-search baseline of ``reproduce`` take hours on ImageNet, far past the timeout
+#: after which a collective of the default process group gives up (30 min gloo, 10 NCCL).
+WAIT_FOR_MAIN = timedelta(days=7)
+_waiting_group: Any = None
 
 
 class DivergedError(EvogroupError, RuntimeError):
     """The processes of one training disagree on what must be the same on all of them."""
+
+
+class MainFailedError(EvogroupError, RuntimeError):
+    """Rank 0 failed in work the other ranks were waiting for (its own error says why)."""
 
 
 def active() -> bool:
@@ -92,3 +108,47 @@ def sum_over_ranks(values: list[float]) -> list[float]:
     if not active():
         return values
     return [sum(column) for column in zip(*gather(values))]
+
+
+def from_main(compute: Callable[[], T]) -> T:
+    """``compute()`` run on rank 0 alone, its (picklable) value returned on every rank.
+
+    For work that only rank 0 may do (a search that writes the run's files) and whose
+    outcome all ranks need next (the genomes they then train together under DDP). The
+    other ranks wait in a gloo group of their own with a :data:`WAIT_FOR_MAIN` timeout, since
+    ``compute`` may take hours. When ``compute`` raises on rank 0, the others raise
+    :class:`MainFailedError` instead of waiting for a value that never comes. Joins the
+    ``torchrun`` launch first if no training did yet (e.g. ``reproduce --supernet``).
+    """
+    if ranks.world_size() == 1:
+        return compute()
+    group = _group_for_long_waits()  # every rank is here: no rank is late to create it
+    if not ranks.is_main():
+        ok, value = _broadcast_from_main(None, group)
+        if not ok:
+            raise MainFailedError(f"rank 0 failed ({value}); its traceback says where")
+        return value
+    try:
+        value = compute()
+    except Exception as exc:
+        _broadcast_from_main((False, f"{type(exc).__name__}: {exc}"), group)
+        raise
+    _broadcast_from_main((True, value), group)
+    return value
+
+
+def _group_for_long_waits() -> Any:
+    global _waiting_group
+    if not dist.is_initialized():
+        # No backend named: gloo for CPU tensors and, where CUDA is, NCCL for CUDA ones,
+        # so that a later init_from_env finds the group a CUDA training needs.
+        dist.init_process_group()
+    if _waiting_group is None:
+        _waiting_group = dist.new_group(backend="gloo", timeout=WAIT_FOR_MAIN)
+    return _waiting_group
+
+
+def _broadcast_from_main(value: Any, group: Any) -> Any:
+    box = [value]
+    dist.broadcast_object_list(box, src=0, group=group)
+    return box[0]
