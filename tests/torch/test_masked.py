@@ -36,6 +36,18 @@ def twins(module: str | None, dtype=torch.float32):
     return grouped, masked
 
 
+def forward_backward(grouped, masked, genome, x) -> list[torch.Tensor]:
+    """Both nets' outputs under ``genome`` in train mode, with fresh gradients of
+    ``mean(out ** 2)`` left on their parameters."""
+    outs = []
+    for net in (grouped, masked):
+        net.train().zero_grad(set_to_none=True)
+        out = net(x, genome)
+        out.square().mean().backward()
+        outs.append(out)
+    return outs
+
+
 def draw(net, seed: int) -> tuple[int, ...]:
     rng = random.Random(seed)
     return tuple(rng.choice(layer.choices) for layer in net.space.layers)
@@ -67,12 +79,7 @@ def test_alpha_is_the_mean_over_the_active_block_only():
 def test_masked_equals_grouped_outputs_and_gradients(module, seed):
     grouped, masked = twins(module)
     genome, x = draw(grouped, seed), torch.randn(4, 3, 32, 32)
-    outs = []
-    for net in (grouped, masked):
-        net.train().zero_grad(set_to_none=True)
-        out = net(x, genome)
-        out.square().mean().backward()
-        outs.append(out)
+    outs = forward_backward(grouped, masked, genome, x)
     torch.testing.assert_close(outs[1], outs[0], rtol=1e-4, atol=1e-4)
     for (name, a), b in zip(grouped.named_parameters(), masked.parameters()):
         scale = max(1.0, a.grad.abs().max().item())  # 1e-4, relative where gradients are large
@@ -178,11 +185,11 @@ def test_a_compiled_training_step_matches_eager_and_never_recompiles():
     assert _compiled_steps("aot_eager", train_genomes=3, eval_genomes=2) == 3
 
 
-def test_either_kernel_searches_a_supernet_trained_with_the_other(tmp_path):
+def trained_masked_supernet(out, config=None, device="cpu", **kwargs):
+    """``(net, data, checkpoint)``: a masked M2 supernet at width 0.25 trained on digits."""
     from evogroup.layout import RunLayout
     from evogroup.torch.checkpoints import supernet_kind
     from evogroup.torch.data import load_data
-    from evogroup.torch.fitness import SupernetFitness
     from evogroup.torch.trainer import TrainConfig, seeded, train_supernet
 
     arch = {"module": "M2", **SMALL}
@@ -190,9 +197,16 @@ def test_either_kernel_searches_a_supernet_trained_with_the_other(tmp_path):
         net = SuperNet(**arch, kernel="masked")
     data = load_data()
     meta = {"arch": arch, "image_size": 32, "data": data.describe()}
-    path = train_supernet(net, data, TrainConfig(1, 256, 1e-3, 0), RunLayout(tmp_path),
-                          kind=supernet_kind("binmobilenet"), meta=meta, device="cpu",
-                          progress=False)  # fmt: skip
+    path = train_supernet(net, data, config or TrainConfig(1, 256, 1e-3, 0), RunLayout(out),
+                          kind=supernet_kind("binmobilenet"), meta=meta, device=device,
+                          progress=False, **kwargs)  # fmt: skip
+    return net, data, path
+
+
+def test_either_kernel_searches_a_supernet_trained_with_the_other(tmp_path):
+    from evogroup.torch.fitness import SupernetFitness
+
+    net, data, path = trained_masked_supernet(tmp_path)
     for kernel in ("grouped", "masked"):
         fitness = SupernetFitness(path, "binmobilenet", SuperNet, "digits", 0, data=data,
                                   recal_images=64, val_images=64, kernel=kernel)  # fmt: skip
