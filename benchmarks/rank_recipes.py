@@ -19,6 +19,8 @@ recalibration sample and with 4x as many images):
     budget          the random genome drawn under the search's budget (SPOS)
     sandwich        largest + smallest + random genome per step (BigNAS)
     distill         sandwich with in-place distillation from the largest genome
+    sandwich-10, distill-10   the same for 10 epochs (on a CPU, about two uniform
+                    30-epoch runs: the largest genome is the dearest)
 
 Run: python benchmarks/rank_recipes.py [--samples 12] [--seeds 2] [--device cuda]
 [--workers 8] [--recipes uniform,distill] [--final-epochs 30] [--epochs 30]
@@ -48,6 +50,8 @@ RECIPES: dict[str, dict[str, Any]] = {
     "budget": {"train_budget": BUDGET},
     "sandwich": {"sampling": "sandwich"},
     "distill": {"sampling": "sandwich", "distill": True},
+    "sandwich-10": {"sampling": "sandwich", "epochs": 10},
+    "distill-10": {"sampling": "sandwich", "distill": True, "epochs": 10},
 }
 
 
