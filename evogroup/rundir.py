@@ -74,8 +74,9 @@ class RunConfig:
 
 
 def prepare(
-    layout: RunLayout, config: RunConfig, *, resume: bool, extendable: tuple[str, ...] = ()
-) -> bool:
+    layout: RunLayout, config: RunConfig, *, resume: bool, extendable: tuple[str, ...] = (),
+    defaults: dict[str, Any] | None = None,
+) -> bool:  # fmt: skip
     """Make ``layout.dir`` ready for a run of ``config``; return True when it resumes.
 
     ``extendable`` names keys (``"search.iterations"`` for a nested one) that may differ
@@ -107,6 +108,9 @@ def prepare(
             " pass --resume to continue it or choose another directory"
         )
     new, was = _flat(config.to_json()), _flat(old)
+    for key, value in (defaults or {}).items():
+        if key not in was and key.partition(".")[0] in old:  # the run predates this option
+            was[key] = value
     for key in sorted(set(was) | set(new)):
         if key not in extendable and was.get(key) != new.get(key):
             raise CheckpointError(

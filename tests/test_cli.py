@@ -214,6 +214,17 @@ def test_resume_with_another_budget_is_refused(tmp_path):
     assert "was run with budget=80000000.0, not 90000000.0" in line
 
 
+def test_a_run_older_than_an_option_resumes_at_its_default_only(tmp_path):
+    invoke([*SEARCH, "--out", tmp_path])
+    config = json.loads((tmp_path / "config.json").read_text())
+    del config["options"]["noise"]  # as written before the option existed
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    assert "Resuming search in" in invoke([*SEARCH, "--out", tmp_path, "--resume"]).output
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    result = invoke([*SEARCH, "--noise", "0.5", "--out", tmp_path, "--resume"], exit_code=1)
+    assert "was run with options.noise=" in error_lines(result)[0]
+
+
 def test_resume_with_more_iterations_extends_the_run(tmp_path):
     invoke([*SEARCH, "--out", tmp_path / "short"])
     output = invoke([*SEARCH, "--iterations", "4", "--out", tmp_path / "short", "--resume"]).output

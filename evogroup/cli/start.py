@@ -111,7 +111,9 @@ def start_run(
     lock = RunLock.acquire(layout, create=not resume)  # held until the command ends
     click.get_current_context().call_on_close(lock.release)
     try:
-        resumed = rundir.prepare(layout, config, resume=resume, extendable=extendable)
+        defaults = {f"options.{k}": v for k, v in backend.options().to_json().items()}
+        resumed = rundir.prepare(layout, config, resume=resume, extendable=extendable,
+                                 defaults=defaults)  # fmt: skip
     except CheckpointError:
         lock.abandon()  # leave no empty directory or lock file behind a refused --out
         raise
