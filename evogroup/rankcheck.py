@@ -4,8 +4,10 @@
 cost, not just the best ones), scores each with the backend's proxy fitnesses (for a
 weight-sharing backend: the supernet with and without BatchNorm recalibration), trains
 each stand-alone with the backend's ``train`` step, and reports Kendall's tau and
-Spearman's rho between the two rankings with bootstrap 95 % intervals. Every finished
-training is kept in the run directory, so a rerun with ``resume`` skips it.
+Spearman's rho between the two rankings with bootstrap 95 % intervals, beside the tau of
+ranking by cost alone (dearer genomes higher): a proxy that does not beat it ranks no
+better than taking the dearest genome under the budget. Every finished training is kept
+in the run directory, so a rerun with ``resume`` skips it.
 """
 
 from __future__ import annotations
@@ -38,16 +40,18 @@ class RankCheck:
     kendall: dict[str, Correlation]
     spearman: dict[str, Correlation]
     main: str  # the proxy the verdict is about (the one the search uses)
+    cost_kendall: Correlation | None = None  # ranking by cost alone: what a proxy must beat
 
     @property
     def verdict(self) -> str:
-        return verdict(self.kendall[self.main])
+        return verdict(self.kendall[self.main], self.cost_kendall)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "samples": len(self.rows), "main": self.main, "verdict": self.verdict,
             "kendall": {k: v.to_json() for k, v in self.kendall.items()},
             "spearman": {k: v.to_json() for k, v in self.spearman.items()},
+            "cost_kendall": None if self.cost_kendall is None else self.cost_kendall.to_json(),
             "rows": self.rows,
         }  # fmt: skip
 
@@ -58,6 +62,10 @@ class RankCheck:
             t, r = self.kendall[name], self.spearman[name]
             out.append(f"{name}: Kendall tau {t.value:.3f} (95% CI {t.low:.3f} to {t.high:.3f}),"
                        f" Spearman rho {r.value:.3f} (95% CI {r.low:.3f} to {r.high:.3f})")  # fmt: skip
+        if self.cost_kendall is not None:
+            c = self.cost_kendall
+            out.append(f"cost alone (dearer ranks higher): Kendall tau {c.value:.3f}"
+                       f" (95% CI {c.low:.3f} to {c.high:.3f})")  # fmt: skip
         out.append(f"verdict ({self.main}, {len(self.rows)} genomes): {self.verdict}")
         return out
 
@@ -114,7 +122,8 @@ def rank_check(
     truth = [r["top1"] for r in rows]
     kendall = {n: bootstrap(kendall_tau, [r[n] for r in rows], truth, seed=run.seed) for n in proxies}
     spearman = {n: bootstrap(spearman_rho, [r[n] for r in rows], truth, seed=run.seed) for n in proxies}
-    check = RankCheck(rows, kendall, spearman, main=next(iter(proxies)))
+    cost = bootstrap(kendall_tau, [r["cost"] for r in rows], truth, seed=run.seed)
+    check = RankCheck(rows, kendall, spearman, main=next(iter(proxies)), cost_kendall=cost)
     _write(check, run, cost_label)
     return check
 

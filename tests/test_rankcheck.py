@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from scipy import stats
 
 from evogroup import Run, get_backend
 from evogroup.rankcheck import rank_check, stratified_genomes
@@ -37,6 +38,8 @@ def test_a_check_on_a_noise_free_proxy_is_perfect_and_its_files_are_written(back
     assert check.verdict.startswith(("trustworthy", "usable"))
     data = json.loads((tmp_path / "rank_check.json").read_text())
     assert data["samples"] == 8 and len(data["rows"]) == 8
+    costs, truth = [r["cost"] for r in data["rows"]], [r["top1"] for r in data["rows"]]
+    assert data["cost_kendall"]["value"] == pytest.approx(stats.kendalltau(costs, truth)[0])
     assert (tmp_path / "rank_check.csv").read_text().count("\n") == 9
     assert (tmp_path / "rank_check.png").is_file()
 
@@ -63,6 +66,7 @@ def test_cli_prints_kendall_with_its_interval(tmp_path):
     output = invoke(["rank-check", "--backend", "synthetic", "--samples", "6",
                      "--out", tmp_path / "rc"]).output  # fmt: skip
     assert "Kendall tau" in output and "95% CI" in output and "verdict" in output
+    assert "cost alone (dearer ranks higher): Kendall tau" in output
 
 
 def test_cli_refuses_too_few_samples(tmp_path):

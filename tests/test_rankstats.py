@@ -60,6 +60,13 @@ def test_verdicts():
     assert verdict(Correlation(0.3, -0.3, 0.7)).startswith("not trustworthy")
 
 
+def test_a_verdict_says_when_cost_alone_ranks_as_well():
+    weak, cost = Correlation(0.2, -0.3, 0.6), Correlation(0.35, -0.2, 0.8)
+    assert verdict(weak, cost).endswith("cost alone ranks them as well (Kendall tau 0.350)")
+    assert "cost alone" not in verdict(Correlation(0.8, 0.6, 0.9), cost)
+    assert verdict(weak, Correlation(math.nan, math.nan, math.nan)) == verdict(weak)
+
+
 def test_too_short_or_unequal_input_is_refused():
     with pytest.raises(ValueError, match="equal length >= 2"):
         kendall_tau([1], [1])

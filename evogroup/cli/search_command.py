@@ -98,8 +98,10 @@ def _trust(path: Path) -> str:
     check = data.get("rank_check")
     if check and check.get("kendall", {}).get("value") is not None:
         k = check["kendall"]
+        cost = check.get("cost_kendall") or {}
+        beside = "" if cost.get("value") is None else f"; cost alone {cost['value']:.2f}"
         parts.append(f"rank check: Kendall tau {k['value']:.2f} (95% CI {k['low']:.2f} to"
-                     f" {k['high']:.2f}, {check['samples']} genomes)")  # fmt: skip
+                     f" {k['high']:.2f}, {check['samples']} genomes{beside})")  # fmt: skip
     elif "rank_check" in data:
         parts.append("no rank check of this supernet (evogroup rank-check)")
     return "; ".join(parts)

@@ -347,7 +347,7 @@ def _rank_check_of(supernet: Path) -> dict[str, Any] | None:
     try:
         data = json.loads(path.read_text())
         return {"kendall": data["kendall"][data["main"]], "samples": data["samples"],
-                "file": str(path)}  # fmt: skip
+                "cost_kendall": data.get("cost_kendall"), "file": str(path)}  # fmt: skip
     except (OSError, ValueError, KeyError, TypeError):
         return None
 

@@ -133,6 +133,8 @@ def test_rank_check_on_a_tiny_setting_prints_kendall(tmp_path):
     assert data["samples"] == 6 and data["main"] == "recalibrated"
     search = ["search", *TINY, "--budget", 1e8, "--supernet", tmp_path / "rc" / "supernet.pt",
               "--population", 3, "--iterations", 0, "--out", tmp_path / "s"]  # fmt: skip
-    invoke(search)
+    summary = invoke(search).output
     fitness = json.loads((tmp_path / "s" / "fitness.json").read_text())
     assert fitness["measured_on"] == 269 and fitness["rank_check"]["samples"] == 6
+    cost = fitness["rank_check"]["cost_kendall"]["value"]
+    assert cost == data["cost_kendall"]["value"] and f"cost alone {cost:.2f}" in summary
