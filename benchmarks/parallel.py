@@ -25,10 +25,10 @@ from pathlib import Path
 os.environ.setdefault("OMP_NUM_THREADS", "1")  # one thread per worker, this process too
 
 from evogroup import get_backend  # noqa: E402
-from evogroup.backend import Run  # noqa: E402
-from evogroup.evaluate import timed_call  # noqa: E402
-from evogroup.operators import sample  # noqa: E402
-from evogroup.parallel import Workers, make_executor  # noqa: E402
+from evogroup.backend.base import Run  # noqa: E402
+from evogroup.core.evaluation import timed_call  # noqa: E402
+from evogroup.core.operators import sample  # noqa: E402
+from evogroup.executors.processes import Workers, make_executor  # noqa: E402
 
 
 def trivial(genome: tuple[int, ...]) -> float:

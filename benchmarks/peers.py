@@ -19,8 +19,8 @@ from __future__ import annotations
 import random
 
 from evogroup import Problem
-from evogroup.operators import sample
-from evogroup.space import Genome
+from evogroup.core.operators import sample
+from evogroup.core.space import Genome
 
 
 def spos(problem: Problem, seed: int, population=50, select=10, mutations=25, crossovers=25,

@@ -72,7 +72,7 @@ def _init(threads: int) -> None:
 
 def truth(device: str, genome: tuple, seed: int, final_epochs: int, root: str) -> float:
     """Test top-1 of ``genome`` trained from scratch with ``seed`` (the demo's recipe)."""
-    from evogroup.backend import Run
+    from evogroup.backend.base import Run
 
     backend, opts = _backend_and_options(device, final_epochs=final_epochs)
     where = Path(root) / f"truth-{'-'.join(map(str, genome))}-s{seed}"
@@ -82,7 +82,7 @@ def truth(device: str, genome: tuple, seed: int, final_epochs: int, root: str) -
 
 def recipe_scores(device: str, name: str, epochs: int, genomes: list, root: str) -> dict:
     """Train the supernet of recipe ``name`` and score every genome with it."""
-    from evogroup.backend import Run
+    from evogroup.backend.base import Run
 
     spec = dict(RECIPES[name])
     factor, seed = spec.pop("epochs_factor", 1), spec.pop("seed", 0)
@@ -141,9 +141,9 @@ def main() -> None:
     if unknown:
         p.error(f"--recipes: unknown {', '.join(unknown)}; choose from {', '.join(RECIPES)}")
 
-    from evogroup.problem import Problem
-    from evogroup.rankcheck import stratified_genomes
-    from evogroup.rankstats import bootstrap, kendall_tau
+    from evogroup.core.problem import Problem
+    from evogroup.runs.rank_check import stratified_genomes
+    from evogroup.runs.rank_stats import bootstrap, kendall_tau
 
     backend, opts = _backend_and_options(args.device)
     problem = Problem(backend.space(opts), lambda g: 0.0, backend.cost(opts), BUDGET)

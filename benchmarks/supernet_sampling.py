@@ -44,7 +44,7 @@ FIXED = (2, 8, 1, 64, 8, 1, 128, 1, 4, 2, 4, 256, 8, 2, 2, 64, 8, 256)
 
 def drawer(space, which: str):
     """``rng -> genome``: the genes named by ``which`` uniformly random, the others :data:`FIXED`."""
-    from evogroup.operators import sample
+    from evogroup.core.operators import sample
 
     varies = [which == "all" or name.endswith(which) for name in space.names]
 
@@ -84,7 +84,7 @@ def train(which: str, epochs: int, lr: float, threads: int, root: str) -> tuple[
     import torch
     from binmobilenet.supernet import SuperNet
 
-    from evogroup.layout import RunLayout
+    from evogroup.rundir.layout import RunLayout
     from evogroup.torch.checkpoints import supernet_kind
     from evogroup.torch.data import load_data
     from evogroup.torch.trainer import TrainConfig, seeded, train_supernet

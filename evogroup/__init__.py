@@ -5,10 +5,10 @@ The core is torch-free: ``import evogroup`` never imports torch.
 
 from __future__ import annotations
 
-from evogroup.backend import Backend, Run, TrainResult
-from evogroup.baselines import random_search, uniform
-from evogroup.cost import Cost, CostTable
-from evogroup.errors import (
+from evogroup.backend.base import Backend, Run, TrainResult
+from evogroup.runs.baselines import random_search, uniform
+from evogroup.core.cost import Cost, CostTable
+from evogroup.core.errors import (
     BackendError,
     CheckpointError,
     DataError,
@@ -17,17 +17,17 @@ from evogroup.errors import (
     InvalidGenomeError,
     OptionError,
 )
-from evogroup.front import Front
-from evogroup.layout import RunLayout
-from evogroup.options import BackendOptions, option
-from evogroup.plugins import get_backend, list_backends
-from evogroup.problem import Fitness, Problem
-from evogroup.result import Evaluation, IterationStats, SearchResult
-from evogroup.search import search
-from evogroup.settings import SearchSettings
-from evogroup.space import Genome, Layer, SearchSpace, divisors
+from evogroup.core.front import Front
+from evogroup.rundir.layout import RunLayout
+from evogroup.backend.options import BackendOptions, option
+from evogroup.backend.registry import get_backend, list_backends
+from evogroup.core.problem import Fitness, Problem
+from evogroup.core.result import Evaluation, IterationStats, SearchResult
+from evogroup.core.loop import search
+from evogroup.core.settings import SearchSettings
+from evogroup.core.space import Genome, Layer, SearchSpace, divisors
 from evogroup.strategies import list_strategies
-from evogroup.units import format_flops, parse_flops
+from evogroup.core.units import format_flops, parse_flops
 
 __version__ = "0.1.0"
 

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import settings
 
 from evogroup import CostTable, Problem, SearchSpace
-from evogroup.plugins import get_backend
+from evogroup.backend.registry import get_backend
 
 settings.register_profile("ci", derandomize=True, deadline=None, max_examples=40)
 settings.register_profile("dev", deadline=None, max_examples=100)

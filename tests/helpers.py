@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from evogroup.result import SearchResult
+from evogroup.core.result import SearchResult
 
 
 def strip_timing(result: SearchResult) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from evogroup import InfeasibleBudgetError, Problem
-from evogroup.baselines import random_search, uniform
+from evogroup.runs.baselines import random_search, uniform
 from tests.helpers import strip_timing
 
 

@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from evogroup import CheckpointError, CostTable, Problem
-from evogroup.search import search
+from evogroup.core.loop import search
 from tests.helpers import CountingFitness, strip_timing
 
 SETTINGS = dict(population=10, top_k=4, crossovers=5, mutations=5, iterations=4, seed=3)

@@ -60,7 +60,7 @@ def test_a_backend_recipe_sets_search_settings_left_at_their_defaults():
     from click.testing import CliRunner
 
     from evogroup.cli.start import recipe_settings, setting_options
-    from evogroup.plugins import get_backend
+    from evogroup.backend.registry import get_backend
 
     backend = get_backend("binmobilenet")
     assert backend.search_defaults(backend.options()) == {"iterations": 4}  # digits demo

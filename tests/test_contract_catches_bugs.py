@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from importlib.metadata import EntryPoint
 
-from evogroup import plugins
+from evogroup.backend.base import registry
 
 pytest_plugins = ["pytester"]
 
 BROKEN = """
 import itertools
 
-from evogroup.backend import TrainResult
-from evogroup.cost import CostTable
-from evogroup.synthetic import SyntheticBackend, SyntheticOptions
+from evogroup.backend.base import TrainResult
+from evogroup.core.cost import CostTable
+from evogroup.backend.synthetic import SyntheticBackend, SyntheticOptions
 from evogroup.testing import BackendContract
 
 _calls = itertools.count()
@@ -52,11 +52,11 @@ def test_contract_fails_a_broken_backend(pytester, monkeypatch):
     pytester.makepyfile(test_broken=BROKEN)
     broken = EntryPoint(name="broken", value="test_broken:Broken", group=plugins.GROUP)
     monkeypatch.setattr(plugins, "_entry_points", lambda: {"broken": broken})
-    plugins.get_backend.cache_clear()
+    registry.get_backend.cache_clear()
     try:
         passed, skipped, failed = pytester.inline_run("-p", "no:cacheprovider").listoutcomes()
     finally:
-        plugins.get_backend.cache_clear()
+        registry.get_backend.cache_clear()
     assert {
         "TestBroken::test_registered_under_the_entry_point_group",
         "TestBroken::test_cost_table_matches_the_space",

@@ -9,8 +9,8 @@ import importlib
 import pytest
 
 MODULES = [
-    "evogroup.baselines", "evogroup.cost", "evogroup.layout", "evogroup.problem",
-    "evogroup.search", "evogroup.space", "evogroup.units", "evogroup.runlock",
+    "evogroup.runs.baselines", "evogroup.core.cost", "evogroup.rundir.layout", "evogroup.core.problem",
+    "evogroup.search", "evogroup.core.space", "evogroup.core.units", "evogroup.rundir.lock",
     "evogroup.cli.errors",
     "evogroup.torch.binary", "evogroup.torch.data", "evogroup.torch.flops",
     "evogroup.torch.masked", "evogroup.torch.accel", "evogroup.torch.jpeg",

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from evogroup.front import Front, save_front
-from evogroup.layout import RunLayout
-from evogroup.result import Evaluation
-from evogroup.search import search
+from evogroup.core.front import Front, save_front
+from evogroup.rundir.layout import RunLayout
+from evogroup.core.result import Evaluation
+from evogroup.core.loop import search
 
 points = st.lists(
     st.tuples(st.integers(0, 20), st.integers(0, 20), st.booleans()), min_size=1, max_size=30
@@ -62,7 +62,7 @@ def test_hypervolume_of_a_staircase():
 
 @pytest.fixture(scope="module")
 def nsga2_result():
-    from evogroup.plugins import get_backend
+    from evogroup.backend.registry import get_backend
 
     return search(get_backend("synthetic").problem(0.8e8), strategy="nsga2", iterations=5)
 

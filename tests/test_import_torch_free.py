@@ -23,8 +23,8 @@ def test_core_search_and_cli_work_with_torch_blocked():
 
         import evogroup
         import evogroup.cli.main
-        from evogroup.backend import Run
-        from evogroup.search import search
+        from evogroup.backend.base import Run
+        from evogroup.core.loop import search
 
         problem = evogroup.get_backend("synthetic").problem(0.8e8, Run("unused"))
         result = search(problem, population=6, crossovers=3, mutations=3, iterations=2)

@@ -24,8 +24,8 @@ SCRIPT = textwrap.dedent(
     from dataclasses import replace
     from pathlib import Path
 
-    from evogroup.plugins import get_backend
-    from evogroup.search import search
+    from evogroup.backend.registry import get_backend
+    from evogroup.core.loop import search
 
     class Slow:
         def __init__(self, fitness, delay):

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from evogroup import CostTable, InfeasibleBudgetError, Problem, SearchSpace, format_flops
-from evogroup.operators import (
+from evogroup.core.operators import (
     check_feasible,
     crossover,
     min_cost_genome,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pytest
 
 from evogroup import BackendError, BackendOptions, OptionError, option
-from evogroup.options import SUPERNET
+from evogroup.backend.options import SUPERNET
 
 
 @dataclass(frozen=True)

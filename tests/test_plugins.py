@@ -6,15 +6,16 @@ from importlib.metadata import EntryPoint
 
 import pytest
 
-from evogroup import BackendError, get_backend, list_backends, plugins
-from evogroup.synthetic import SyntheticBackend
+from evogroup import BackendError, get_backend, list_backends
+from evogroup.backend.base import registry
+from evogroup.backend.synthetic import SyntheticBackend
 
-REAL_ENTRY_POINTS = plugins._entry_points
+REAL_ENTRY_POINTS = registry._entry_points
 
 
 def clear_caches():
     REAL_ENTRY_POINTS.cache_clear()
-    plugins.get_backend.cache_clear()
+    registry.get_backend.cache_clear()
 
 
 @pytest.fixture(autouse=True)
@@ -32,7 +33,7 @@ def entry_point(name, value):
 def installed(monkeypatch):
     """Replace the installed backends with synthetic plus a few broken ones."""
     eps = {
-        "synthetic": entry_point("synthetic", "evogroup.synthetic:SyntheticBackend"),
+        "synthetic": entry_point("synthetic", "evogroup.backend.synthetic:SyntheticBackend"),
         "missing": entry_point("missing", "evogroup_no_such_module:Backend"),
         "notabackend": entry_point("notabackend", "builtins:dict"),
     }
@@ -90,7 +91,7 @@ def test_entry_point_that_is_not_a_backend_is_refused(installed):
 
 
 def test_summaries_say_why_a_backend_failed(installed):
-    summaries = dict(plugins.backend_summaries())
+    summaries = dict(registry.backend_summaries())
     assert summaries["synthetic"] == SyntheticBackend.summary
     assert summaries["missing"].startswith(
         "(failed to load: No module named 'evogroup_no_such_module'"
@@ -98,8 +99,8 @@ def test_summaries_say_why_a_backend_failed(installed):
 
 
 def test_two_packages_registering_one_name_warn_and_the_first_wins(monkeypatch):
-    first = entry_point("twin", "evogroup.synthetic:SyntheticBackend")
+    first = entry_point("twin", "evogroup.backend.synthetic:SyntheticBackend")
     second = entry_point("twin", "other_package:Backend")
     monkeypatch.setattr(plugins, "entry_points", lambda group: [first, second])
     with pytest.warns(RuntimeWarning, match="two packages register the evogroup backend 'twin'"):
-        assert plugins._entry_points() == {"twin": first}
+        assert registry._entry_points() == {"twin": first}

@@ -8,7 +8,7 @@ import pytest
 from scipy import stats
 
 from evogroup import Run, get_backend
-from evogroup.rankcheck import rank_check, stratified_genomes
+from evogroup.runs.rank_check import rank_check, stratified_genomes
 from evogroup.testing.fixtures import invoke
 
 

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from evogroup.rankstats import Correlation, bootstrap, kendall_tau, spearman_rho, verdict
+from evogroup.runs.rank_stats import Correlation, bootstrap, kendall_tau, spearman_rho, verdict
 
 pairs = st.integers(2, 30).flatmap(
     lambda n: st.tuples(

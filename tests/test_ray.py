@@ -10,8 +10,8 @@ import sys
 import pytest
 
 from evogroup import get_backend, search
-from evogroup.errors import MissingExtraError
-from evogroup.parallel import Workers, make_executor
+from evogroup.core.errors import MissingExtraError
+from evogroup.executors.processes import Workers, make_executor
 from tests.helpers import DiesOnceMidway, strip_timing
 from tests.test_cli import SEARCH, invoke, load_result
 

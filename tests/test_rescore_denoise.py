@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from evogroup import Problem, SearchResult
-from evogroup.denoise import denoised, nugget
-from evogroup.search import search
-from evogroup.surrogate import RidgeSurrogate
+from evogroup.strategies.denoise import denoised, nugget
+from evogroup.core.loop import search
+from evogroup.strategies.surrogate import RidgeSurrogate
 
 
 class Additive:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import statistics
 
-from evogroup.baselines import random_search
-from evogroup.search import search
+from evogroup.runs.baselines import random_search
+from evogroup.core.loop import search
 
 SEEDS = range(10)
 

@@ -7,7 +7,7 @@ import importlib
 
 import pytest
 
-MODULES = ["evogroup.front", "evogroup.surrogate"]
+MODULES = ["evogroup.core.front", "evogroup.strategies.surrogate"]
 
 
 @pytest.mark.parametrize("name", MODULES)

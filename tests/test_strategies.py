@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from evogroup import Problem, SearchSettings
-from evogroup.search import search
+from evogroup.core.loop import search
 from evogroup.strategies import UnknownStrategyError, get_strategy, list_strategies
 from evogroup.testing import cost_tables, genomes, search_spaces
 from tests.helpers import CountingFitness, strip_timing

@@ -13,7 +13,7 @@ Example:
 
 from __future__ import annotations
 
-from evogroup.lazy import lazy_exports
+from evogroup.core.lazy import lazy_exports
 
 _EXPORTS = {
     "BiRealNet": "birealnet.supernet",

@@ -19,7 +19,7 @@ from typing import Any
 
 from evogroup import InfeasibleBudgetError, SearchSpace, option
 from evogroup.torch.backend import TrainingOptions, WeightSharingBackend
-from evogroup.units import format_flops
+from evogroup.core.units import format_flops
 
 
 def _supernet(**arch: Any):

@@ -2,7 +2,7 @@
 
 ``evogroup search --backend binmobilenet --module M1 ...``: ``--module`` belongs to the
 backend. The command peeks at ``--backend`` before parsing, loads that backend and adds
-the fields of its typed :attr:`~evogroup.backend.Backend.Options` as click options for
+the fields of its typed :attr:`~evogroup.backend.base.Backend.Options` as click options for
 this invocation, with their type, choices and range (shown by ``--help`` and checked by
 click before any work).
 """
@@ -13,10 +13,10 @@ from typing import Any
 
 import click
 
-from evogroup.backend import Backend
-from evogroup.errors import BackendError, OptionError
-from evogroup.options import BackendOptions, Field
-from evogroup.plugins import get_backend
+from evogroup.backend.base import Backend
+from evogroup.core.errors import BackendError, OptionError
+from evogroup.backend.options import BackendOptions, Field
+from evogroup.backend.registry import get_backend
 
 _TYPES = {str: click.STRING, int: click.INT, float: click.FLOAT, bool: click.BOOL}
 
@@ -62,13 +62,13 @@ class BackendCommand(click.Command):
         name = _peek_backend(args)
         if name is not None:
             try:
-                ctx.meta["evogroup.backend"] = get_backend(name)
+                ctx.meta["evogroup.backend.base"] = get_backend(name)
             except BackendError as exc:
                 raise click.BadParameter(str(exc), ctx=ctx, param_hint="'--backend'") from None
         return super().parse_args(ctx, args)
 
     def get_params(self, ctx: click.Context) -> list[click.Parameter]:
-        backend = ctx.meta.get("evogroup.backend")
+        backend = ctx.meta.get("evogroup.backend.base")
         fields = backend.Options.fields() if backend else ()
         extra = [_to_click(f) for f in fields if f.spec.shown_on(ctx.info_name or "")]
         return super().get_params(ctx)[:-1] + extra + super().get_params(ctx)[-1:]
@@ -79,7 +79,7 @@ def split_backend_options(
 ) -> tuple[Backend, BackendOptions]:
     """The chosen backend and its parsed options (their values removed from ``kwargs``)."""
     kwargs.pop("backend", None)
-    backend: Backend = ctx.meta["evogroup.backend"]
+    backend: Backend = ctx.meta["evogroup.backend.base"]
     given = {f.name: kwargs.pop(f.name) for f in backend.Options.fields() if f.name in kwargs}
     given = {k: v for k, v in given.items() if v is not None}
     for f in backend.Options.fields():

@@ -9,8 +9,8 @@ import click
 from evogroup.cli.backend_command import BackendCommand, backend_option, split_backend_options
 from evogroup.cli.params import FLOPS, read_genome
 from evogroup.cli.report import genome_table, space_table
-from evogroup.plugins import backend_summaries
-from evogroup.units import format_flops
+from evogroup.backend.registry import backend_summaries
+from evogroup.core.units import format_flops
 
 
 @click.command(short_help="List installed backends.")

@@ -10,7 +10,7 @@ keeps every traceback, for bug reports.
 
 from __future__ import annotations
 
-from evogroup.errors import BackendError, EvogroupError, InvalidGenomeError, OptionError
+from evogroup.core.errors import BackendError, EvogroupError, InvalidGenomeError, OptionError
 
 USAGE, FAILED = 2, 1
 _USAGE_ERRORS = (OptionError, InvalidGenomeError, BackendError)
@@ -55,7 +55,7 @@ def one_line(message: str) -> str:
 def _raised_by_us(exc: BaseException) -> bool:
     """True when evogroup or a backend raised ``exc`` itself: a deliberate check of a
     value, whose message is meant for the user (not one from deep inside torch)."""
-    from evogroup.plugins import _entry_points
+    from evogroup.backend.registry import _entry_points
 
     tb = exc.__traceback__
     while tb is not None and tb.tb_next is not None:

@@ -1,7 +1,7 @@
 """``--executor``, ``--ray-address`` and ``--gpus-per-worker``: where candidates are evaluated.
 
 Together with ``--workers`` (:func:`evogroup.cli.start.setting_options`) they make a
-:class:`~evogroup.parallel.Workers`; none of them changes a result, so none is recorded in
+:class:`~evogroup.executors.processes.Workers`; none of them changes a result, so none is recorded in
 ``config.json`` and a run may be resumed with other values.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import click
 
-from evogroup.parallel import EXECUTORS, Workers
+from evogroup.executors.processes import EXECUTORS, Workers
 
 
 def executor_options(fn):
@@ -38,7 +38,7 @@ def workers_from(
             if value is not None:
                 raise click.UsageError(f"{flag} needs --executor ray")
         return Workers(workers)
-    from evogroup.ray_executor import import_ray
+    from evogroup.executors.ray import import_ray
 
     import_ray()  # a missing install is said before any training starts
     given = ctx.get_parameter_source("workers") != click.core.ParameterSource.DEFAULT

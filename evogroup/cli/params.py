@@ -8,9 +8,9 @@ from typing import Any
 
 import click
 
-from evogroup.errors import InvalidGenomeError
-from evogroup.space import Genome, SearchSpace
-from evogroup.units import parse_flops
+from evogroup.core.errors import InvalidGenomeError
+from evogroup.core.space import Genome, SearchSpace
+from evogroup.core.units import parse_flops
 
 
 class FlopsType(click.ParamType):

@@ -7,20 +7,21 @@ from pathlib import Path
 
 import click
 
-from evogroup import pipeline, ranks
+from evogroup.runs import pipeline
+from evogroup.core import launch
 from evogroup.cli.backend_command import BackendCommand, backend_option, split_backend_options
 from evogroup.cli.executor import executor_options, workers_from
 from evogroup.cli.params import FLOPS, read_genome
 from evogroup.cli.report import genome_table
 from evogroup.cli.start import out_option, recipe_settings, setting_options, start_run
-from evogroup.errors import CheckpointError
-from evogroup.io import atomic_write_json
-from evogroup.layout import RunLayout
-from evogroup.result import SearchResult
-from evogroup.rundir import RunConfig
-from evogroup.runlock import RunLock
-from evogroup.settings import SearchSettings
-from evogroup.units import format_flops
+from evogroup.core.errors import CheckpointError
+from evogroup.core.io import atomic_write_json
+from evogroup.rundir.layout import RunLayout
+from evogroup.core.result import SearchResult
+from evogroup.rundir.directory import RunConfig
+from evogroup.rundir.lock import RunLock
+from evogroup.core.settings import SearchSettings
+from evogroup.core.units import format_flops
 
 
 @click.command(
@@ -36,7 +37,7 @@ def train_supernet(ctx: click.Context, seed: int, out: Path | None, resume: bool
     backend, opts = split_backend_options(ctx, kwargs)
     run = start_run("train-supernet", backend, opts, out, resume, seed)
     path = backend.train_supernet(run, opts)
-    if ranks.is_main():
+    if launch.is_main():
         click.echo(f"supernet checkpoint: {path}")
 
 
@@ -57,7 +58,7 @@ def train(
     genes = read_genome(genome, backend.space(opts), "--genome")
     run = start_run("train", backend, opts, out, resume, seed, genome=list(genes))
     result = backend.train(genes, run, opts)
-    if not ranks.is_main():  # torchrun: rank 0 alone writes
+    if not launch.is_main():  # torchrun: rank 0 alone writes
         return
     atomic_write_json(run.layout.metrics, result.to_json())
     click.echo(genome_table(backend.cost_report(genes, opts)))
@@ -100,7 +101,7 @@ def reproduce(
         budget=budget, search=search_settings, repeats=repeats,
     )  # fmt: skip
     rows = pipeline.reproduce(backend, opts, budget, settings, run, repeats, where)
-    if not ranks.is_main():  # torchrun: every rank trains, rank 0 alone searches and writes
+    if not launch.is_main():  # torchrun: every rank trains, rank 0 alone searches and writes
         return
     click.echo("\n" + pipeline.markdown_table(rows, budget, backend.cost_label(opts)))
     click.echo(f"table.md, table.csv and acc_vs_flops.png in {run.dir}")

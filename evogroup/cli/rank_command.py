@@ -9,7 +9,7 @@ import click
 from evogroup.cli.backend_command import BackendCommand, backend_option, split_backend_options
 from evogroup.cli.params import FLOPS
 from evogroup.cli.start import out_option, start_run
-from evogroup.rankcheck import rank_check
+from evogroup.runs.rank_check import rank_check
 
 
 @click.command(

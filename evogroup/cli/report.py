@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from evogroup.space import SearchSpace
+from evogroup.core.space import SearchSpace
 
 
 def table(rows: Sequence[Sequence[Any]], header: Sequence[str]) -> str:

@@ -8,19 +8,19 @@ from pathlib import Path
 
 import click
 
-from evogroup import ranks
-from evogroup.backend import Backend
+from evogroup.core import launch
+from evogroup.backend.base import Backend
 from evogroup.cli.backend_command import BackendCommand, backend_option, split_backend_options
 from evogroup.cli.executor import executor_options, workers_from
 from evogroup.cli.params import FLOPS
 from evogroup.cli.report import genome_table
 from evogroup.cli.start import out_option, recipe_settings, setting_options, start_run
-from evogroup.layout import RunLayout
-from evogroup.options import BackendOptions
-from evogroup.pipeline import search_into, search_problem, supernet_for
-from evogroup.result import SearchResult
-from evogroup.settings import SearchSettings
-from evogroup.units import format_flops
+from evogroup.rundir.layout import RunLayout
+from evogroup.backend.options import BackendOptions
+from evogroup.runs.pipeline import search_into, search_problem, supernet_for
+from evogroup.core.result import SearchResult
+from evogroup.core.settings import SearchSettings
+from evogroup.core.units import format_flops
 
 
 @click.command(cls=BackendCommand, short_help="Search group counts under a FLOP budget.")
@@ -61,7 +61,7 @@ def search(
         "search", backend, opts, out, resume, settings.seed, ("search.iterations",),
         budget=budget, search=search_settings, budget_min=budget_min or 0.0,
     )  # fmt: skip
-    if not ranks.is_main():  # torchrun: every rank trains the supernet, rank 0 alone searches
+    if not launch.is_main():  # torchrun: every rank trains the supernet, rank 0 alone searches
         supernet_for(backend, run, opts)
         return
     problem = replace(search_problem(backend, opts, budget, run), budget_min=budget_min or 0.0)

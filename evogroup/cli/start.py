@@ -8,13 +8,14 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
-from evogroup import ranks, rundir
-from evogroup.backend import Backend, Run
-from evogroup.errors import CheckpointError
-from evogroup.layout import RunLayout
-from evogroup.options import BackendOptions
-from evogroup.runlock import RunLock
-from evogroup.settings import CONSTRAINTS, SearchSettings
+from evogroup.core import launch
+from evogroup.rundir.directory import directory
+from evogroup.backend.base import Backend, Run
+from evogroup.core.errors import CheckpointError
+from evogroup.rundir.layout import RunLayout
+from evogroup.backend.options import BackendOptions
+from evogroup.rundir.lock import RunLock
+from evogroup.core.settings import CONSTRAINTS, SearchSettings
 from evogroup.strategies import list_strategies
 
 _D = SearchSettings()
@@ -55,14 +56,14 @@ def recipe_settings(
     ctx: click.Context, backend: Backend, opts: BackendOptions, values: dict[str, Any]
 ) -> dict[str, Any]:
     """``values`` (search settings as parsed) with the backend's recipe defaults
-    (:meth:`~evogroup.backend.Backend.search_defaults`) in place of the ones the user
+    (:meth:`~evogroup.backend.base.Backend.search_defaults`) in place of the ones the user
     left at their defaults; a value the user typed is kept. Says which it changed."""
     out = dict(values)
     for name, value in backend.search_defaults(opts).items():
         if name in out and ctx.get_parameter_source(name) is ParameterSource.DEFAULT:
             out[name] = value
             flag = "--" + name.replace("_", "-")
-            if ranks.is_main():
+            if launch.is_main():
                 click.echo(f"{flag} {value}: the {backend.name} recipe's for this data"
                            f" ({flag} sets it)")  # fmt: skip
     return out
@@ -90,33 +91,33 @@ def start_run(
 ) -> Run:
     """The :class:`Run` of ``command`` in ``out`` (default ``runs/<time>-<command>``).
 
-    ``config.json`` (:class:`~evogroup.rundir.RunConfig`) holds the command, backend,
+    ``config.json`` (:class:`~evogroup.rundir.directory.RunConfig`) holds the command, backend,
     options, seed, labels, budget, search settings and ``extra``; resuming needs the same
     values, except the keys in ``extendable``.
     """
     if out is None:
         if resume:
             raise click.UsageError("--resume needs --out DIR: the run directory to continue")
-        if ranks.world_size() > 1:
+        if launch.world_size() > 1:
             raise click.UsageError("under torchrun, --out DIR is needed: all processes share it")
-        out = rundir.default_run_dir(command)
+        out = directory.default_run_dir(command)
     config = rundir.RunConfig(
         command, backend.name, opts.to_json(), seed, backend.cost_label(opts),
         backend.fitness_label(opts), budget, search, extra,
     )  # fmt: skip
     device = backend.device(opts)  # a missing GPU is refused before the directory is touched
-    if not ranks.is_main():  # torchrun: rank 0 alone locks and writes the run directory
+    if not launch.is_main():  # torchrun: rank 0 alone locks and writes the run directory
         return Run(out, seed=seed, echo=lambda line: None, progress=False, resume=resume)
     layout = RunLayout(out)
     lock = RunLock.acquire(layout, create=not resume)  # held until the command ends
     click.get_current_context().call_on_close(lock.release)
     try:
         defaults = {f"options.{k}": v for k, v in backend.options().to_json().items()}
-        resumed = rundir.prepare(layout, config, resume=resume, extendable=extendable,
+        resumed = directory.prepare(layout, config, resume=resume, extendable=extendable,
                                  defaults=defaults)  # fmt: skip
     except CheckpointError:
         lock.abandon()  # leave no empty directory or lock file behind a refused --out
         raise
-    rundir.write_environment(layout, seed, device)
+    directory.write_environment(layout, seed, device)
     click.echo(f"{'Resuming' if resumed else 'Run'} {command} in {out}")
     return Run(out, seed=seed, echo=click.echo, resume=resumed)

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import difflib
 
-from evogroup.errors import EvogroupError
-from evogroup.strategies.base import Offspring, Strategy
+from evogroup.core.errors import EvogroupError
+from evogroup.core.strategy import Offspring, Strategy
 from evogroup.strategies.guided import Guided
 from evogroup.strategies.nsga2 import NSGA2
 from evogroup.strategies.paper import Paper

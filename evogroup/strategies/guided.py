@@ -2,18 +2,18 @@
 
 Iteration 0 samples ``population`` genomes uniformly among those within
 ``[budget_min, budget]`` (exactly, by dynamic programming, for a cost table). Every later
-iteration fits a one-hot ridge surrogate (:mod:`evogroup.surrogate`) to everything
+iteration fits a one-hot ridge surrogate (:mod:`evogroup.strategies.surrogate`) to everything
 evaluated so far and proposes ``crossovers + mutations`` genomes:
 
 1. the surrogate's optimum within the range, from its posterior mean and from
-   ``THOMPSON`` posterior draws (a multiple-choice knapsack, :mod:`evogroup.knapsack`);
+   ``THOMPSON`` posterior draws (a multiple-choice knapsack, :mod:`evogroup.core.knapsack`);
 2. the best-predicted of a pool of ``POOL`` x children made by crossover and mutation of
    top-K parents, and of the single-gene neighbours of the best genomes (a local search
    around the elite); every operator draws only values within the range
-   (:mod:`evogroup.bounded`), so nothing is ever repaired or rejected.
+   (:mod:`evogroup.strategies.bounded`), so nothing is ever repaired or rejected.
 
 The genome recommended at the end (``SearchResult.best``) is the best by a denoised
-estimate of fitness (:mod:`evogroup.denoise`), which is the fittest evaluated when the
+estimate of fitness (:mod:`evogroup.strategies.denoise`), which is the fittest evaluated when the
 fitness has no noise.
 
 Choices were made on ``benchmarks/search_quality.py`` (docs/benchmarks.md).
@@ -23,16 +23,16 @@ from __future__ import annotations
 
 import random
 
-from evogroup.bounded import FeasibleSampler, crossover_within, mutate_within
-from evogroup.cost import CostTable
-from evogroup.denoise import denoised
-from evogroup.knapsack import Grid, best_genome
-from evogroup.operators import cost_after
-from evogroup.population import Individual
-from evogroup.result import Evaluation
-from evogroup.space import Genome
-from evogroup.strategies.base import Offspring, Strategy, draw_unique, initial_population
-from evogroup.surrogate import RidgeSurrogate
+from evogroup.strategies.bounded import FeasibleSampler, crossover_within, mutate_within
+from evogroup.core.cost import CostTable
+from evogroup.strategies.denoise import denoised
+from evogroup.core.knapsack import Grid, best_genome
+from evogroup.core.operators import cost_after
+from evogroup.core.population import Individual
+from evogroup.core.result import Evaluation
+from evogroup.core.space import Genome
+from evogroup.core.strategy import Offspring, Strategy, draw_unique, initial_population
+from evogroup.strategies.surrogate import RidgeSurrogate
 
 THOMPSON = 4  # knapsack optima of posterior draws per iteration
 POOL = 5  # candidates screened by the surrogate per child proposed
@@ -80,7 +80,7 @@ class Guided(Strategy):
         return out
 
     def rank(self, history: list[Evaluation]) -> list[Evaluation]:
-        """By a denoised estimate of fitness (:mod:`evogroup.denoise`): with a noisy fitness
+        """By a denoised estimate of fitness (:mod:`evogroup.strategies.denoise`): with a noisy fitness
         the luckiest evaluation is rarely the best genome."""
         return [e for _, e in denoised(history, self.problem.space)]
 

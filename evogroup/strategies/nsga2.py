@@ -5,7 +5,7 @@ After every iteration the population is the ``population`` best of itself and th
 evaluations by DEAP's ``selNSGA2`` (non-dominated rank, then crowding distance).
 Parents are drawn by binary tournaments on (rank, crowding distance) with the run's own
 RNG; ``crossovers`` children come from within-range uniform crossover and ``mutations``
-from within-range mutation (:mod:`evogroup.bounded`), so every child is in the range.
+from within-range mutation (:mod:`evogroup.strategies.bounded`), so every child is in the range.
 ``SearchResult.front`` then answers any budget in the range without searching again.
 """
 
@@ -15,11 +15,11 @@ import random
 
 from deap import base, tools
 
-from evogroup.bounded import FeasibleSampler, crossover_within, mutate_within
-from evogroup.population import Individual
-from evogroup.result import Evaluation
-from evogroup.space import Genome
-from evogroup.strategies.base import Offspring, Strategy, draw_unique, initial_population
+from evogroup.strategies.bounded import FeasibleSampler, crossover_within, mutate_within
+from evogroup.core.population import Individual
+from evogroup.core.result import Evaluation
+from evogroup.core.space import Genome
+from evogroup.core.strategy import Offspring, Strategy, draw_unique, initial_population
 
 
 class FitnessCost(base.Fitness):

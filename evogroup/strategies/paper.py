@@ -7,7 +7,7 @@ children by mutating one top-K parent (each gene redrawn with probability
 
 - ``reject`` (as SPOS does): dropped and drawn again; the initial population is sampled
   by pure rejection too.
-- ``repair``: moved into the range by :func:`evogroup.operators.repair`, with
+- ``repair``: moved into the range by :func:`evogroup.core.operators.repair`, with
   probability proportional to the cost each move saves.
 
 Children already evaluated are dropped; a shortfall is filled with random genomes
@@ -19,11 +19,11 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
-from evogroup.bounded import FeasibleSampler
-from evogroup.operators import crossover, mutate, repair, sample, sample_feasible
-from evogroup.population import Individual
-from evogroup.space import Genome
-from evogroup.strategies.base import Offspring, Strategy, draw_unique, initial_population
+from evogroup.strategies.bounded import FeasibleSampler
+from evogroup.core.operators import crossover, mutate, repair, sample, sample_feasible
+from evogroup.core.population import Individual
+from evogroup.core.space import Genome
+from evogroup.core.strategy import Offspring, Strategy, draw_unique, initial_population
 
 _REJECTION_TRIES = 1_000
 

@@ -36,7 +36,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 pytest.register_assert_rewrite("evogroup.testing.contract")
 
 from evogroup.testing.contract import BackendContract  # noqa: E402
-from evogroup.testing.strategies import (  # noqa: E402
+from evogroup.testing.genomes import (  # noqa: E402
     budgets,
     cost_tables,
     genomes,

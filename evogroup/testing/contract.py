@@ -22,13 +22,13 @@ from typing import Any, ClassVar
 
 import pytest
 
-from evogroup.backend import Backend, Run, TrainResult
-from evogroup.cost import CostTable
-from evogroup.errors import BackendError, InfeasibleBudgetError, InvalidGenomeError
-from evogroup.options import BackendOptions
-from evogroup.plugins import GROUP, get_backend, list_backends
-from evogroup.problem import Problem
-from evogroup.space import SearchSpace
+from evogroup.backend.base import Backend, Run, TrainResult
+from evogroup.core.cost import CostTable
+from evogroup.core.errors import BackendError, InfeasibleBudgetError, InvalidGenomeError
+from evogroup.backend.options import BackendOptions
+from evogroup.backend.registry import GROUP, get_backend, list_backends
+from evogroup.core.problem import Problem
+from evogroup.core.space import SearchSpace
 
 
 class BackendContract:
@@ -212,7 +212,7 @@ class BackendContract:
         assert problem.fitness(genome) == first, "the same genome scored twice differs"
 
     def test_a_tiny_search_stays_within_budget(self, problem: Problem) -> None:
-        from evogroup.search import search
+        from evogroup.core.loop import search
 
         result = search(problem, population=4, top_k=2, crossovers=2, mutations=2, iterations=1)
         assert result.best.cost <= problem.budget

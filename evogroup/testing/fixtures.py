@@ -41,7 +41,7 @@ def flop_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 @pytest.fixture(scope="session")
 def random_genome() -> Callable[[Any, int], tuple[int, ...]]:
     """``random_genome(net, seed)``: a seeded uniform draw from ``net.space``."""
-    from evogroup.operators import sample
+    from evogroup.core.operators import sample
 
     return lambda net, seed: sample(net.space, random.Random(seed))
 

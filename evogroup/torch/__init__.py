@@ -14,7 +14,7 @@ only when one of its names is used.
 
 from __future__ import annotations
 
-from evogroup.lazy import lazy_exports
+from evogroup.core.lazy import lazy_exports
 
 _EXPORTS = {
     "BinaryConv2d": "evogroup.torch.binary",

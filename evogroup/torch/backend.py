@@ -17,14 +17,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from evogroup.backend import Backend, Run, TrainResult
-from evogroup.cost import CostTable
-from evogroup.errors import CheckpointError, OptionError
-from evogroup.io import atomic_write_json
-from evogroup.operators import sample_feasible
-from evogroup.options import FINAL, FITNESS, SUPERNET, TRAINING, BackendOptions, option
-from evogroup.problem import Problem
-from evogroup.space import Genome
+from evogroup.backend.base import Backend, Run, TrainResult
+from evogroup.core.cost import CostTable
+from evogroup.core.errors import CheckpointError, OptionError
+from evogroup.core.io import atomic_write_json
+from evogroup.core.operators import sample_feasible
+from evogroup.backend.options import FINAL, FITNESS, SUPERNET, TRAINING, BackendOptions, option
+from evogroup.core.problem import Problem
+from evogroup.core.space import Genome
 
 FLOP_CLASSES = 1000  # classes of the FLOP table when num_classes is not set (ImageNet)
 _SEARCHING = ("search", "reproduce", "rank-check")

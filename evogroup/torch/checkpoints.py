@@ -20,8 +20,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from evogroup.errors import CheckpointError
-from evogroup.io import atomic_write_bytes
+from evogroup.core.errors import CheckpointError
+from evogroup.core.io import atomic_write_bytes
 
 
 def supernet_kind(backend: str) -> str:

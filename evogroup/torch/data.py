@@ -31,7 +31,7 @@ import torch
 from torch.utils.data import Dataset
 from torchvision.transforms import v2
 
-from evogroup.errors import DataError
+from evogroup.core.errors import DataError
 
 
 @dataclass(frozen=True)

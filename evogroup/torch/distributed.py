@@ -24,8 +24,8 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
-from evogroup import ranks
-from evogroup.errors import EvogroupError
+from evogroup.core import launch
+from evogroup.core.errors import EvogroupError
 
 __all__ = [
     "active", "barrier", "broadcast_buffers", "check_same", "from_main", "gather", "init_from_env",
@@ -58,10 +58,10 @@ def init_from_env(device: torch.device) -> torch.device:
     """Join the ``torchrun`` launch this process belongs to (once; later calls only return
     the device) and return the device this rank trains on: ``cuda:LOCAL_RANK`` for a CUDA
     device, else ``device``. Without ``torchrun`` (a world of 1), nothing is joined."""
-    if device.type == "cuda" and ranks.world_size() > 1:
-        device = torch.device("cuda", ranks.local_rank())
+    if device.type == "cuda" and launch.world_size() > 1:
+        device = torch.device("cuda", launch.local_rank())
         torch.cuda.set_device(device)
-    if ranks.world_size() > 1 and not dist.is_initialized():
+    if launch.world_size() > 1 and not dist.is_initialized():
         dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
     return device
 
@@ -123,10 +123,10 @@ def from_main(compute: Callable[[], T]) -> T:
     :class:`MainFailedError` instead of waiting for a value that never comes. Joins the
     ``torchrun`` launch first if no training did yet (e.g. ``reproduce --supernet``).
     """
-    if ranks.world_size() == 1:
+    if launch.world_size() == 1:
         return compute()
     group = _group_for_long_waits()  # every rank is here: no rank is late to create it
-    if not ranks.is_main():
+    if not launch.is_main():
         ok, value = _broadcast_from_main(None, group)
         if not ok:
             raise MainFailedError(f"rank 0 failed ({value}); its traceback says where")

@@ -22,7 +22,7 @@ import torch
 from torch import nn
 from torch.utils.data import Dataset, Subset
 
-from evogroup.space import Genome
+from evogroup.core.space import Genome
 from evogroup.torch.accel import Speed
 from evogroup.torch.data import DataSplits
 

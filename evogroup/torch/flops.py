@@ -37,9 +37,9 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", FutureWarning)  # fvcore touches the deprecated torch.jit
     from fvcore.nn import FlopCountAnalysis
 
-from evogroup.cost import CostTable
-from evogroup.io import atomic_write_json
-from evogroup.space import SearchSpace
+from evogroup.core.cost import CostTable
+from evogroup.core.io import atomic_write_json
+from evogroup.core.space import SearchSpace
 from evogroup.torch.shared import SharedConv2d
 
 BINARY_DIVISOR = 64

@@ -21,7 +21,7 @@ from torchvision import datasets
 from torchvision.datasets.folder import IMG_EXTENSIONS
 from torchvision.transforms import v2
 
-from evogroup.errors import DataError
+from evogroup.core.errors import DataError
 from evogroup.torch.data import DataSplits, TensorImages, stratified_split
 
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)

@@ -19,7 +19,7 @@ one) is decoded by PIL in the worker, exactly as ``--decode cpu`` decodes it
 (:func:`evogroup.torch.folders.load_image`), and joins the batch already decoded: such
 a rare file costs a worker some CPU time and never stops a run by itself. A file that
 cannot be decoded (by PIL, or by the device) stops the run with
-:class:`~evogroup.errors.DataError` naming it, as on the cpu path.
+:class:`~evogroup.core.errors.DataError` naming it, as on the cpu path.
 
 Crop offsets and flips are drawn from a CPU ``torch.Generator`` the caller owns (the
 trainer passes its per-rank seeded, checkpointed global CPU generator), so a run is
@@ -39,7 +39,7 @@ from torchvision import datasets
 from torchvision.io import ImageReadMode, decode_jpeg
 from torchvision.transforms.v2 import functional as TF
 
-from evogroup.errors import DataError, OptionError
+from evogroup.core.errors import DataError, OptionError
 from evogroup.torch.folders import IMAGENET_MEAN, IMAGENET_STD, load_image
 
 DECODE_CHOICES = ("cpu", "gpu", "auto")
@@ -65,7 +65,7 @@ def resolve_decode(decode: str, device: torch.device, data: Any) -> str:
 
     ``auto`` is ``gpu`` only where it pays and mirrors the cpu path: a CUDA device and
     ImageFolder data at the ImageNet recipe (224 crops); else ``cpu``. ``gpu`` where it
-    cannot be is an :class:`~evogroup.errors.OptionError` naming why.
+    cannot be is an :class:`~evogroup.core.errors.OptionError` naming why.
     """
     if decode not in DECODE_CHOICES:
         raise OptionError(

@@ -14,7 +14,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from torch import Tensor, nn
 
-from evogroup.space import Genome, SearchSpace
+from evogroup.core.space import Genome, SearchSpace
 
 
 @runtime_checkable

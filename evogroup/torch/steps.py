@@ -17,7 +17,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from evogroup.operators import sample
+from evogroup.core.operators import sample
 from evogroup.torch import distributed
 from evogroup.torch.accel import Speed
 from evogroup.torch.protocol import WeightSharingNet

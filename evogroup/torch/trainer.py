@@ -27,10 +27,10 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, Dataset, DistributedSampler, Sampler
 from tqdm.auto import tqdm
 
-from evogroup import ranks
-from evogroup.errors import DeviceError, OptionError
-from evogroup.io import atomic_open
-from evogroup.layout import RunLayout
+from evogroup.core import launch
+from evogroup.core.errors import DeviceError, OptionError
+from evogroup.core.io import atomic_open
+from evogroup.rundir.layout import RunLayout
 from evogroup.torch import distributed
 from evogroup.torch.accel import Speed, choose_speed, prepare
 from evogroup.torch.backend import SAMPLING
@@ -278,8 +278,8 @@ def train_supernet(
     """Train a weight-sharing supernet with a uniformly random genome at every step.
 
     The genome of each step is drawn from the run's own ``random.Random(config.seed)``
-    with ``draw`` (default :func:`evogroup.operators.sample`, uniform over the space;
-    :func:`evogroup.operators.sample_feasible` under ``config.budget``), and with
+    with ``draw`` (default :func:`evogroup.core.operators.sample`, uniform over the space;
+    :func:`evogroup.core.operators.sample_feasible` under ``config.budget``), and with
     ``config.sampling == "sandwich"`` trained beside the largest and the smallest
     genome (:func:`evogroup.torch.steps.supernet_step`). Writes ``files.supernet_csv``
     and the checkpoint ``files.supernet`` after every epoch; with ``resume=True`` an
@@ -370,9 +370,9 @@ def _fit(
     ckpt_path, csv_path = paths
     recipe = config.to_json()
     device = distributed.init_from_env(resolve_device(device))
-    world, rank = ranks.world_size(), ranks.rank()
+    world, rank = launch.world_size(), launch.rank()
     _check_world(config.batch_size, world, sync_bn, device)
-    progress = progress and ranks.is_main()
+    progress = progress and launch.is_main()
     speed = choose_speed(model, device, compile)
     runner = prepare(_ddp(model, speed, sync_bn), speed)  # DDP and/or torch.compile, or model
     loader_gen = torch.Generator().manual_seed(config.seed)
@@ -432,7 +432,7 @@ def _fit(
             if world > 1:
                 state["rng"]["ranks"] = distributed.gather(torch.get_rng_state())
                 state["distributed"] = {"processes": world, "global_batch": config.batch_size}
-            if ranks.is_main():
+            if launch.is_main():
                 save_checkpoint(ckpt_path, state)
                 _write_csv(csv_path, history)
     return history

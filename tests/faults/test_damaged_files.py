@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from evogroup.cli.main import main
-from evogroup.result import SearchResult
+from evogroup.core.result import SearchResult
 from tests.helpers import strip_timing
 
 SEARCH = ["search", "--backend", "synthetic", "--budget", "0.8e8", "--population", "10"]

@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from evogroup.cli.main import main
-from evogroup.layout import RunLayout
-from evogroup.runlock import RunLock
+from evogroup.rundir.layout import RunLayout
+from evogroup.rundir.lock import RunLock
 from tests.faults.helpers import evogroup, run, sigkill, start, wait_for
 from tests.helpers import strip_timing
 
@@ -22,7 +22,7 @@ SEARCH = ["search", "--backend", "synthetic", "--budget", "0.8e8", "--population
 
 
 def load(path):
-    from evogroup.result import SearchResult
+    from evogroup.core.result import SearchResult
 
     return strip_timing(SearchResult.load(path))
 

@@ -13,8 +13,8 @@ import torch
 from binmobilenet import SuperNet
 from torch.utils.data import Subset
 
-from evogroup import ranks
-from evogroup.layout import RunLayout
+from evogroup.core import launch
+from evogroup.rundir.layout import RunLayout
 from evogroup.torch.checkpoints import supernet_kind
 from evogroup.torch.data import load_data
 from evogroup.torch.trainer import TrainConfig, seeded, train_supernet
@@ -40,7 +40,7 @@ def main(out: Path) -> None:
     meta = {"arch": SMALL, "image_size": 32, "data": data.describe()}
     train_supernet(net, data, CONFIG, RunLayout(out), kind=supernet_kind("binmobilenet"),
                    meta=meta, device="cpu", progress=False)  # fmt: skip
-    torch.save(net.state_dict(), out / f"rank{ranks.rank()}.pt")
+    torch.save(net.state_dict(), out / f"rank{launch.rank()}.pt")
 
 
 if __name__ == "__main__":

@@ -17,12 +17,12 @@ from pathlib import Path
 
 import torch.distributed as dist
 
-from evogroup import ranks
-from evogroup.backend import Run
-from evogroup.io import atomic_write_json
-from evogroup.pipeline import Candidate, reproduce, retrain
-from evogroup.settings import SearchSettings
-from evogroup.synthetic import SyntheticBackend
+from evogroup.core import launch
+from evogroup.backend.base import Run
+from evogroup.core.io import atomic_write_json
+from evogroup.runs.pipeline import Candidate, reproduce, retrain
+from evogroup.core.settings import SearchSettings
+from evogroup.backend.synthetic import SyntheticBackend
 from evogroup.torch import distributed
 from evogroup.torch.distributed import MainFailedError
 
@@ -48,7 +48,7 @@ class CollectiveSynthetic(SyntheticBackend):
 
 def main(out: Path) -> None:
     dist.init_process_group("gloo", timeout=DEFAULT_TIMEOUT)
-    rank = ranks.rank()
+    rank = launch.rank()
     backend = CollectiveSynthetic()
     opts = backend.options()
     report: dict = {}
@@ -66,9 +66,9 @@ def main(out: Path) -> None:
     report["trained_once"] = backend.trained == [list(cand.genome)]
 
     # Rank 0 answers after the default group's timeout (a long search), then fails.
-    report["late"] = ranks.from_main(lambda: time.sleep(LATE) or f"from rank {ranks.rank()}")
+    report["late"] = launch.from_main(lambda: time.sleep(LATE) or f"from rank {launch.rank()}")
     try:
-        ranks.from_main(lambda: 1 / 0)
+        launch.from_main(lambda: 1 / 0)
     except (ZeroDivisionError, MainFailedError) as exc:
         report["failed"] = f"{type(exc).__name__}: {exc}"
 

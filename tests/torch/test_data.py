@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from PIL import Image
 from torchvision.transforms import v2
 
-from evogroup.errors import DataError
+from evogroup.core.errors import DataError
 from evogroup.torch.data import load_data, stratified_split
 
 

@@ -18,7 +18,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, DistributedSampler
 
-from evogroup.operators import sample
+from evogroup.core.operators import sample
 from tests.torch.ddp_worker import CONFIG, setup
 
 ROOT = Path(__file__).parents[2]
@@ -81,7 +81,7 @@ def test_torchrun_train_supernet_cli_writes_one_checkpoint(tmp_path):
 
 def test_a_global_batch_must_split_evenly():
     pytest.importorskip("torch.distributed")
-    from evogroup.errors import OptionError
+    from evogroup.core.errors import OptionError
     from evogroup.torch.trainer import _check_world
 
     with pytest.raises(OptionError, match="multiple of the 2 processes, but got 15"):

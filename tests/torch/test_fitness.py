@@ -8,8 +8,8 @@ import pytest
 import torch
 from binmobilenet import SuperNet
 
-from evogroup.errors import CheckpointError
-from evogroup.layout import RunLayout
+from evogroup.core.errors import CheckpointError
+from evogroup.rundir.layout import RunLayout
 from evogroup.torch.backend import check_supernet
 from evogroup.torch.checkpoints import load_checkpoint, supernet_kind
 from evogroup.torch.data import load_data

@@ -15,7 +15,7 @@ from PIL import Image
 from torch.utils.data import Subset
 from torchvision import datasets
 
-from evogroup.errors import DataError, OptionError
+from evogroup.core.errors import DataError, OptionError
 from evogroup.torch import jpeg
 from evogroup.torch.data import load_data
 from evogroup.torch.folders import _folder_transforms, load_image
@@ -162,7 +162,7 @@ def test_the_trainer_trains_on_device_decoded_batches(tmp_path, monkeypatch):
     resolver is told it may: it refuses gpu decoding off CUDA)."""
     from binmobilenet import SuperNet
 
-    from evogroup.layout import RunLayout
+    from evogroup.rundir.layout import RunLayout
     from evogroup.torch import trainer as tr
     from evogroup.torch.checkpoints import model_kind
 

@@ -187,7 +187,7 @@ def test_a_compiled_training_step_matches_eager_and_never_recompiles():
 
 def trained_masked_supernet(out, config=None, device="cpu", **kwargs):
     """``(net, data, checkpoint)``: a masked M2 supernet at width 0.25 trained on digits."""
-    from evogroup.layout import RunLayout
+    from evogroup.rundir.layout import RunLayout
     from evogroup.torch.checkpoints import supernet_kind
     from evogroup.torch.data import load_data
     from evogroup.torch.trainer import TrainConfig, seeded, train_supernet

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from binmobilenet.backend import BinMobileNetBackend
 from binmobilenet.supernet import SuperNet, search_space
-from evogroup.errors import OptionError
+from evogroup.core.errors import OptionError
 from evogroup.torch import flops
 from evogroup.torch.flops import count_flops
 

@@ -1,0 +1,1 @@
+"""The backend seam: the interface a network implements, its typed options, discovery."""

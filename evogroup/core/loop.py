@@ -1,0 +1,225 @@
+"""The search loop shared by every strategy, on DEAP's tools.
+
+Iteration 0 evaluates the strategy's initial genomes; every later iteration evaluates the
+genomes the strategy breeds from what was evaluated before (:mod:`evogroup.strategies`).
+The loop owns what all strategies share: evaluation through any in-order executor, the
+JSONL log, a checkpoint after every iteration, resume, the elitist top-K archive over
+everything evaluated, statistics, re-scoring of the final top-K, and the rule that no
+genome is evaluated twice.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import statistics
+import time
+from collections.abc import Callable
+from itertools import groupby
+from pathlib import Path
+
+from evogroup.core.state import SearchState, problem_identity
+from evogroup.core.cost import CostTable
+from evogroup.core.errors import EvogroupError
+from evogroup.core.evaluation import EvaluationLog, Executor, evaluate
+from evogroup.core.io import json_fingerprint
+from evogroup.core.operators import check_feasible
+from evogroup.core.population import Individual, select_top
+from evogroup.core.problem import Problem
+from evogroup.core.rescore import rescore_final
+from evogroup.core.result import Evaluation, IterationStats, Rescored, SearchResult
+from evogroup.core.settings import SearchSettings
+from evogroup.core.space import Genome
+from evogroup.strategies import Offspring, Strategy, get_strategy
+
+
+def search(
+    problem: Problem,
+    *,
+    population: int = 50,
+    top_k: int = 10,
+    crossovers: int = 25,
+    mutations: int = 25,
+    iterations: int = 20,
+    mutation_prob: float = 0.1,
+    seed: int = 0,
+    strategy: str = "guided",
+    constraint: str = "reject",
+    rescore_top: int = 10,
+    checkpoint: str | Path | None = None,
+    log: str | Path | None = None,
+    executor: Executor | None = None,
+    callback: Callable[[IterationStats], None] | None = None,
+) -> SearchResult:
+    """Search the group counts of ``problem`` that maximize fitness within its budget range.
+
+    Args:
+        problem: space, fitness, cost and budget range (and optionally a ``rescore`` fitness).
+        population, top_k, crossovers, mutations, iterations, mutation_prob, seed: see
+            :class:`~evogroup.core.settings.SearchSettings` (defaults: the paper's).
+        strategy: ``guided`` (default), ``paper`` or ``nsga2``
+            (:func:`evogroup.strategies.list_strategies`).
+        constraint: for ``paper``: ``reject`` (as SPOS) or ``repair`` children out of range.
+        rescore_top: with ``problem.rescore``, how many of the final best genomes to
+            re-score; ``result.rescored`` then holds both numbers and ``result.best`` is
+            the best re-scored one.
+        checkpoint: a path; the search state is written there atomically after every
+            iteration, and a search started with an existing checkpoint resumes from it and
+            ends with the result an uninterrupted run would have given.
+        log: a JSONL path receiving one line per evaluation as it finishes; on resume the
+            evaluations logged after the last checkpoint are reused, not recomputed.
+        executor: anything with an in-order ``map`` (a process pool, Ray actors) to
+            evaluate genomes in parallel; the fitness must then be picklable.
+        callback: called with each iteration's :class:`IterationStats`.
+
+    Returns:
+        A :class:`SearchResult`: ``best`` is the fittest genome evaluated (all are within
+        the budget range), ``front`` the non-dominated fitness-cost points.
+
+    Example:
+        >>> from evogroup import CostTable, Problem, SearchSpace
+        >>> space = SearchSpace.from_channels([16, 16, 32])
+        >>> cost = CostTable([{g: 100 / g for g in layer.choices} for layer in space.layers])
+        >>> problem = Problem(space, lambda g: -sum(abs(x - 4) for x in g), cost, budget=90)
+        >>> search(problem, population=8, iterations=3, seed=1).best.genome
+        (4, 4, 4)
+        >>> search(problem, population=8, iterations=3, strategy="paper").best.genome
+        (4, 4, 4)
+    """
+    settings = SearchSettings(
+        population=population, top_k=top_k, crossovers=crossovers, mutations=mutations,
+        iterations=iterations, mutation_prob=mutation_prob, seed=seed, strategy=strategy,
+        constraint=constraint, rescore_top=rescore_top,
+    )  # fmt: skip
+    check_feasible(problem)
+    identity = problem_identity(
+        problem.space.to_json(), _cost_fingerprint(problem), problem.budget,
+        settings.to_json(), problem.budget_min,
+    )  # fmt: skip
+    proposer = get_strategy(strategy)(problem, settings)
+    evaluation_log = EvaluationLog(log)
+    state, recovered = _start(problem, proposer, settings, identity, checkpoint, evaluation_log)
+    for _, done in groupby(state.history, key=lambda e: e.iteration):
+        proposer.observe(list(done))  # replayed on resume: the strategy's state is its history's
+    _loop(proposer, state, recovered, evaluation_log, checkpoint, executor, callback)
+    ranked = proposer.rank(state.history)
+    rescored = rescore_final(problem, ranked, settings.rescore_top, executor)
+    return _result(state.history, state.iterations, ranked, problem, settings.to_json(), rescored)
+
+
+def _loop(proposer: Strategy, state: SearchState, recovered, log, checkpoint, executor, callback):
+    """Evaluate, observe, breed and checkpoint until the last iteration or no genome is left."""
+    problem, top_k = proposer.problem, proposer.settings.top_k
+    archive = select_top([], state.history, top_k)
+    seen = {e.genome for e in state.history}
+    rng = random.Random()
+    rng.setstate(state.rng_state)
+    while state.next_iteration <= proposer.settings.iterations and state.pending:
+        start = time.perf_counter()
+        new = evaluate(
+            problem, state.pending, state.next_iteration,
+            executor=executor, log=log, recovered=recovered,
+        )  # fmt: skip
+        state.history.extend(new)
+        archive = select_top(archive, new, top_k)
+        seen.update(e.genome for e in new)
+        proposer.observe(new)
+        bred = _breed(proposer, archive, seen, rng)
+        state.pending = bred.genomes
+        stats = _stats(state.next_iteration, new, archive, bred, start)
+        state.iterations.append(stats)
+        state.next_iteration += 1
+        state.rng_state = rng.getstate()
+        if checkpoint is not None:
+            state.save(checkpoint)
+        if callback is not None:
+            callback(stats)
+
+
+def _breed(proposer: Strategy, archive, seen: set[Genome], rng) -> Offspring:
+    """The strategy's next genomes; checked to be new, distinct and within the budget range."""
+    bred = proposer.breed(archive, set(seen), rng)
+    problem = proposer.problem
+    for genome in bred.genomes:
+        if genome in seen or not problem.feasible(problem.space.validate(genome)):
+            raise EvogroupError(  # a bug in the strategy, never the user's doing
+                f"strategy {proposer.name!r} proposed {list(genome)}, which is"
+                f" {'already evaluated' if genome in seen else 'out of the budget range'}"
+            )
+    if len(set(bred.genomes)) != len(bred.genomes):
+        raise EvogroupError(f"strategy {proposer.name!r} proposed a genome twice")
+    return bred
+
+
+def _start(problem, proposer, settings, identity, checkpoint, log) -> tuple[SearchState, dict]:
+    """A fresh state, or the checkpointed one plus the evaluations logged after it."""
+    if checkpoint is not None and Path(checkpoint).exists():
+        state = SearchState.load(checkpoint, identity)
+        pending = set(state.pending)
+        after = log.read()[len(state.history) :]
+        recovered = {e.genome: e for e in after if e.genome in pending}
+        log.rewrite(state.history)
+        return state, recovered
+    rng = random.Random(settings.seed)
+    pending = proposer.initial(rng).genomes
+    log.rewrite([])
+    state = SearchState(identity, 0, pending, [], [], rng.getstate())
+    if checkpoint is not None:  # so a run killed during iteration 0 resumes from its log
+        state.save(checkpoint)
+    return state, {}
+
+
+def _stats(
+    iteration, new: list[Evaluation], archive: list[Individual], bred: Offspring, start
+) -> IterationStats:
+    ok = [e.fitness for e in new if e.ok]
+    best = archive[0].evaluation if archive else None
+    return IterationStats(
+        iteration=iteration,
+        evaluated=len(new),
+        failed=len(new) - len(ok),
+        best_fitness=best.fitness if best else math.nan,
+        best_cost=best.cost if best else math.nan,
+        mean_fitness=statistics.fmean(ok) if ok else math.nan,
+        topk_mean=statistics.fmean(i.evaluation.fitness for i in archive) if archive else math.nan,
+        duplicates=bred.duplicates,
+        repaired=bred.repaired,
+        seconds=time.perf_counter() - start,
+        rejected=bred.rejected,
+    )
+
+
+def _result(
+    history,
+    iterations,
+    ranked: list[Evaluation],
+    problem: Problem,
+    settings: dict,
+    rescored: list[Rescored] = (),
+) -> SearchResult:
+    """The result of a finished run; every evaluation failed is an error naming the first.
+
+    ``best`` is the first of ``ranked`` (the strategy's recommendation), or the best
+    re-scored genome when there are re-scores.
+    """
+    if not ranked:
+        errors = [e.error for e in history if e.error]
+        first = errors[0] if errors else "no genome was evaluated"
+        raise EvogroupError(f"every one of {len(history)} evaluations failed; first error: {first}")
+    best = ranked[0]
+    if rescored and rescored[0].rescored is not None:
+        best = next(e for e in ranked if e.genome == rescored[0].genome)
+    return SearchResult(
+        best=best,
+        history=list(history),
+        iterations=list(iterations),
+        budget=problem.budget,
+        settings=settings,
+        space=problem.space.to_json(),
+        budget_min=problem.budget_min,
+        rescored=list(rescored),
+    )  # fmt: skip
+
+
+def _cost_fingerprint(problem: Problem) -> str | None:
+    return json_fingerprint(problem.cost.to_json()) if isinstance(problem.cost, CostTable) else None

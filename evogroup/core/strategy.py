@@ -1,0 +1,117 @@
+"""The seam between the search loop and a strategy: what a strategy is asked, and when.
+
+:func:`evogroup.search` owns everything strategies share: evaluation (in order, through
+any executor), the JSONL log, the checkpoint after every iteration, resume, the elitist
+top-K archive, statistics, and the rule that no genome is evaluated twice. A strategy
+only proposes genomes.
+"""
+
+from __future__ import annotations
+
+import abc
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import ClassVar
+
+from evogroup.core.population import Individual
+from evogroup.core.problem import Problem
+from evogroup.core.result import Evaluation
+from evogroup.core.settings import SearchSettings
+from evogroup.core.space import Genome
+
+ATTEMPTS_PER_CHILD = 10
+
+
+@dataclass
+class Offspring:
+    """Genomes to evaluate next, and how many draws were dropped on the way there.
+
+    Attributes:
+        duplicates: draws equal to a genome already evaluated or proposed.
+        repaired: draws moved into the budget range by repair.
+        rejected: draws dropped because their cost was out of the budget range.
+    """
+
+    genomes: list[Genome]
+    duplicates: int = 0
+    repaired: int = 0
+    rejected: int = 0
+
+
+class Strategy(abc.ABC):
+    """How a search proposes genomes. One instance serves one search.
+
+    The loop calls, in this order:
+
+    1. ``Strategy(problem, settings)`` once.
+    2. :meth:`initial` once, for iteration 0's genomes (not on resume).
+    3. After the evaluations of every iteration, :meth:`observe` with them; on resume it is
+       replayed over the checkpointed history, iteration by iteration. A strategy's state
+       must therefore be a function of the evaluations it observed (and nothing else), so
+       that a resumed search ends as an uninterrupted one does.
+    4. :meth:`breed` for the genomes of the next iteration.
+    5. :meth:`rank` once at the end, to pick ``SearchResult.best`` (and the genomes to
+       re-score).
+
+    Every genome proposed must be valid, within ``[problem.budget_min, problem.budget]``,
+    and not in ``taken`` (the genomes already evaluated or proposed).
+    """
+
+    name: ClassVar[str]
+    summary: ClassVar[str]
+
+    def __init__(self, problem: Problem, settings: SearchSettings):
+        self.problem, self.settings = problem, settings
+        self.history: list[Evaluation] = []
+
+    @abc.abstractmethod
+    def initial(self, rng: random.Random) -> Offspring:
+        """Iteration 0's genomes (``settings.population`` of them)."""
+
+    def observe(self, new: list[Evaluation]) -> None:
+        """Take note of one iteration's evaluations (failed ones included)."""
+        self.history.extend(new)
+
+    @abc.abstractmethod
+    def breed(self, archive: list[Individual], taken: set[Genome], rng: random.Random) -> Offspring:
+        """The next iteration's genomes (at most ``crossovers + mutations``), none in ``taken``.
+
+        ``archive`` is the elitist top-K over everything evaluated, best first.
+        """
+
+    def rank(self, history: list[Evaluation]) -> list[Evaluation]:
+        """The successful evaluations, the one recommended as best first. By default by
+        fitness, earlier first on ties."""
+        return sorted((e for e in history if e.ok), key=lambda e: -e.fitness)
+
+    @property
+    def children(self) -> int:
+        return self.settings.crossovers + self.settings.mutations
+
+
+def draw_unique(
+    draw: Callable[[], Genome | None], count: int, taken: set[Genome], out: Offspring
+) -> list[Genome]:
+    """Up to ``count`` new genomes from ``draw`` (None: a draw that was dropped), within
+    ``count * ATTEMPTS_PER_CHILD`` draws; each one kept is added to ``taken``."""
+    kept: list[Genome] = []
+    for _ in range(count * ATTEMPTS_PER_CHILD):
+        if len(kept) == count:
+            break
+        genome = draw()
+        if genome is None:
+            continue
+        if genome in taken:
+            out.duplicates += 1
+            continue
+        taken.add(genome)
+        kept.append(genome)
+    return kept
+
+
+def initial_population(draw: Callable[[], Genome], size: int) -> Offspring:
+    """Iteration 0: ``size`` distinct genomes from ``draw`` (shared by every strategy)."""
+    out = Offspring([])
+    out.genomes = draw_unique(draw, size, set(), out)
+    return out

@@ -1,0 +1,1 @@
+"""Executors: where fitness calls run (this process, a process pool, Ray actors)."""

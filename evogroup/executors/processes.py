@@ -1,0 +1,185 @@
+"""Executors for parallel fitness evaluation, with in-order results.
+
+``make_executor(1)`` evaluates in the calling process. ``make_executor(n)`` is a pool of
+``n`` spawn-started processes; if a worker dies (killed, out of memory), the pool is
+restarted and the unfinished genomes are submitted again, so one lost worker costs a
+retry, not the run. ``make_executor(Workers(n, kind="ray"))`` uses Ray actors instead
+(:mod:`evogroup.executors.ray`, the ``[ray]`` extra), across GPUs and machines.
+
+Every worker unpickles the function of a ``map`` once and keeps it for the maps that
+follow with the same function (a search maps the same fitness every iteration), so a
+fitness that loads a supernet and its data on first call loads them once per worker.
+On a machine with GPUs each pool worker sees one GPU of its own (``CUDA_VISIBLE_DEVICES``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import multiprocessing
+import os
+import pickle
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from typing import Any
+
+EXECUTORS = ("local", "ray")
+
+
+@dataclass(frozen=True)
+class Workers:
+    """Where candidates are evaluated; never changes a search's result, only its speed.
+
+    Attributes:
+        count: workers (``None``: 1 locally; with Ray one per GPU share of the cluster,
+            else one per CPU).
+        kind: ``local`` (in this process for one worker, else a process pool) or ``ray``.
+        address: with Ray, the cluster to join (``None``: a cluster started by
+            ``RAY_ADDRESS``, else a local one started here).
+        gpus_per_worker: with Ray, the GPU share of each actor (``None``: 1 when the
+            cluster has GPUs, else 0).
+    """
+
+    count: int | None = 1
+    kind: str = "local"
+    address: str | None = None
+    gpus_per_worker: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in EXECUTORS:
+            raise ValueError(f"kind must be one of {EXECUTORS}, but got {self.kind!r}")
+        if self.count is not None and self.count < 1:
+            raise ValueError(f"count >= 1 must hold, but got {self.count}")
+        if self.gpus_per_worker is not None and self.gpus_per_worker < 0:
+            raise ValueError(f"gpus_per_worker >= 0 must hold, but got {self.gpus_per_worker}")
+
+
+class Shipped:
+    """A function pickled once per ``map``, unpickled once per worker and kept there.
+
+    ``key`` names the function by its pickled bytes, so the fitness of every iteration
+    of a search (a new ``partial`` each time, the same bytes) is the same key.
+    """
+
+    def __init__(self, fn: Callable[..., Any], dumps: Callable[[Any], bytes] = pickle.dumps):
+        self.blob = dumps(fn)
+        self.key = hashlib.blake2b(self.blob, digest_size=16).hexdigest()
+
+
+_loaded: dict[str, Callable[..., Any]] = {}  # in a worker process: the last function shipped
+
+
+def call_shipped(key: str, blob: bytes, *args: Any) -> Any:
+    """Run in a worker: the function named ``key`` (unpickled from ``blob`` on first use)."""
+    fn = _loaded.get(key)
+    if fn is None:
+        _loaded.clear()  # one function at a time: a new one frees the old one's supernet
+        fn = _loaded[key] = pickle.loads(blob)
+    return fn(*args)
+
+
+def visible_gpus() -> list[str]:
+    """The GPUs this process may use: ``CUDA_VISIBLE_DEVICES``, else those torch sees when
+    torch is already imported (the core never imports it), else none."""
+    listed = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if listed is not None:
+        return [d for d in listed.split(",") if d.strip() and d.strip() != "-1"]
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.cuda.is_available():
+        return [str(i) for i in range(torch.cuda.device_count())]
+    return []
+
+
+def _start_worker(counter: Any, gpus: list[str], threads: int) -> None:
+    """Pool initializer: take the next worker index, pin one GPU, cap the CPU threads
+    (before the fitness imports torch)."""
+    with counter.get_lock():
+        index = counter.value
+        counter.value += 1
+    if gpus:
+        os.environ["CUDA_VISIBLE_DEVICES"] = gpus[index % len(gpus)]
+    os.environ.setdefault("OMP_NUM_THREADS", str(threads))
+
+
+class InProcess:
+    """Evaluates in the calling process (the default: no pickling, shared caches)."""
+
+    def map(self, fn: Callable[..., Any], *iterables: Iterable[Any]) -> Iterator[Any]:
+        return map(fn, *iterables)
+
+    def shutdown(self) -> None:
+        pass
+
+
+class RetryingProcessPool:
+    """A process pool whose ``map`` survives dead workers by resubmitting unfinished items.
+
+    Args:
+        workers: number of processes.
+        retries: how many times a pool may break before the error is raised.
+    """
+
+    def __init__(self, workers: int, retries: int = 3):
+        self.workers, self.retries = workers, retries
+        self._ctx = multiprocessing.get_context("spawn")
+        self._gpus = visible_gpus()
+        self._threads = max(1, (os.cpu_count() or 1) // workers)
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        counter = self._ctx.Value("i", 0)  # worker i gets GPU i (mod the GPUs)
+        return ProcessPoolExecutor(
+            self.workers, mp_context=self._ctx, initializer=_start_worker,
+            initargs=(counter, self._gpus, self._threads),
+        )  # fmt: skip
+
+    def map(self, fn: Callable[..., Any], *iterables: Iterable[Any]) -> Iterator[Any]:
+        items = list(zip(*iterables))
+        shipped = Shipped(fn)
+        done = 0
+        failures = 0
+        while done < len(items):
+            futures = [
+                self._pool.submit(call_shipped, shipped.key, shipped.blob, *args)
+                for args in items[done:]
+            ]
+            try:
+                for future in futures:
+                    yield future.result()
+                    done += 1
+            except BrokenProcessPool:
+                failures += 1
+                if failures > self.retries:
+                    raise
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = self._new_pool()
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+@contextlib.contextmanager
+def make_executor(workers: int | Workers = 1) -> Iterator[Any]:
+    """The executor ``workers`` describes (a count means local workers), shut down on exit.
+
+    Example:
+        >>> with make_executor(1) as executor:
+        ...     list(executor.map(sum, [(1, 2), (3, 4)]))
+        [3, 7]
+    """
+    spec = workers if isinstance(workers, Workers) else Workers(workers)
+    if spec.kind == "ray":
+        from evogroup.executors.ray import RayActors
+
+        executor: Any = RayActors(spec.count, spec.address, spec.gpus_per_worker)
+    elif (spec.count or 1) <= 1:
+        executor = InProcess()
+    else:
+        executor = RetryingProcessPool(spec.count)
+    try:
+        yield executor
+    finally:
+        executor.shutdown()

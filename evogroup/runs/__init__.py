@@ -1,0 +1,1 @@
+"""Orchestration of a command's run over any backend: pipeline, rank check, baselines, plots."""
