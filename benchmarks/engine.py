@@ -15,8 +15,8 @@ import platform
 import time
 
 from evogroup import CostTable, Layer, Problem, SearchSpace, search
-from evogroup.core.operators import sample
 from evogroup.backend.synthetic import MOBILENET_V1_BLOCKS
+from evogroup.core.operators import sample
 
 BLOCKS = MOBILENET_V1_BLOCKS
 SPACE = SearchSpace(

@@ -31,9 +31,9 @@ from peers import spos, tpe
 from quality_problems import Instance, instances, self_check
 
 from evogroup import search
-from evogroup.runs.baselines import random_search
 from evogroup.core.front import Front
-from evogroup.core.result import Evaluation
+from evogroup.core.records import Evaluation
+from evogroup.runs.baselines import random_search
 
 SETTINGS = [(0.15, 0.0), (0.05, 0.0), (0.15, 0.003), (0.05, 0.003)]
 PEERS = {

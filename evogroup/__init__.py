@@ -6,7 +6,8 @@ The core is torch-free: ``import evogroup`` never imports torch.
 from __future__ import annotations
 
 from evogroup.backend.base import Backend, Run, TrainResult
-from evogroup.runs.baselines import random_search, uniform
+from evogroup.backend.options import BackendOptions
+from evogroup.backend.registry import get_backend, list_backends
 from evogroup.core.cost import Cost, CostTable
 from evogroup.core.errors import (
     BackendError,
@@ -18,16 +19,17 @@ from evogroup.core.errors import (
     OptionError,
 )
 from evogroup.core.front import Front
-from evogroup.rundir.layout import RunLayout
-from evogroup.backend.options import BackendOptions, option
-from evogroup.backend.registry import get_backend, list_backends
-from evogroup.core.problem import Fitness, Problem
-from evogroup.core.result import Evaluation, IterationStats, SearchResult
 from evogroup.core.loop import search
+from evogroup.core.options import option
+from evogroup.core.plugins import list_strategies
+from evogroup.core.problem import Fitness, Problem
+from evogroup.core.records import Evaluation, IterationStats
+from evogroup.core.result import SearchResult
 from evogroup.core.settings import SearchSettings
 from evogroup.core.space import Genome, Layer, SearchSpace, divisors
-from evogroup.strategies import list_strategies
 from evogroup.core.units import format_flops, parse_flops
+from evogroup.rundir.layout import RunLayout
+from evogroup.runs.baselines import random_search, uniform
 
 __version__ = "0.1.0"
 

@@ -11,8 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from evogroup import CheckpointError, CostTable, InfeasibleBudgetError, Problem, SearchSpace
-from evogroup.core.operators import check_feasible, repair
 from evogroup.core.loop import search
+from evogroup.core.operators import check_feasible, repair
 from evogroup.testing import cost_tables, genomes, search_spaces
 
 

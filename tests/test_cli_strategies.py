@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import json
 
+import pytest
+
 from evogroup import SearchResult
 from tests.test_cli import SYNTHETIC, error_lines, invoke
 
@@ -52,15 +54,36 @@ def test_strategy_and_constraint_choices_are_checked(tmp_path):
     assert "Invalid value for '--strategy'" in result.output
     invoke([*SEARCH, "--strategy", "paper", "--constraint", "repair", "--out", tmp_path / "ok"])
     settings = SearchResult.load(tmp_path / "ok" / "result.json").settings
-    assert (settings["strategy"], settings["constraint"]) == ("paper", "repair")
+    assert (settings["strategy"], settings["strategy_options"]) == ("paper", {"constraint": "repair"})
+
+
+@pytest.mark.parametrize("flags", [
+    ["--constraint", "repair"], ["--strategy", "nsga2", "--constraint", "repair"],
+    ["--strategy-option", "constraint=repair"],
+])  # fmt: skip
+def test_an_option_the_strategy_does_not_have_is_refused_and_leaves_no_run(tmp_path, flags):
+    out = tmp_path / "run"
+    result = invoke([*SEARCH, *flags, "--out", out], exit_code=2)
+    (line,) = error_lines(result)
+    assert "has no option 'constraint'; it has: none" in line
+    assert not out.exists()
+
+
+def test_strategy_option_pairs_are_typed_by_the_strategy(tmp_path):
+    result = invoke([*SEARCH, "--strategy", "paper", "--strategy-option", "constraint", "--out", tmp_path / "a"],
+                    exit_code=2)  # fmt: skip
+    assert "KEY=VALUE must hold, but got 'constraint'" in error_lines(result)[0]
+    invoke([*SEARCH, "--strategy", "paper", "--strategy-option", "constraint=repair", "--out", tmp_path / "b"])
+    settings = SearchResult.load(tmp_path / "b" / "result.json").settings
+    assert settings["strategy_options"] == {"constraint": "repair"}
 
 
 def test_a_backend_recipe_sets_search_settings_left_at_their_defaults():
     import click
     from click.testing import CliRunner
 
-    from evogroup.cli.start import recipe_settings, setting_options
     from evogroup.backend.registry import get_backend
+    from evogroup.cli.start import recipe_settings, setting_options
 
     backend = get_backend("binmobilenet")
     assert backend.search_defaults(backend.options()) == {"iterations": 4}  # digits demo

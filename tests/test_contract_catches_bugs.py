@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from importlib.metadata import EntryPoint
 
-from evogroup.backend.base import registry
+from evogroup.backend import registry
 
 pytest_plugins = ["pytester"]
 
@@ -50,8 +50,8 @@ def names(reports):
 
 def test_contract_fails_a_broken_backend(pytester, monkeypatch):
     pytester.makepyfile(test_broken=BROKEN)
-    broken = EntryPoint(name="broken", value="test_broken:Broken", group=plugins.GROUP)
-    monkeypatch.setattr(plugins, "_entry_points", lambda: {"broken": broken})
+    broken = EntryPoint(name="broken", value="test_broken:Broken", group=registry.BACKENDS.group)
+    monkeypatch.setattr(registry.BACKENDS, "entry_points", lambda: {"broken": broken})
     registry.get_backend.cache_clear()
     try:
         passed, skipped, failed = pytester.inline_run("-p", "no:cacheprovider").listoutcomes()

@@ -10,7 +10,7 @@ import pytest
 
 MODULES = [
     "evogroup.runs.baselines", "evogroup.core.cost", "evogroup.rundir.layout", "evogroup.core.problem",
-    "evogroup.search", "evogroup.core.space", "evogroup.core.units", "evogroup.rundir.lock",
+    "evogroup.core.loop", "evogroup.core.space", "evogroup.core.units", "evogroup.rundir.lock",
     "evogroup.cli.errors",
     "evogroup.torch.binary", "evogroup.torch.data", "evogroup.torch.flops",
     "evogroup.torch.masked", "evogroup.torch.accel", "evogroup.torch.jpeg",

@@ -8,10 +8,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from evogroup.core.front import Front, save_front
-from evogroup.rundir.layout import RunLayout
-from evogroup.core.result import Evaluation
+from evogroup.core.front import Front
 from evogroup.core.loop import search
+from evogroup.core.records import Evaluation
+from evogroup.rundir.layout import RunLayout
+from evogroup.runs.front_files import save_front
 
 points = st.lists(
     st.tuples(st.integers(0, 20), st.integers(0, 20), st.booleans()), min_size=1, max_size=30

@@ -13,7 +13,7 @@ import time
 import pytest
 
 from evogroup import SearchResult
-from evogroup.strategies import list_strategies
+from evogroup.core.plugins import list_strategies
 from tests.helpers import strip_timing
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")

@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from evogroup import Problem
-from evogroup.strategies.bounded import FeasibleSampler, crossover_within, mutate_within
 from evogroup.core.knapsack import Grid, UniformSampler, best_genome, find_in_range
+from evogroup.strategies.bounded import FeasibleSampler, crossover_within, mutate_within
 from evogroup.testing import cost_tables, genomes, search_spaces
 
 seeds = st.integers(0, 2**32 - 1)

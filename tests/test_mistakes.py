@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from evogroup.cli.main import main
-from evogroup.backend.options import COMMANDS
 from evogroup.backend.registry import get_backend, list_backends
+from evogroup.cli.main import main
+from evogroup.core.options import COMMANDS
 
 BUDGETS = {"synthetic": "0.8e8", "binmobilenet": "0.097e8", "birealnet": "1.2e8"}
 #: The least each command needs besides --backend, so only the mistake is wrong.

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pytest
 
 from evogroup import BackendError, BackendOptions, OptionError, option
-from evogroup.backend.options import SUPERNET
+from evogroup.core.options import SUPERNET
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ def test_an_unknown_name_lists_the_known_ones():
 
 
 def test_a_typo_in_commands_is_refused_where_declared():
-    with pytest.raises(BackendError, match="option commands must be among .* but got 'serach'"):
+    with pytest.raises(OptionError, match="option commands must be among .* but got 'serach'"):
         option(1, "x", commands=("serach",))
 
 
@@ -59,7 +59,7 @@ def test_a_field_not_declared_with_option_is_refused():
     class Loose(BackendOptions):
         width: float = 1.0
 
-    with pytest.raises(BackendError, match=r"Loose.width must be declared with evogroup.option"):
+    with pytest.raises(OptionError, match=r"Loose.width must be declared with evogroup.option"):
         Loose()
 
 
@@ -68,5 +68,5 @@ def test_an_unsupported_annotation_is_refused():
     class Listy(BackendOptions):
         sizes: list = option((), "sizes")
 
-    with pytest.raises(BackendError, match="Listy.sizes must be annotated str, int, float or bool"):
+    with pytest.raises(OptionError, match="Listy.sizes must be annotated str, int, float or bool"):
         Listy()

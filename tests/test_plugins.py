@@ -7,14 +7,13 @@ from importlib.metadata import EntryPoint
 import pytest
 
 from evogroup import BackendError, get_backend, list_backends
-from evogroup.backend.base import registry
+from evogroup.backend import registry
 from evogroup.backend.synthetic import SyntheticBackend
-
-REAL_ENTRY_POINTS = registry._entry_points
+from evogroup.core import plugins
 
 
 def clear_caches():
-    REAL_ENTRY_POINTS.cache_clear()
+    registry.BACKENDS.entry_points.cache_clear()
     registry.get_backend.cache_clear()
 
 
@@ -26,7 +25,7 @@ def fresh_caches():
 
 
 def entry_point(name, value):
-    return EntryPoint(name=name, value=value, group=plugins.GROUP)
+    return EntryPoint(name=name, value=value, group=registry.BACKENDS.group)
 
 
 @pytest.fixture
@@ -37,7 +36,7 @@ def installed(monkeypatch):
         "missing": entry_point("missing", "evogroup_no_such_module:Backend"),
         "notabackend": entry_point("notabackend", "builtins:dict"),
     }
-    monkeypatch.setattr(plugins, "_entry_points", lambda: eps)
+    monkeypatch.setattr(registry.BACKENDS, "entry_points", lambda: eps)
     return eps
 
 
@@ -103,4 +102,4 @@ def test_two_packages_registering_one_name_warn_and_the_first_wins(monkeypatch):
     second = entry_point("twin", "other_package:Backend")
     monkeypatch.setattr(plugins, "entry_points", lambda group: [first, second])
     with pytest.warns(RuntimeWarning, match="two packages register the evogroup backend 'twin'"):
-        assert registry._entry_points() == {"twin": first}
+        assert registry.BACKENDS._read() == {"twin": first}

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from evogroup import Problem, SearchResult
-from evogroup.strategies.denoise import denoised, nugget
 from evogroup.core.loop import search
+from evogroup.strategies.denoise import denoised, nugget
 from evogroup.strategies.surrogate import RidgeSurrogate
 
 

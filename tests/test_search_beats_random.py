@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import statistics
 
-from evogroup.runs.baselines import random_search
 from evogroup.core.loop import search
+from evogroup.runs.baselines import random_search
 
 SEEDS = range(10)
 

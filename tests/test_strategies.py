@@ -10,8 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from evogroup import Problem, SearchSettings
+from evogroup.core.errors import OptionError
 from evogroup.core.loop import search
-from evogroup.strategies import UnknownStrategyError, get_strategy, list_strategies
+from evogroup.core.plugins import UnknownStrategyError, get_strategy, list_strategies
 from evogroup.testing import cost_tables, genomes, search_spaces
 from tests.helpers import CountingFitness, strip_timing
 
@@ -71,8 +72,8 @@ def test_same_seed_same_result(synthetic_problem, strategy):
 
 def test_paper_reject_rejects_and_repair_repairs(synthetic_problem):
     tight = replace(synthetic_problem, budget=0.4e8)
-    rejected = search(tight, **TINY, strategy="paper", constraint="reject", seed=2)
-    repaired = search(tight, **TINY, strategy="paper", constraint="repair", seed=2)
+    rejected = search(tight, **TINY, strategy="paper", strategy_options={"constraint": "reject"}, seed=2)
+    repaired = search(tight, **TINY, strategy="paper", strategy_options={"constraint": "repair"}, seed=2)
     assert sum(s.rejected for s in rejected.iterations) > 0
     assert sum(s.repaired for s in rejected.iterations) == 0
     assert sum(s.repaired for s in repaired.iterations) > 0
@@ -89,16 +90,29 @@ def test_unknown_strategy_names_the_nearest(tiny_problem):
     with pytest.raises(UnknownStrategyError, match=r"did you mean 'nsga2'\?") as info:
         search(tiny_problem, strategy="nsga")
     assert isinstance(info.value, ValueError)
-    assert "strategy in ['guided', 'nsga2', 'paper'] must hold" in str(info.value)
+    assert "no strategy named 'nsga'; installed: guided, nsga2, paper" in str(info.value)
 
 
 def test_unknown_constraint_is_refused(tiny_problem):
-    with pytest.raises(ValueError, match=r"constraint in \('reject', 'repair'\) must hold"):
-        search(tiny_problem, strategy="paper", constraint="clip")
+    with pytest.raises(OptionError, match=r"constraint must be one of reject, repair, but got constraint='clip'"):
+        search(tiny_problem, strategy="paper", strategy_options={"constraint": "clip"})
+
+
+@pytest.mark.parametrize("strategy", ["guided", "nsga2"])
+def test_an_option_the_strategy_does_not_have_is_refused(tiny_problem, strategy):
+    with pytest.raises(OptionError, match=rf"strategy '{strategy}' has no option 'constraint'; it has: none"):
+        search(tiny_problem, strategy=strategy, strategy_options={"constraint": "repair"})
+
+
+def test_the_result_records_every_option_of_the_strategy(tiny_problem):
+    result = search(tiny_problem, strategy="paper", population=4, iterations=1)
+    assert result.settings["strategy_options"] == {"constraint": "reject"}
 
 
 def test_settings_round_trip_through_json():
-    settings = SearchSettings(strategy="paper", constraint="repair", rescore_top=3, seed=9)
+    settings = SearchSettings(
+        strategy="paper", strategy_options={"constraint": "repair"}, rescore_top=3, seed=9
+    )
     assert SearchSettings(**json.loads(json.dumps(settings.to_json()))) == settings
     assert SearchSettings().strategy == "guided"
 

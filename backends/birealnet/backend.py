@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from evogroup import InfeasibleBudgetError, SearchSpace, option
-from evogroup.torch.backend import TrainingOptions, WeightSharingBackend
 from evogroup.core.units import format_flops
+from evogroup.torch.backend import TrainingOptions, WeightSharingBackend
 
 
 def _supernet(**arch: Any):

@@ -1,7 +1,7 @@
 """The interface a network backend implements to plug into evogroup.
 
 A backend declares its options once, as a frozen dataclass of
-:func:`~evogroup.backend.options.option` fields (:attr:`Backend.Options`), and implements
+:func:`~evogroup.core.options.option` fields (:attr:`Backend.Options`), and implements
 explicit lifecycle steps. The commands call them in this order:
 
 ================  =====================================================================
@@ -34,12 +34,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+from evogroup.backend.options import BackendOptions
 from evogroup.core.cost import CostTable
 from evogroup.core.errors import BackendError, InfeasibleBudgetError
-from evogroup.rundir.layout import RunLayout
-from evogroup.backend.options import BackendOptions
+from evogroup.core.launch import Coordinator, SingleProcess
 from evogroup.core.problem import Fitness, Problem
 from evogroup.core.space import Genome, SearchSpace
+from evogroup.rundir.layout import RunLayout
 
 
 @dataclass
@@ -155,6 +156,11 @@ class Backend(abc.ABC):
     def device(self, opts: BackendOptions | None = None) -> str | None:
         """The device the backend computes on (recorded in ``env.json``); None when not applicable."""
         return None
+
+    def coordinator(self, opts: BackendOptions | None = None) -> Coordinator:
+        """How the processes of a ``torchrun`` launch agree (called by the pipeline before it
+        hands rank 0's decisions to the other ranks). By default one process alone."""
+        return SingleProcess()
 
     def check_budget(self, budget: float, opts: BackendOptions | None = None) -> None:
         """Raise :class:`InfeasibleBudgetError` when no genome fits ``budget``. Called by

@@ -1,42 +1,22 @@
-"""Backend discovery through the entry-point group ``evogroup.backends``.
-
-Entry points are read lazily and cached; a backend that fails to load is a warning
-(the others stay usable), an unknown name is an error listing what is installed and
-the closest match.
-"""
+"""Backend discovery through the entry-point group ``evogroup.backends``
+(:class:`~evogroup.core.plugins.EntryPointGroup`): read lazily and cached, a backend that
+fails to load is an error naming it while the others stay usable, an unknown name an error
+listing what is installed and the closest match."""
 
 from __future__ import annotations
 
-import difflib
 import functools
-import warnings
-from importlib.metadata import EntryPoint, entry_points
 
 from evogroup.backend.base import Backend
 from evogroup.core.errors import BackendError
+from evogroup.core.plugins import EntryPointGroup
 
-GROUP = "evogroup.backends"
-
-
-@functools.cache
-def _entry_points() -> dict[str, EntryPoint]:
-    found: dict[str, EntryPoint] = {}
-    for ep in entry_points(group=GROUP):
-        if ep.name in found and found[ep.name].value != ep.value:
-            warnings.warn(
-                f"two packages register the evogroup backend {ep.name!r}"
-                f" ({found[ep.name].value} and {ep.value}); using the first",
-                RuntimeWarning,
-                stacklevel=3,
-            )
-            continue
-        found.setdefault(ep.name, ep)
-    return found
+BACKENDS = EntryPointGroup("evogroup.backends", "backend", BackendError)
 
 
 def list_backends() -> list[str]:
     """Names of the installed backends, sorted (nothing is imported)."""
-    return sorted(_entry_points())
+    return BACKENDS.names()
 
 
 @functools.cache
@@ -47,22 +27,11 @@ def get_backend(name: str) -> Backend:
         BackendError: no such backend (the message lists the installed ones and the
             closest name), or it failed to load.
     """
-    eps = _entry_points()
-    if name not in eps:
-        close = difflib.get_close_matches(name, eps, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise BackendError(
-            f"no backend named {name!r}; installed: {', '.join(sorted(eps)) or 'none'}{hint}"
-        )
-    try:
-        cls = eps[name].load()
-    except Exception as exc:  # noqa: BLE001 - a broken plugin must not break the others
-        raise BackendError(
-            f"backend {name!r} ({eps[name].value}) failed to load: {type(exc).__name__}: {exc}"
-        ) from exc
+    cls = BACKENDS.load(name)
     backend = cls() if isinstance(cls, type) else cls
     if not isinstance(backend, Backend):
-        raise BackendError(f"backend {name!r} ({eps[name].value}) is not an evogroup.Backend")
+        value = BACKENDS.entry_points()[name].value
+        raise BackendError(f"backend {name!r} ({value}) is not an evogroup.Backend")
     return backend
 
 

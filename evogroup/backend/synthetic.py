@@ -24,8 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evogroup.backend.base import Backend, Run, TrainResult
+from evogroup.backend.options import BackendOptions
 from evogroup.core.cost import CostTable
-from evogroup.backend.options import BackendOptions, option
+from evogroup.core.options import option
 from evogroup.core.problem import Problem
 from evogroup.core.space import Genome, Layer, SearchSpace
 

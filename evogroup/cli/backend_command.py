@@ -14,9 +14,10 @@ from typing import Any
 import click
 
 from evogroup.backend.base import Backend
-from evogroup.core.errors import BackendError, OptionError
-from evogroup.backend.options import BackendOptions, Field
+from evogroup.backend.options import BackendOptions
 from evogroup.backend.registry import get_backend
+from evogroup.core.errors import BackendError, OptionError
+from evogroup.core.options import Field
 
 _TYPES = {str: click.STRING, int: click.INT, float: click.FLOAT, bool: click.BOOL}
 

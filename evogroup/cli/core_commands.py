@@ -6,10 +6,10 @@ import json
 
 import click
 
+from evogroup.backend.registry import backend_summaries
 from evogroup.cli.backend_command import BackendCommand, backend_option, split_backend_options
 from evogroup.cli.params import FLOPS, read_genome
 from evogroup.cli.report import genome_table, space_table
-from evogroup.backend.registry import backend_summaries
 from evogroup.core.units import format_flops
 
 

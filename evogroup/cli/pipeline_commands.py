@@ -7,21 +7,21 @@ from pathlib import Path
 
 import click
 
-from evogroup.runs import pipeline
-from evogroup.core import launch
 from evogroup.cli.backend_command import BackendCommand, backend_option, split_backend_options
 from evogroup.cli.executor import executor_options, workers_from
 from evogroup.cli.params import FLOPS, read_genome
 from evogroup.cli.report import genome_table
 from evogroup.cli.start import out_option, recipe_settings, setting_options, start_run
+from evogroup.core import launch
 from evogroup.core.errors import CheckpointError
 from evogroup.core.io import atomic_write_json
-from evogroup.rundir.layout import RunLayout
 from evogroup.core.result import SearchResult
-from evogroup.rundir.directory import RunConfig
-from evogroup.rundir.lock import RunLock
 from evogroup.core.settings import SearchSettings
 from evogroup.core.units import format_flops
+from evogroup.rundir.directory import RunConfig
+from evogroup.rundir.layout import RunLayout
+from evogroup.rundir.lock import RunLock
+from evogroup.runs import pipeline
 
 
 @click.command(

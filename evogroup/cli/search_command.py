@@ -8,19 +8,22 @@ from pathlib import Path
 
 import click
 
-from evogroup.core import launch
 from evogroup.backend.base import Backend
+from evogroup.backend.options import BackendOptions
 from evogroup.cli.backend_command import BackendCommand, backend_option, split_backend_options
 from evogroup.cli.executor import executor_options, workers_from
 from evogroup.cli.params import FLOPS
 from evogroup.cli.report import genome_table
 from evogroup.cli.start import out_option, recipe_settings, setting_options, start_run
-from evogroup.rundir.layout import RunLayout
-from evogroup.backend.options import BackendOptions
-from evogroup.runs.pipeline import search_into, search_problem, supernet_for
+from evogroup.cli.strategy_flags import strategy_flags, strategy_options_from
+from evogroup.core import launch
 from evogroup.core.result import SearchResult
 from evogroup.core.settings import SearchSettings
 from evogroup.core.units import format_flops
+from evogroup.rundir.layout import RunLayout
+from evogroup.runs.pipeline import search_into, search_problem, supernet_for
+
+SETTINGS = [f for f in SearchSettings.__dataclass_fields__ if f != "strategy_options"]
 
 
 @click.command(cls=BackendCommand, short_help="Search group counts under a FLOP budget.")
@@ -32,7 +35,8 @@ from evogroup.core.units import format_flops
     "--budget-min", type=FLOPS, default=None,
     help="Smallest admissible cost: genomes must cost at least this much too.",
 )  # fmt: skip
-@setting_options(*SearchSettings.__dataclass_fields__)
+@setting_options(*SETTINGS)
+@strategy_flags
 @executor_options
 @out_option("search")
 @click.option("--resume", is_flag=True, help="Continue the run in --out.")
@@ -54,7 +58,13 @@ def search(
             f"--budget-min <= --budget must hold, but got {format_flops(budget_min)} > {format_flops(budget)}",
             param_hint="'--budget-min'",
         )
-    settings = SearchSettings(**recipe_settings(ctx, backend, opts, kwargs))
+    chosen = {name: kwargs.pop(name) for name in SETTINGS}
+    strategy_options = strategy_options_from(
+        chosen["strategy"], kwargs.pop("strategy_option"), kwargs.pop("constraint")
+    )
+    settings = SearchSettings(
+        **recipe_settings(ctx, backend, opts, chosen), strategy_options=strategy_options
+    )
     backend.check_budget(budget, opts)
     search_settings = {k: v for k, v in settings.to_json().items() if k != "seed"}
     run = start_run(

@@ -8,22 +8,22 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
-from evogroup.core import launch
-from evogroup.rundir.directory import directory
 from evogroup.backend.base import Backend, Run
-from evogroup.core.errors import CheckpointError
-from evogroup.rundir.layout import RunLayout
 from evogroup.backend.options import BackendOptions
+from evogroup.core import launch
+from evogroup.core.errors import CheckpointError
+from evogroup.core.plugins import list_strategies
+from evogroup.core.settings import SearchSettings
+from evogroup.rundir import directory
+from evogroup.rundir.layout import RunLayout
 from evogroup.rundir.lock import RunLock
-from evogroup.core.settings import CONSTRAINTS, SearchSettings
-from evogroup.strategies import list_strategies
 
 _D = SearchSettings()
 _SETTINGS = {
     "population": click.IntRange(1), "top_k": click.IntRange(1), "crossovers": click.IntRange(0),
     "mutations": click.IntRange(0), "iterations": click.IntRange(0),
     "mutation_prob": click.FloatRange(0, 1), "seed": click.INT,
-    "strategy": click.Choice(sorted(list_strategies())), "constraint": click.Choice(CONSTRAINTS),
+    "strategy": click.Choice(sorted(list_strategies())),
     "rescore_top": click.IntRange(0),
 }  # fmt: skip
 
@@ -101,7 +101,7 @@ def start_run(
         if launch.world_size() > 1:
             raise click.UsageError("under torchrun, --out DIR is needed: all processes share it")
         out = directory.default_run_dir(command)
-    config = rundir.RunConfig(
+    config = directory.RunConfig(
         command, backend.name, opts.to_json(), seed, backend.cost_label(opts),
         backend.fitness_label(opts), budget, search, extra,
     )  # fmt: skip

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from evogroup.core.io import atomic_open
 from evogroup.core.problem import Problem
-from evogroup.core.result import Evaluation
+from evogroup.core.records import Evaluation
 from evogroup.core.space import Genome
 
 

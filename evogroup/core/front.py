@@ -8,12 +8,10 @@ with :math:`c \le B`: one front answers every budget without searching again.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from evogroup.rundir.layout import RunLayout
-from evogroup.core.result import Evaluation, SearchResult
+from evogroup.core.records import Evaluation
 
 
 @dataclass(frozen=True)
@@ -21,7 +19,7 @@ class Front:
     """Mutually non-dominated evaluations, by increasing cost (and so increasing fitness).
 
     Example:
-        >>> from evogroup.core.result import Evaluation
+        >>> from evogroup.core.records import Evaluation
         >>> points = [Evaluation(0, (1,), 0.9, 10.0), Evaluation(0, (2,), 0.8, 5.0),
         ...           Evaluation(0, (4,), 0.7, 6.0)]
         >>> front = Front.from_history(points)
@@ -58,17 +56,3 @@ class Front:
 
     def __len__(self) -> int:
         return len(self.points)
-
-
-def save_front(result: SearchResult, files: RunLayout, cost_label: str = "cost") -> Front:
-    """Write ``pareto.csv`` (one row per non-dominated genome, by cost) and ``pareto_front.png``."""
-    from evogroup.runs import plots
-
-    front = result.front
-    with files.pareto_csv.open("w", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["cost", "fitness", "iteration", "genome"])
-        for e in front.points:
-            writer.writerow([e.cost, e.fitness, e.iteration, ",".join(map(str, e.genome))])
-    plots.pareto_front(result, front, files.front_plot, cost_label)
-    return front

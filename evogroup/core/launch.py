@@ -3,15 +3,14 @@
 ``torchrun`` sets ``RANK``, ``LOCAL_RANK`` and ``WORLD_SIZE`` in every process it starts;
 a process started any other way is rank 0 of a world of 1. Only rank 0 writes a run's
 files and prints; :mod:`evogroup.torch.distributed` joins the processes for training.
-:func:`from_main` and :func:`check_same` let the torch-free pipeline coordinate the ranks:
-they import torch only under ``torchrun`` (a world of more than 1 process).
+A :class:`Coordinator` (the backend's) lets the torch-free pipeline coordinate the ranks.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 T = TypeVar("T")
 
@@ -36,20 +35,26 @@ def is_main() -> bool:
     return rank() == 0
 
 
-def from_main(compute: Callable[[], T]) -> T:
-    """``compute()`` run on rank 0 alone and its value returned on every rank; in a world
-    of 1, just ``compute()``. See :func:`evogroup.torch.distributed.from_main`."""
-    if world_size() == 1:
+class Coordinator(Protocol):
+    """How the processes of one launch agree: the torch-free pipeline asks its backend for one
+    (:meth:`evogroup.Backend.coordinator`); the torch layer's is :mod:`evogroup.torch.distributed`."""
+
+    def from_main(self, compute: Callable[[], T]) -> T:
+        """``compute()`` run on rank 0 alone, its value returned on every rank."""
+
+    def check_same(self, value: Any, what: str) -> None:
+        """Fail loudly on every rank when ``value`` differs between ranks."""
+
+
+class SingleProcess:
+    """The coordinator of a backend that runs in one process: rank 0 is everybody."""
+
+    def from_main(self, compute: Callable[[], T]) -> T:
+        if world_size() > 1:
+            raise RuntimeError(
+                f"this backend runs in one process, but torchrun started {world_size()}"
+            )
         return compute()
-    from evogroup.torch.distributed import from_main as torch_from_main
 
-    return torch_from_main(compute)
-
-
-def check_same(value: Any, what: str) -> None:
-    """Fail loudly on every rank when ``value`` differs between ranks (nothing in a world
-    of 1). See :func:`evogroup.torch.distributed.check_same`."""
-    if world_size() > 1:
-        from evogroup.torch.distributed import check_same as torch_check_same
-
-        torch_check_same(value, what)
+    def check_same(self, value: Any, what: str) -> None:
+        return None

@@ -14,23 +14,26 @@ import math
 import random
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from itertools import groupby
 from pathlib import Path
+from typing import Any
 
-from evogroup.core.state import SearchState, problem_identity
 from evogroup.core.cost import CostTable
 from evogroup.core.errors import EvogroupError
 from evogroup.core.evaluation import EvaluationLog, Executor, evaluate
 from evogroup.core.io import json_fingerprint
 from evogroup.core.operators import check_feasible
+from evogroup.core.plugins import check_strategy
 from evogroup.core.population import Individual, select_top
 from evogroup.core.problem import Problem
+from evogroup.core.records import Evaluation, IterationStats, Rescored
 from evogroup.core.rescore import rescore_final
-from evogroup.core.result import Evaluation, IterationStats, Rescored, SearchResult
+from evogroup.core.result import SearchResult
 from evogroup.core.settings import SearchSettings
 from evogroup.core.space import Genome
-from evogroup.strategies import Offspring, Strategy, get_strategy
+from evogroup.core.state import SearchState, problem_identity
+from evogroup.core.strategy import Offspring, Strategy
 
 
 def search(
@@ -43,8 +46,8 @@ def search(
     iterations: int = 20,
     mutation_prob: float = 0.1,
     seed: int = 0,
-    strategy: str = "guided",
-    constraint: str = "reject",
+    strategy: str | type[Strategy] = "guided",
+    strategy_options: Mapping[str, Any] | None = None,
     rescore_top: int = 10,
     checkpoint: str | Path | None = None,
     log: str | Path | None = None,
@@ -57,9 +60,11 @@ def search(
         problem: space, fitness, cost and budget range (and optionally a ``rescore`` fitness).
         population, top_k, crossovers, mutations, iterations, mutation_prob, seed: see
             :class:`~evogroup.core.settings.SearchSettings` (defaults: the paper's).
-        strategy: ``guided`` (default), ``paper`` or ``nsga2``
-            (:func:`evogroup.strategies.list_strategies`).
-        constraint: for ``paper``: ``reject`` (as SPOS) or ``repair`` children out of range.
+        strategy: a registered strategy's name, ``guided`` (default), ``paper`` or ``nsga2``
+            (:func:`evogroup.list_strategies`), or a :class:`~evogroup.core.strategy.Strategy`
+            subclass, registered or not.
+        strategy_options: the strategy's own options by name, checked against its
+            ``Options`` (e.g. ``{"constraint": "repair"}`` for ``paper``).
         rescore_top: with ``problem.rescore``, how many of the final best genomes to
             re-score; ``result.rescored`` then holds both numbers and ``result.best`` is
             the best re-scored one.
@@ -83,20 +88,24 @@ def search(
         >>> problem = Problem(space, lambda g: -sum(abs(x - 4) for x in g), cost, budget=90)
         >>> search(problem, population=8, iterations=3, seed=1).best.genome
         (4, 4, 4)
-        >>> search(problem, population=8, iterations=3, strategy="paper").best.genome
+        >>> search(problem, population=8, iterations=3, strategy="paper",
+        ...        strategy_options={"constraint": "repair"}).best.genome
         (4, 4, 4)
     """
+    cls = strategy if isinstance(strategy, type) else None
     settings = SearchSettings(
         population=population, top_k=top_k, crossovers=crossovers, mutations=mutations,
-        iterations=iterations, mutation_prob=mutation_prob, seed=seed, strategy=strategy,
-        constraint=constraint, rescore_top=rescore_top,
+        iterations=iterations, mutation_prob=mutation_prob, seed=seed,
+        strategy=cls.name if cls else strategy, strategy_options=strategy_options or {},
+        rescore_top=rescore_top,
     )  # fmt: skip
+    cls, settings = check_strategy(settings, cls)
     check_feasible(problem)
     identity = problem_identity(
         problem.space.to_json(), _cost_fingerprint(problem), problem.budget,
         settings.to_json(), problem.budget_min,
     )  # fmt: skip
-    proposer = get_strategy(strategy)(problem, settings)
+    proposer = cls(problem, settings)
     evaluation_log = EvaluationLog(log)
     state, recovered = _start(problem, proposer, settings, identity, checkpoint, evaluation_log)
     for _, done in groupby(state.history, key=lambda e: e.iteration):

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 from deap import base, tools
 
-from evogroup.core.result import Evaluation
+from evogroup.core.records import Evaluation
 
 
 class FitnessMax(base.Fitness):

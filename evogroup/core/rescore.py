@@ -13,7 +13,7 @@ from functools import partial
 
 from evogroup.core.evaluation import Executor, timed_call
 from evogroup.core.problem import Problem
-from evogroup.core.result import Evaluation, Rescored
+from evogroup.core.records import Evaluation, Rescored
 
 
 def rescore_final(

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-
-CONSTRAINTS = ("reject", "repair")
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -21,12 +21,12 @@ class SearchSettings:
             evaluates at most ``population + iterations * (crossovers + mutations)`` genomes.
         mutation_prob: probability that mutation redraws each gene.
         seed: seeds the run's own ``random.Random``.
-        strategy: how genomes are proposed (:func:`evogroup.strategies.list_strategies`):
-            ``guided`` (the default, predictor-guided), ``paper`` (Algorithm 1 as
-            published) or ``nsga2`` (the accuracy-cost front in one run).
-        constraint: how the ``paper`` strategy handles children out of the budget range:
-            ``reject`` them (as SPOS does) or ``repair`` them. The other strategies draw
-            only values within the range and never need either.
+        strategy: the name of the strategy that proposes genomes
+            (:func:`evogroup.list_strategies`): ``guided`` (the default, predictor-guided),
+            ``paper`` (Algorithm 1 as published), ``nsga2`` (the accuracy-cost front in one
+            run), or any registered through the entry-point group ``evogroup.strategies``.
+        strategy_options: the strategy's own options by name (e.g. ``paper``'s
+            ``constraint``: ``reject`` or ``repair``); the strategy parses and checks them.
         rescore_top: how many of the final best genomes are re-scored when the problem
             has a ``rescore`` fitness (0: none).
     """
@@ -39,7 +39,7 @@ class SearchSettings:
     mutation_prob: float = 0.1
     seed: int = 0
     strategy: str = "guided"
-    constraint: str = "reject"
+    strategy_options: Mapping[str, Any] = field(default_factory=dict)
     rescore_top: int = 10
 
     def __post_init__(self) -> None:
@@ -53,13 +53,14 @@ class SearchSettings:
             )
         if not isinstance(self.seed, int) or isinstance(self.seed, bool):
             raise ValueError(f"seed must be an integer, but got seed={self.seed!r}")
-        if self.constraint not in CONSTRAINTS:
+        if not isinstance(self.strategy, str) or not self.strategy:
+            raise ValueError(f"strategy must be a name, but got strategy={self.strategy!r}")
+        if not isinstance(self.strategy_options, Mapping):
             raise ValueError(
-                f"constraint in {CONSTRAINTS} must hold, but got constraint={self.constraint!r}"
+                "strategy_options must be a mapping of option names to values, but got"
+                f" strategy_options={self.strategy_options!r}"
             )
-        from evogroup.strategies import get_strategy
-
-        get_strategy(self.strategy)  # an unknown name is an error listing the known ones
+        object.__setattr__(self, "strategy_options", dict(self.strategy_options))
 
     def to_json(self) -> dict:
         return asdict(self)

@@ -15,7 +15,7 @@ from typing import Any
 
 from evogroup.core.errors import CheckpointError
 from evogroup.core.io import atomic_write_json, json_fingerprint
-from evogroup.core.result import Evaluation, IterationStats
+from evogroup.core.records import Evaluation, IterationStats
 from evogroup.core.space import Genome
 
 FORMAT = "evogroup-search-state/1"

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import abc
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
+from evogroup.core.options import Options
 from evogroup.core.population import Individual
 from evogroup.core.problem import Problem
-from evogroup.core.result import Evaluation
+from evogroup.core.records import Evaluation
 from evogroup.core.settings import SearchSettings
 from evogroup.core.space import Genome
 
@@ -39,8 +40,17 @@ class Offspring:
     rejected: int = 0
 
 
+@dataclass(frozen=True)
+class StrategyOptions(Options):
+    """Base of a strategy's typed options (fields made by :func:`evogroup.option`); none by itself."""
+
+
 class Strategy(abc.ABC):
     """How a search proposes genomes. One instance serves one search.
+
+    A strategy declares its own knobs as ``Options``, a :class:`StrategyOptions` dataclass;
+    ``settings.strategy_options`` are parsed into it once (``self.options``), so an option
+    the strategy does not have is refused rather than ignored.
 
     The loop calls, in this order:
 
@@ -60,10 +70,18 @@ class Strategy(abc.ABC):
 
     name: ClassVar[str]
     summary: ClassVar[str]
+    Options: ClassVar[type[StrategyOptions]] = StrategyOptions
 
     def __init__(self, problem: Problem, settings: SearchSettings):
         self.problem, self.settings = problem, settings
+        self.options = self.parse_options(settings.strategy_options)
         self.history: list[Evaluation] = []
+
+    @classmethod
+    def parse_options(cls, values: Mapping[str, Any]) -> StrategyOptions:
+        """``values`` as this strategy's typed options; an unknown name or a bad value is an
+        :class:`~evogroup.core.errors.OptionError` naming the rule."""
+        return cls.Options.parse(f"strategy {cls.name!r}", dict(values))
 
     @abc.abstractmethod
     def initial(self, rng: random.Random) -> Offspring:

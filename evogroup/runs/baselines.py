@@ -6,11 +6,12 @@ import random
 import time
 
 from evogroup.core.evaluation import evaluate
+from evogroup.core.loop import _result, _stats
 from evogroup.core.operators import check_feasible, sample_feasible
 from evogroup.core.population import select_top
 from evogroup.core.problem import Problem
-from evogroup.core.result import Evaluation, SearchResult
-from evogroup.core.loop import _result, _stats
+from evogroup.core.records import Evaluation
+from evogroup.core.result import SearchResult
 from evogroup.core.strategy import Offspring, draw_unique
 
 

@@ -9,7 +9,7 @@ is saved, so rerunning the same command in the same directory skips it.
 
 Under ``torchrun`` every rank trains the supernet and each retraining together (DDP);
 rank 0 alone searches, decides what is already finished, and writes files, and
-:func:`evogroup.core.launch.from_main` hands its decisions to the other ranks.
+the backend's :meth:`~evogroup.Backend.coordinator` hands its decisions to the other ranks.
 """
 
 from __future__ import annotations
@@ -25,22 +25,22 @@ from typing import Any
 
 from tqdm import tqdm
 
-from evogroup.runs import plots
-from evogroup.core import launch
 from evogroup.backend.base import Backend, Run, TrainResult
-from evogroup.runs.baselines import random_search
-from evogroup.core.front import save_front
-from evogroup.core.io import atomic_write_json
-from evogroup.rundir.layout import RunLayout
-from evogroup.core.operators import sample_feasible
 from evogroup.backend.options import BackendOptions
-from evogroup.executors.processes import Workers, make_executor
+from evogroup.core import launch
+from evogroup.core.io import atomic_write_json
+from evogroup.core.loop import search
+from evogroup.core.operators import sample_feasible
 from evogroup.core.problem import Problem
 from evogroup.core.result import SearchResult
-from evogroup.core.loop import search
 from evogroup.core.settings import SearchSettings
 from evogroup.core.space import Genome
 from evogroup.core.units import format_flops
+from evogroup.executors.processes import Workers, make_executor
+from evogroup.rundir.layout import RunLayout
+from evogroup.runs import plots
+from evogroup.runs.baselines import random_search
+from evogroup.runs.front_files import save_front
 
 
 class Progress:
@@ -171,7 +171,8 @@ def reproduce(
         rs = _random_search(problem, evo.evaluations, settings.seed, run)
         return candidates(problem, evo, rs, settings.seed)
 
-    chosen = launch.from_main(search_on_main)
+    ranks = backend.coordinator(opts)
+    chosen = ranks.from_main(search_on_main)
     trained = [[retrain(backend, opts, cand, run, run.seed + r) for r in range(repeats)]
                for cand in chosen]  # fmt: skip
 
@@ -180,7 +181,7 @@ def reproduce(
         write_table(rows, budget, run.layout, label)
         return rows
 
-    return launch.from_main(table_on_main)
+    return ranks.from_main(table_on_main)
 
 
 def _random_search(problem: Problem, evaluations: int, seed: int, run: Run) -> SearchResult:
@@ -203,10 +204,11 @@ def retrain(
     look for the file, one that missed it (another machine, a file system slow to show it)
     would start a DDP training the others skip, and hang until its collectives time out."""
     files = run.layout.retrain_dir(cand.method, seed)
-    finished = launch.from_main(lambda: _finished(files.metrics))
+    ranks = backend.coordinator(opts)
+    finished = ranks.from_main(lambda: _finished(files.metrics))
     if finished is not None:
         return finished
-    launch.check_same((cand.method, seed, tuple(cand.genome)), "the genome to retrain")
+    ranks.check_same((cand.method, seed, tuple(cand.genome)), "the genome to retrain")
     run.echo(f"retraining from scratch: {cand.method} (seed {seed})")
     result = backend.train(cand.genome, run.child(files.dir, seed), opts)
     if launch.is_main():

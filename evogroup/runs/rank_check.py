@@ -18,16 +18,16 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from evogroup.runs import plots
 from evogroup.backend.base import Backend, Run
+from evogroup.backend.options import BackendOptions
 from evogroup.core.cost import CostTable
 from evogroup.core.io import atomic_write_json
 from evogroup.core.operators import sample_feasible
-from evogroup.backend.options import BackendOptions
-from evogroup.runs.pipeline import Candidate, retrain, supernet_for
 from evogroup.core.problem import Problem
-from evogroup.runs.rank_stats import Correlation, bootstrap, kendall_tau, spearman_rho, verdict
 from evogroup.core.space import Genome
+from evogroup.runs import plots
+from evogroup.runs.pipeline import Candidate, retrain, supernet_for
+from evogroup.runs.rank_stats import Correlation, bootstrap, kendall_tau, spearman_rho, verdict
 
 _POOL_PER_SAMPLE = 40
 

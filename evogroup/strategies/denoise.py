@@ -24,7 +24,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from evogroup.core.result import Evaluation
+from evogroup.core.records import Evaluation
 from evogroup.core.space import Genome, SearchSpace
 from evogroup.strategies.surrogate import RidgeSurrogate
 

@@ -23,15 +23,15 @@ from __future__ import annotations
 
 import random
 
-from evogroup.strategies.bounded import FeasibleSampler, crossover_within, mutate_within
 from evogroup.core.cost import CostTable
-from evogroup.strategies.denoise import denoised
 from evogroup.core.knapsack import Grid, best_genome
 from evogroup.core.operators import cost_after
 from evogroup.core.population import Individual
-from evogroup.core.result import Evaluation
+from evogroup.core.records import Evaluation
 from evogroup.core.space import Genome
 from evogroup.core.strategy import Offspring, Strategy, draw_unique, initial_population
+from evogroup.strategies.bounded import FeasibleSampler, crossover_within, mutate_within
+from evogroup.strategies.denoise import denoised
 from evogroup.strategies.surrogate import RidgeSurrogate
 
 THOMPSON = 4  # knapsack optima of posterior draws per iteration

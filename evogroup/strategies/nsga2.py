@@ -15,11 +15,11 @@ import random
 
 from deap import base, tools
 
-from evogroup.strategies.bounded import FeasibleSampler, crossover_within, mutate_within
 from evogroup.core.population import Individual
-from evogroup.core.result import Evaluation
+from evogroup.core.records import Evaluation
 from evogroup.core.space import Genome
 from evogroup.core.strategy import Offspring, Strategy, draw_unique, initial_population
+from evogroup.strategies.bounded import FeasibleSampler, crossover_within, mutate_within
 
 
 class FitnessCost(base.Fitness):

@@ -18,19 +18,37 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from evogroup.strategies.bounded import FeasibleSampler
 from evogroup.core.operators import crossover, mutate, repair, sample, sample_feasible
+from evogroup.core.options import option
 from evogroup.core.population import Individual
 from evogroup.core.space import Genome
-from evogroup.core.strategy import Offspring, Strategy, draw_unique, initial_population
+from evogroup.core.strategy import (
+    Offspring,
+    Strategy,
+    StrategyOptions,
+    draw_unique,
+    initial_population,
+)
+from evogroup.strategies.bounded import FeasibleSampler
 
 _REJECTION_TRIES = 1_000
+CONSTRAINTS = ("reject", "repair")
+
+
+@dataclass(frozen=True)
+class PaperOptions(StrategyOptions):
+    constraint: str = option(
+        "reject", "children out of the budget range: reject them (as SPOS) or repair them",
+        choices=CONSTRAINTS,
+    )  # fmt: skip
 
 
 class Paper(Strategy):
     name = "paper"
     summary = "Algorithm 1 as published: top-K, 25 crossovers + 25 mutations (--constraint)"
+    Options = PaperOptions
 
     def __init__(self, problem, settings):
         super().__init__(problem, settings)
@@ -42,7 +60,7 @@ class Paper(Strategy):
     def _random(self, rng: random.Random) -> Genome:
         """A random genome within the range: pure rejection (``reject``; after 1,000
         misses, an exact uniform draw) or 10 rejections then repair (``repair``)."""
-        if self.settings.constraint == "repair":
+        if self.options.constraint == "repair":
             return sample_feasible(self.problem, rng)
         for _ in range(_REJECTION_TRIES):
             genome = sample(self.problem.space, rng)
@@ -75,7 +93,7 @@ class Paper(Strategy):
             genome = make()
             if self.problem.feasible(genome):
                 return genome
-            if self.settings.constraint == "reject":
+            if self.options.constraint == "reject":
                 out.rejected += 1
                 return None
             out.repaired += 1

@@ -23,10 +23,10 @@ from typing import Any, ClassVar
 import pytest
 
 from evogroup.backend.base import Backend, Run, TrainResult
+from evogroup.backend.options import BackendOptions
+from evogroup.backend.registry import BACKENDS, get_backend, list_backends
 from evogroup.core.cost import CostTable
 from evogroup.core.errors import BackendError, InfeasibleBudgetError, InvalidGenomeError
-from evogroup.backend.options import BackendOptions
-from evogroup.backend.registry import GROUP, get_backend, list_backends
 from evogroup.core.problem import Problem
 from evogroup.core.space import SearchSpace
 
@@ -74,8 +74,8 @@ class BackendContract:
     # -- registration --------------------------------------------------------------------
 
     def test_registered_under_the_entry_point_group(self) -> None:
-        names = {ep.name for ep in entry_points(group=GROUP)}
-        assert self.backend_name in names, f"no {GROUP!r} entry point named {self.backend_name!r}"
+        names = {ep.name for ep in entry_points(group=BACKENDS.group)}
+        assert self.backend_name in names, f"no {BACKENDS.group!r} entry point named {self.backend_name!r}"
         assert self.backend_name in list_backends()
 
     def test_get_backend_returns_it(self, backend: Backend) -> None:

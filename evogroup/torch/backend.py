@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from evogroup.backend.base import Backend, Run, TrainResult
+from evogroup.backend.options import BackendOptions
 from evogroup.core.cost import CostTable
 from evogroup.core.errors import CheckpointError, OptionError
 from evogroup.core.io import atomic_write_json
 from evogroup.core.operators import sample_feasible
-from evogroup.backend.options import FINAL, FITNESS, SUPERNET, TRAINING, BackendOptions, option
+from evogroup.core.options import FINAL, FITNESS, SUPERNET, TRAINING, option
 from evogroup.core.problem import Problem
 from evogroup.core.space import Genome
 
@@ -182,6 +183,12 @@ class WeightSharingBackend(Backend):
             layer["binary"] = macs.binary
             layer["binary_macs" if macs.binary else "real_macs"] = macs.macs
         return report
+
+    def coordinator(self, opts: BackendOptions | None = None) -> Any:
+        """The ranks of a ``torchrun`` launch agree through torch.distributed."""
+        from evogroup.torch import distributed
+
+        return distributed
 
     def device(self, opts: BackendOptions | None = None) -> str | None:
         from evogroup.torch.jpeg import check_decode_device

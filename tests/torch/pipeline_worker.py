@@ -17,12 +17,12 @@ from pathlib import Path
 
 import torch.distributed as dist
 
-from evogroup.core import launch
 from evogroup.backend.base import Run
-from evogroup.core.io import atomic_write_json
-from evogroup.runs.pipeline import Candidate, reproduce, retrain
-from evogroup.core.settings import SearchSettings
 from evogroup.backend.synthetic import SyntheticBackend
+from evogroup.core import launch
+from evogroup.core.io import atomic_write_json
+from evogroup.core.settings import SearchSettings
+from evogroup.runs.pipeline import Candidate, reproduce, retrain
 from evogroup.torch import distributed
 from evogroup.torch.distributed import MainFailedError
 
@@ -38,6 +38,9 @@ class CollectiveSynthetic(SyntheticBackend):
     def __init__(self) -> None:
         super().__init__()
         self.trained: list[list[int]] = []
+
+    def coordinator(self, opts=None):
+        return distributed
 
     def train(self, genome, run, opts=None):
         genomes = distributed.gather(list(genome))
@@ -66,9 +69,9 @@ def main(out: Path) -> None:
     report["trained_once"] = backend.trained == [list(cand.genome)]
 
     # Rank 0 answers after the default group's timeout (a long search), then fails.
-    report["late"] = launch.from_main(lambda: time.sleep(LATE) or f"from rank {launch.rank()}")
+    report["late"] = distributed.from_main(lambda: time.sleep(LATE) or f"from rank {launch.rank()}")
     try:
-        launch.from_main(lambda: 1 / 0)
+        distributed.from_main(lambda: 1 / 0)
     except (ZeroDivisionError, MainFailedError) as exc:
         report["failed"] = f"{type(exc).__name__}: {exc}"
 

@@ -15,8 +15,8 @@ from binmobilenet import SuperNet
 from torch.utils.data import Subset
 
 from evogroup.core.errors import CheckpointError
-from evogroup.rundir.layout import RunLayout
 from evogroup.core.operators import sample
+from evogroup.rundir.layout import RunLayout
 from evogroup.torch import trainer as tr
 from evogroup.torch.accel import Speed
 from evogroup.torch.checkpoints import load_supernet, model_kind, supernet_kind

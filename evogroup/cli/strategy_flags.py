@@ -1,0 +1,62 @@
+"""``--strategy-option KEY=VALUE`` (any strategy's own options) and ``--constraint`` (the
+``paper`` strategy's, by its familiar name): parsed by the chosen strategy's typed options,
+so an option the strategy does not have is refused before the run directory is made."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from evogroup.core.errors import OptionError
+from evogroup.core.plugins import get_strategy
+
+
+def strategy_flags(fn):
+    """The two options, as keyword arguments ``strategy_option`` and ``constraint``."""
+    fn = click.option(
+        "--strategy-option", "strategy_option", multiple=True, metavar="KEY=VALUE",
+        help="An option of the chosen strategy (repeatable); `evogroup strategies` lists them.",
+    )(fn)  # fmt: skip
+    return click.option(
+        "--constraint", default=None,
+        help="Same as --strategy-option constraint=VALUE: how `paper` treats children out of"
+             " the budget range (reject or repair) [default: reject].",
+    )(fn)  # fmt: skip
+
+
+def strategy_options_from(
+    strategy: str, pairs: tuple[str, ...], constraint: str | None
+) -> dict[str, Any]:
+    """The options typed for ``strategy``, converted by its declared field types and checked.
+
+    Raises:
+        click.BadParameter: a pair without ``=``, a value of the wrong type, or an option the
+            strategy does not have (naming the strategy and the options it has).
+    """
+    cls = get_strategy(strategy)
+    fields = {f.name: f for f in cls.Options.fields()}
+    raw = [p.split("=", 1) if "=" in p else (p, None) for p in pairs]
+    if constraint is not None:
+        raw.append(("constraint", constraint))
+    values = {}
+    for key, text in raw:
+        if text is None:
+            raise click.BadParameter(f"KEY=VALUE must hold, but got {key!r}", param_hint="'--strategy-option'")
+        values[key] = _typed(fields[key].type, text) if key in fields else text
+    try:
+        return cls.parse_options(values).to_json()
+    except OptionError as exc:
+        flag = "'--constraint'" if constraint is not None and "constraint" in str(exc) else "'--strategy-option'"
+        raise click.BadParameter(str(exc), param_hint=flag) from None
+
+
+def _typed(kind: type, text: str) -> Any:
+    if kind is bool:
+        return {"true": True, "false": False}.get(text.lower(), text)
+    if kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            return text  # the option's own check names the rule and the value
+    return text
