@@ -10,9 +10,9 @@ from click.core import ParameterSource
 
 from evogroup.backend.base import Backend, Run
 from evogroup.backend.options import BackendOptions
+from evogroup.cli.strategy_flags import StrategyName
 from evogroup.core import launch
 from evogroup.core.errors import CheckpointError
-from evogroup.core.plugins import list_strategies
 from evogroup.core.settings import SearchSettings
 from evogroup.rundir import directory
 from evogroup.rundir.layout import RunLayout
@@ -23,7 +23,7 @@ _SETTINGS = {
     "population": click.IntRange(1), "top_k": click.IntRange(1), "crossovers": click.IntRange(0),
     "mutations": click.IntRange(0), "iterations": click.IntRange(0),
     "mutation_prob": click.FloatRange(0, 1), "seed": click.INT,
-    "strategy": click.Choice(sorted(list_strategies())),
+    "strategy": StrategyName(),
     "rescore_top": click.IntRange(0),
 }  # fmt: skip
 

@@ -9,7 +9,24 @@ from typing import Any
 import click
 
 from evogroup.core.errors import OptionError
-from evogroup.core.plugins import get_strategy
+from evogroup.core.plugins import STRATEGIES, UnknownStrategyError, get_strategy
+
+
+class StrategyName(click.ParamType):
+    """``--strategy``: any strategy registered through the entry-point group
+    ``evogroup.strategies`` at the time the command runs (plug-ins included)."""
+
+    name = "strategy"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> str:
+        try:
+            get_strategy(value)
+        except UnknownStrategyError as exc:
+            self.fail(str(exc), param, ctx)
+        return value
+
+    def get_metavar(self, param: Any, *args: Any) -> str:
+        return "[" + "|".join(STRATEGIES.names()) + "]"
 
 
 def strategy_flags(fn):

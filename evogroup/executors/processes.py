@@ -15,16 +15,16 @@ On a machine with GPUs each pool worker sees one GPU of its own (``CUDA_VISIBLE_
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import multiprocessing
 import os
-import pickle
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
+
+from evogroup.executors.shipped import Shipped, call_shipped
 
 EXECUTORS = ("local", "ray")
 
@@ -55,30 +55,6 @@ class Workers:
             raise ValueError(f"count >= 1 must hold, but got {self.count}")
         if self.gpus_per_worker is not None and self.gpus_per_worker < 0:
             raise ValueError(f"gpus_per_worker >= 0 must hold, but got {self.gpus_per_worker}")
-
-
-class Shipped:
-    """A function pickled once per ``map``, unpickled once per worker and kept there.
-
-    ``key`` names the function by its pickled bytes, so the fitness of every iteration
-    of a search (a new ``partial`` each time, the same bytes) is the same key.
-    """
-
-    def __init__(self, fn: Callable[..., Any], dumps: Callable[[Any], bytes] = pickle.dumps):
-        self.blob = dumps(fn)
-        self.key = hashlib.blake2b(self.blob, digest_size=16).hexdigest()
-
-
-_loaded: dict[str, Callable[..., Any]] = {}  # in a worker process: the last function shipped
-
-
-def call_shipped(key: str, blob: bytes, *args: Any) -> Any:
-    """Run in a worker: the function named ``key`` (unpickled from ``blob`` on first use)."""
-    fn = _loaded.get(key)
-    if fn is None:
-        _loaded.clear()  # one function at a time: a new one frees the old one's supernet
-        fn = _loaded[key] = pickle.loads(blob)
-    return fn(*args)
 
 
 def visible_gpus() -> list[str]:

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from evogroup.core.errors import EvogroupError, MissingExtraError
-from evogroup.executors.processes import Shipped
+from evogroup.executors.shipped import Shipped
 
 INSTALL = "pip install 'evogroup[ray]'  (or: pip install 'ray[default]')"
 

@@ -1,4 +1,5 @@
-"""Test helpers for evogroup and for backend authors: Hypothesis strategies and a backend contract.
+"""Test helpers for evogroup and for plug-in authors: Hypothesis strategies, a backend
+contract and a strategy contract.
 
 Install the ``[dev]`` extra (``pip install 'evogroup[dev]'``): this package imports
 ``pytest`` and ``hypothesis``, so only test suites should import it. It never imports torch.
@@ -12,6 +13,13 @@ A backend's test suite checks that it plugs into evogroup correctly by subclassi
         backend_name = "mynet"
         options = {"width": 0.5}
         budget = 1.2e8
+
+A search strategy's suite subclasses :class:`StrategyContract` the same way::
+
+    from evogroup.testing import StrategyContract
+
+    class TestMyStrategy(StrategyContract):
+        strategy = "mine"  # or the Strategy subclass itself
 
 Property tests of code built on the core draw their inputs from the strategies::
 
@@ -33,7 +41,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
         " pip install 'evogroup[dev]'"
     ) from exc
 
-pytest.register_assert_rewrite("evogroup.testing.contract")
+pytest.register_assert_rewrite("evogroup.testing.contract", "evogroup.testing.strategy_contract")
 
 from evogroup.testing.contract import BackendContract  # noqa: E402
 from evogroup.testing.genomes import (  # noqa: E402
@@ -45,9 +53,11 @@ from evogroup.testing.genomes import (  # noqa: E402
     problems,
     search_spaces,
 )
+from evogroup.testing.strategy_contract import StrategyContract  # noqa: E402
 
 __all__ = [
     "BackendContract",
+    "StrategyContract",
     "budgets",
     "cost_tables",
     "genomes",
