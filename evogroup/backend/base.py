@@ -38,6 +38,7 @@ from evogroup.backend.options import BackendOptions
 from evogroup.core.cost import CostTable
 from evogroup.core.errors import BackendError, InfeasibleBudgetError
 from evogroup.core.launch import Coordinator, SingleProcess
+from evogroup.core.operators import check_feasible
 from evogroup.core.problem import Fitness, Problem
 from evogroup.core.space import Genome, SearchSpace
 from evogroup.rundir.layout import RunLayout
@@ -162,9 +163,24 @@ class Backend(abc.ABC):
         hands rank 0's decisions to the other ranks). By default one process alone."""
         return SingleProcess()
 
+    def check_budget_range(
+        self, budget: float, budget_min: float = 0.0, opts: BackendOptions | None = None
+    ) -> None:
+        """The one check of a command's budget range, before its run directory is made or
+        anything trains: :meth:`check_budget` (the backend's own words for a budget below every
+        genome), then whether any genome costs within ``[budget_min, budget]``.
+
+        Raises:
+            InfeasibleBudgetError: naming the cheapest (and the dearest) genome.
+        """
+        self.check_budget(budget, opts)
+        if budget_min > 0:
+            space, cost = self.space(opts), self.cost(opts)
+            check_feasible(Problem.unscored(space, cost, budget, budget_min))
+
     def check_budget(self, budget: float, opts: BackendOptions | None = None) -> None:
-        """Raise :class:`InfeasibleBudgetError` when no genome fits ``budget``. Called by
-        ``search``, ``space --budget`` and ``reproduce`` before any training."""
+        """Raise :class:`InfeasibleBudgetError` when no genome fits ``budget`` (the upper end
+        of the range; :meth:`check_budget_range` checks the whole range)."""
         table = self.cost(opts)
         if table.min_cost > budget:
             raise InfeasibleBudgetError.below(
@@ -207,11 +223,13 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     def problem(
         self, budget: float, run: Run, opts: BackendOptions | None = None,
-        supernet: Path | None = None,
+        supernet: Path | None = None, budget_min: float = 0.0,
     ) -> Problem:  # fmt: skip
-        """Step 2 (``search``, ``reproduce``): the Problem to search under ``budget``, whose
-        fitness scores genomes on ``supernet`` (None for backends without one). Never
-        trains; may write what describes its fitness into ``run.layout.fitness``."""
+        """Step 2 (``search``, ``reproduce``, ``rank-check``): the Problem to search within
+        ``[budget_min, budget]``, whose fitness scores genomes on ``supernet`` (None for
+        backends without one). The command checked the range already
+        (:meth:`check_budget_range`); this never checks it again and never trains; it may
+        write what describes its fitness into ``run.layout.fitness``."""
 
     def proxies(self, problem: Problem, opts: BackendOptions | None = None) -> dict[str, Fitness]:
         """The fitnesses ``rank-check`` compares with training from scratch, the search's own

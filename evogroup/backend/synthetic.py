@@ -109,11 +109,12 @@ class SyntheticBackend(Backend):
 
     def problem(
         self, budget: float, run: Run | None = None, opts: SyntheticOptions | None = None,
-        supernet: Path | None = None,
+        supernet: Path | None = None, budget_min: float = 0.0,
     ) -> Problem:  # fmt: skip
         o = self._opts(opts)
         space, cost = _space_and_cost()
-        return Problem(space, SyntheticFitness(space, o.problem_seed, o.noise), cost, budget)
+        fitness = SyntheticFitness(space, o.problem_seed, o.noise)
+        return Problem(space, fitness, cost, budget, budget_min)
 
     def train(self, genome: Genome, run: Run, opts: SyntheticOptions | None = None) -> TrainResult:
         """Stands in for retraining: the noise-free score plus seeded retraining noise (no top-5)."""

@@ -10,7 +10,7 @@ import click
 
 from evogroup.core.errors import InvalidGenomeError
 from evogroup.core.space import Genome, SearchSpace
-from evogroup.core.units import parse_flops
+from evogroup.core.units import format_flops, parse_flops
 
 
 class FlopsType(click.ParamType):
@@ -71,3 +71,33 @@ def _validated(space: SearchSpace, genes: list, option: str) -> Genome:
         return space.validate(genes)
     except InvalidGenomeError as exc:
         raise click.BadParameter(str(exc), param_hint=f"'{option}'") from None
+
+
+def budget_options(help_max: str, required: bool = True):
+    """``--budget`` and ``--budget-min``: the admissible cost range of a command's genomes."""
+
+    def decorate(fn):
+        fn = click.option(
+            "--budget-min", type=FLOPS, default=None,
+            help="Smallest admissible cost: genomes must cost at least this much too.",
+        )(fn)  # fmt: skip
+        return click.option("--budget", type=FLOPS, required=required, help=help_max)(fn)
+
+    return decorate
+
+
+def check_budget_range(backend: Any, opts: Any, budget: float | None, budget_min: float | None) -> float:
+    """The command's one check of its budget range, before its run directory is made; returns
+    ``budget_min`` (0 when not given). ``budget`` None stands for the dearest genome."""
+    low = budget_min or 0.0
+    if budget is None:
+        if budget_min is not None:
+            backend.check_budget_range(backend.cost(opts).max_cost, low, opts)
+        return low
+    if low > budget:
+        raise click.BadParameter(
+            f"--budget-min <= --budget must hold, but got {format_flops(low)} > {format_flops(budget)}",
+            param_hint="'--budget-min'",
+        )
+    backend.check_budget_range(budget, low, opts)
+    return low

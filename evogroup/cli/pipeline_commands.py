@@ -9,7 +9,7 @@ import click
 
 from evogroup.cli.backend_command import BackendCommand, backend_option, split_backend_options
 from evogroup.cli.executor import executor_options, workers_from
-from evogroup.cli.params import FLOPS, read_genome
+from evogroup.cli.params import budget_options, check_budget_range, read_genome
 from evogroup.cli.report import genome_table
 from evogroup.cli.start import out_option, recipe_settings, setting_options, start_run
 from evogroup.core import launch
@@ -70,7 +70,7 @@ def train(
 
 @click.command(cls=BackendCommand, short_help="Run the paper's pipeline and Table 1 ablation.")
 @backend_option()
-@click.option("--budget", type=FLOPS, required=True, help="Largest admissible cost, e.g. 0.8e8.")
+@budget_options("Largest admissible cost, e.g. 0.8e8.")
 @click.option(
     "--repeats",
     type=click.IntRange(1),
@@ -84,13 +84,13 @@ def train(
 @click.option("--resume", is_flag=True, help="Continue the run in --out, skipping finished steps.")
 @click.pass_context
 def reproduce(
-    ctx, budget, repeats, population, iterations, seed, workers, executor, ray_address,
+    ctx, budget, budget_min, repeats, population, iterations, seed, workers, executor, ray_address,
     gpus_per_worker, out, resume, **kwargs,
 ) -> None:  # fmt: skip
     """Supernet, evolutionary search, random-search baseline, and every genome retrained from scratch."""
     backend, opts = split_backend_options(ctx, kwargs)
     where = workers_from(ctx, workers, executor, ray_address, gpus_per_worker)
-    backend.check_budget(budget, opts)
+    budget_min = check_budget_range(backend, opts, budget, budget_min)
     chosen = recipe_settings(ctx, backend, opts, {"population": population,
                                                   "iterations": iterations, "seed": seed})
     settings = SearchSettings(**chosen)
@@ -98,9 +98,9 @@ def reproduce(
     run = start_run(
         "reproduce", backend, opts, out, resume, seed,
         ("extra.repeats",),  # more retraining seeds can be added to a finished run
-        budget=budget, search=search_settings, repeats=repeats,
+        budget=budget, search=search_settings, repeats=repeats, budget_min=budget_min,
     )  # fmt: skip
-    rows = pipeline.reproduce(backend, opts, budget, settings, run, repeats, where)
+    rows = pipeline.reproduce(backend, opts, budget, settings, run, repeats, where, budget_min)
     if not launch.is_main():  # torchrun: every rank trains, rank 0 alone searches and writes
         return
     click.echo("\n" + pipeline.markdown_table(rows, budget, backend.cost_label(opts)))

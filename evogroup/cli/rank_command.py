@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from evogroup.cli.backend_command import BackendCommand, backend_option, split_backend_options
-from evogroup.cli.params import FLOPS
+from evogroup.cli.params import budget_options, check_budget_range
 from evogroup.cli.start import out_option, start_run
 from evogroup.runs.rank_check import rank_check
 
@@ -21,13 +21,14 @@ from evogroup.runs.rank_check import rank_check
     "--samples", type=click.IntRange(2), default=12, show_default=True,
     help="Genomes to score and train, spread over the cost range.",
 )  # fmt: skip
-@click.option("--budget", type=FLOPS, help="Largest cost of the sampled genomes [default: the max].")
+@budget_options("Largest cost of the sampled genomes [default: the max].", required=False)
 @click.option("--seed", type=int, default=0, show_default=True)
 @out_option("rank-check")
 @click.option("--resume", is_flag=True, help="Continue the check in --out, keeping finished trainings.")
 @click.pass_context
 def rank_check_command(
-    ctx: click.Context, samples: int, budget: float | None, seed: int, out: Path | None,
+    ctx: click.Context, samples: int, budget: float | None, budget_min: float | None, seed: int,
+    out: Path | None,
     resume: bool, **kwargs,
 ) -> None:  # fmt: skip
     """Score --samples genomes with the supernet (with and without BatchNorm recalibration),
@@ -36,12 +37,11 @@ def rank_check_command(
     rank_check.json and rank_check.png; a later search with this run's supernet.pt records
     the tau in its fitness.json."""
     backend, opts = split_backend_options(ctx, kwargs)
-    if budget is not None:
-        backend.check_budget(budget, opts)
+    budget_min = check_budget_range(backend, opts, budget, budget_min)
     run = start_run("rank-check", backend, opts, out, resume, seed, budget=budget,
-                    samples=samples)  # fmt: skip
+                    samples=samples, budget_min=budget_min)  # fmt: skip
     check = rank_check(backend, opts, run, samples=samples, budget=budget,
-                       cost_label=backend.cost_label(opts))  # fmt: skip
+                       cost_label=backend.cost_label(opts), budget_min=budget_min)  # fmt: skip
     for line in check.lines():
         click.echo(line)
     click.echo(f"rank_check.csv, rank_check.json and rank_check.png in {run.dir}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -12,7 +11,7 @@ from evogroup.backend.base import Backend
 from evogroup.backend.options import BackendOptions
 from evogroup.cli.backend_command import BackendCommand, backend_option, split_backend_options
 from evogroup.cli.executor import executor_options, workers_from
-from evogroup.cli.params import FLOPS
+from evogroup.cli.params import budget_options, check_budget_range
 from evogroup.cli.report import genome_table
 from evogroup.cli.start import out_option, recipe_settings, setting_options, start_run
 from evogroup.cli.strategy_flags import strategy_flags, strategy_options_from
@@ -28,13 +27,7 @@ SETTINGS = [f for f in SearchSettings.__dataclass_fields__ if f != "strategy_opt
 
 @click.command(cls=BackendCommand, short_help="Search group counts under a FLOP budget.")
 @backend_option()
-@click.option(
-    "--budget", type=FLOPS, required=True, help="Largest admissible cost, e.g. 0.8e8 or 80M."
-)
-@click.option(
-    "--budget-min", type=FLOPS, default=None,
-    help="Smallest admissible cost: genomes must cost at least this much too.",
-)  # fmt: skip
+@budget_options("Largest admissible cost, e.g. 0.8e8 or 80M.")
 @setting_options(*SETTINGS)
 @strategy_flags
 @executor_options
@@ -49,15 +42,11 @@ def search(
 
     Writes config.json, env.json, evaluations.jsonl (one line per evaluation, as it
     happens), checkpoint.json (after every iteration), iterations.csv, result.json and
-    two plots (search_progress.png, fitness_vs_cost.png).
+    four figures and the front (search_progress.png, fitness_vs_cost.png, pareto.csv,
+    pareto_front.png).
     """
     backend, opts = split_backend_options(ctx, kwargs)
     where = workers_from(ctx, workers, executor, ray_address, gpus_per_worker)
-    if budget_min is not None and budget_min > budget:
-        raise click.BadParameter(
-            f"--budget-min <= --budget must hold, but got {format_flops(budget_min)} > {format_flops(budget)}",
-            param_hint="'--budget-min'",
-        )
     chosen = {name: kwargs.pop(name) for name in SETTINGS}
     strategy_options = strategy_options_from(
         chosen["strategy"], kwargs.pop("strategy_option"), kwargs.pop("constraint")
@@ -65,16 +54,16 @@ def search(
     settings = SearchSettings(
         **recipe_settings(ctx, backend, opts, chosen), strategy_options=strategy_options
     )
-    backend.check_budget(budget, opts)
+    budget_min = check_budget_range(backend, opts, budget, budget_min)
     search_settings = {k: v for k, v in settings.to_json().items() if k != "seed"}
     run = start_run(
         "search", backend, opts, out, resume, settings.seed, ("search.iterations",),
-        budget=budget, search=search_settings, budget_min=budget_min or 0.0,
+        budget=budget, search=search_settings, budget_min=budget_min,
     )  # fmt: skip
     if not launch.is_main():  # torchrun: every rank trains the supernet, rank 0 alone searches
         supernet_for(backend, run, opts)
         return
-    problem = replace(search_problem(backend, opts, budget, run), budget_min=budget_min or 0.0)
+    problem = search_problem(backend, opts, budget, run, budget_min)
     result = search_into(problem, settings, run, where, backend.cost_label(opts))
     _summary(backend, opts, result, run.dir)
 

@@ -113,6 +113,7 @@ def start_run(
     click.get_current_context().call_on_close(lock.release)
     try:
         defaults = {f"options.{k}": v for k, v in backend.options().to_json().items()}
+        defaults["extra.budget_min"] = 0.0  # runs from before rank-check and reproduce took it
         resumed = directory.prepare(layout, config, resume=resume, extendable=extendable,
                                  defaults=defaults)  # fmt: skip
     except CheckpointError:

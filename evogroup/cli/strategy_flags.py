@@ -25,7 +25,7 @@ class StrategyName(click.ParamType):
             self.fail(str(exc), param, ctx)
         return value
 
-    def get_metavar(self, param: Any, *args: Any) -> str:
+    def get_metavar(self, param: Any, *args: Any, **kwargs: Any) -> str:
         return "[" + "|".join(STRATEGIES.names()) + "]"
 
 

@@ -67,3 +67,15 @@ class Problem:
     def within(self, cost: float) -> bool:
         """Whether a cost lies in ``[budget_min, budget]``."""
         return self.budget_min <= cost <= self.budget
+
+    @classmethod
+    def unscored(
+        cls, space: SearchSpace, cost: Cost, budget: float, budget_min: float = 0.0
+    ) -> Problem:
+        """A problem that only bounds genomes (to check a budget range, or to draw genomes
+        within it): its fitness is never to be called."""
+        return cls(space, _never_scored, cost, budget, budget_min)
+
+
+def _never_scored(genome: Genome) -> float:
+    raise AssertionError(f"a problem built only to bound genomes scored {list(genome)}")

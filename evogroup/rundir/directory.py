@@ -109,7 +109,7 @@ def prepare(
         )
     new, was = _flat(config.to_json()), _flat(old)
     for key, value in (defaults or {}).items():
-        if key not in was and key.partition(".")[0] in old:  # the run predates this option
+        if key not in was and key in new and key.partition(".")[0] in old:  # predates the option
             was[key] = value
     for key in sorted(set(was) | set(new)):
         if key not in extendable and was.get(key) != new.get(key):

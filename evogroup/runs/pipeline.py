@@ -75,10 +75,13 @@ def supernet_for(backend: Backend, run: Run, opts: BackendOptions) -> Path | Non
     return backend.train_supernet(resuming, opts)
 
 
-def search_problem(backend: Backend, opts: BackendOptions, budget: float, run: Run) -> Problem:
-    """Algorithm 2, lines 1-6: the supernet (trained if needed), then the search problem."""
-    backend.check_budget(budget, opts)
-    return backend.problem(budget, run, opts, supernet_for(backend, run, opts))
+def search_problem(
+    backend: Backend, opts: BackendOptions, budget: float, run: Run, budget_min: float = 0.0
+) -> Problem:
+    """Algorithm 2, lines 1-6: the supernet (trained if needed), then the search problem
+    within ``[budget_min, budget]`` (the command checked the range before it started)."""
+    supernet = supernet_for(backend, run, opts)
+    return backend.problem(budget, run, opts, supernet, budget_min=budget_min)
 
 
 def search_into(
@@ -90,6 +93,8 @@ def search_into(
     ``workers`` (a count of local processes, or a :class:`~evogroup.executors.processes.Workers`)
     says where candidates are evaluated; the result does not depend on it."""
     total = settings.population + settings.iterations * (settings.crossovers + settings.mutations)
+    if problem.rescore is not None:  # the final top-K is scored again through the same executor
+        total += settings.rescore_top
     bar = tqdm(total=total, desc="search", unit="genome", disable=not run.progress)
     files = run.layout
 
@@ -150,20 +155,21 @@ def reproduce(
     run: Run,
     repeats: int = 1,
     workers: int | Workers = 1,
+    budget_min: float = 0.0,
 ) -> list[dict]:
-    """Algorithm 2 plus the Table 1 ablation; returns the table rows (also written to disk).
+    """Algorithm 2 plus the Table 1 ablation within ``[budget_min, budget]`` (checked by the
+    command before it started); returns the table rows (also written to disk).
 
     Under ``torchrun`` every rank calls it: all train the supernet, rank 0 alone runs both
     searches, then all retrain rank 0's candidates in its order (each a DDP training),
     and all return rank 0's rows; rank 0 alone writes files."""
     label = backend.cost_label(opts)
-    backend.check_budget(budget, opts)
     supernet = supernet_for(backend, run, opts)  # on every rank: one DDP training
     problem, evo, rs = None, None, None  # rank 0's alone
 
     def search_on_main() -> list[Candidate]:
         nonlocal problem, evo, rs
-        problem = backend.problem(budget, run, opts, supernet)
+        problem = backend.problem(budget, run, opts, supernet, budget_min=budget_min)
         search_run = run.child(run.layout.search_dir.dir)
         search_run.dir.mkdir(parents=True, exist_ok=True)
         run.echo("evolutionary search")

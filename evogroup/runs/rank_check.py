@@ -82,7 +82,7 @@ def stratified_genomes(problem: Problem, samples: int, seed: int) -> list[Genome
         raise ValueError(f"samples >= 2 must hold, but got samples={samples!r}")
     rng = random.Random(seed)
     pool = {sample_feasible(problem, rng) for _ in range(samples * _POOL_PER_SAMPLE)}
-    if isinstance(problem.cost, CostTable):
+    if isinstance(problem.cost, CostTable) and problem.feasible(problem.cost.min_genome()):
         pool.add(problem.cost.min_genome())
     pool = sorted(pool, key=lambda g: (problem.cost(g), g))
     if len(pool) < samples:
@@ -101,15 +101,15 @@ def stratified_genomes(problem: Problem, samples: int, seed: int) -> list[Genome
 
 def rank_check(
     backend: Backend, opts: BackendOptions, run: Run, *, samples: int = 12,
-    budget: float | None = None, cost_label: str = "cost",
+    budget: float | None = None, cost_label: str = "cost", budget_min: float = 0.0,
 ) -> RankCheck:  # fmt: skip
-    """Train (or take) the supernet, score ``samples`` stratified genomes with every proxy,
-    train each from scratch, and write ``rank_check.csv``, ``rank_check.json`` and
-    ``rank_check.png`` into ``run.dir``."""
-    table = backend.cost(opts)
-    budget = table.max_cost if budget is None else budget
-    backend.check_budget(budget, opts)
-    problem = backend.problem(budget, run, opts, supernet_for(backend, run, opts))
+    """Train (or take) the supernet, score ``samples`` stratified genomes within
+    ``[budget_min, budget]`` (checked by the command) with every proxy, train each from
+    scratch, and write ``rank_check.csv``, ``rank_check.json`` and ``rank_check.png`` into
+    ``run.dir``."""
+    budget = backend.cost(opts).max_cost if budget is None else budget
+    supernet = supernet_for(backend, run, opts)
+    problem = backend.problem(budget, run, opts, supernet, budget_min=budget_min)
     genomes = stratified_genomes(problem, samples, run.seed)
     proxies = backend.proxies(problem, opts)
     rows = []

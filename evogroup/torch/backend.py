@@ -246,7 +246,7 @@ class WeightSharingBackend(Backend):
         draw = None
         if o.train_budget is not None:
             self.check_budget(o.train_budget, o)
-            under = Problem(self.space(o), _no_fitness, self.cost(o), o.train_budget)
+            under = Problem.unscored(self.space(o), self.cost(o), o.train_budget)
             draw = functools.partial(sample_feasible, under)
         arch = self._network_arch(o, data)
         with seeded(run.seed):  # the seed governs the initial weights too
@@ -259,7 +259,7 @@ class WeightSharingBackend(Backend):
 
     def problem(
         self, budget: float, run: Run, opts: BackendOptions | None = None,
-        supernet: Path | None = None,
+        supernet: Path | None = None, budget_min: float = 0.0,
     ) -> Problem:  # fmt: skip
         """Fitness = top-1 of ``supernet`` on search-val after BatchNorm recalibration."""
         from evogroup.torch.checkpoints import load_checkpoint, supernet_kind
@@ -268,7 +268,6 @@ class WeightSharingBackend(Backend):
         o = self._opts(opts)
         if supernet is None:
             raise CheckpointError(f"backend {self.name!r} needs a trained supernet to search")
-        self.check_budget(budget, o)
         data = self.data(run, o)
         meta = load_checkpoint(supernet, supernet_kind(self.name))["meta"]
         check_supernet(supernet, meta, self._network_arch(o, data), data.describe())
@@ -285,7 +284,7 @@ class WeightSharingBackend(Backend):
         # Re-scoring of the final top genomes: BatchNorm recalibrated on 4x the images, so
         # the reported fitness of the winner carries less of the recalibration sample's noise.
         precise = fitness.variant(recal_images=4 * fitness.recal_images)
-        return Problem(self.space(o), fitness, self.cost(o), budget, rescore=precise)
+        return Problem(self.space(o), fitness, self.cost(o), budget, budget_min, rescore=precise)
 
     def proxies(self, problem: Problem, opts: BackendOptions | None = None) -> dict[str, Any]:
         """The supernet's accuracy after BatchNorm recalibration (what the search uses) and
@@ -358,10 +357,6 @@ def _rank_check_of(supernet: Path) -> dict[str, Any] | None:
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
-
-def _no_fitness(genome: Genome) -> float:
-    """The fitness of the problem that only bounds supernet training's genomes (never called)."""
-    raise AssertionError("a supernet's sampling problem has no fitness")
 
 
 def _flop_classes(opts: Any) -> int:
