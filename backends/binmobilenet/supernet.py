@@ -249,7 +249,8 @@ def build_model(
     kernel: str = "grouped",
 ) -> BinMobileNet:
     """The supernet of ``module`` when ``genome`` is None (its convs computed by ``kernel``),
-    else its static net (e.g. from a checkpoint's ``config``: ``build_model(**ckpt["config"])``)."""
+    else its static net (e.g. from a saved model's metadata:
+    ``build_model(genome=meta["genome"], **meta["arch"])``)."""
     if genome is None:
         return SuperNet(module, num_classes, width_mult, kernel)
     return BinMobileNet(genome, check_module(module), num_classes, width_mult)

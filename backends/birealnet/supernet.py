@@ -223,7 +223,8 @@ def build_model(
     kernel: str = "grouped",
 ) -> BiRealNet:  # fmt: skip
     """The supernet when ``genome`` is None (its convs computed by ``kernel``), else its
-    static net (e.g. from a checkpoint's ``config``: ``build_model(**ckpt["config"])``)."""
+    static net (e.g. from a saved model's metadata:
+    ``build_model(genome=meta["genome"], **meta["arch"])``)."""
     if genome is None:
         return SuperNet(num_classes, width_mult, kernel)
     return BiRealNet(genome, num_classes, width_mult)
