@@ -85,9 +85,11 @@ def train(which: str, epochs: int, lr: float, threads: int, root: str) -> tuple[
     from binmobilenet.supernet import SuperNet
 
     from evogroup.rundir.layout import RunLayout
-    from evogroup.torch.checkpoints import supernet_kind
     from evogroup.torch.data import load_data
-    from evogroup.torch.trainer import TrainConfig, seeded, train_supernet
+    from evogroup.torch.recipe import TrainConfig
+    from evogroup.torch.runtime import Runtime
+    from evogroup.torch.trainer import seeded, train_supernet
+    from evogroup.torch.weights import supernet_kind
 
     torch.set_num_threads(threads)
     with seeded(0):
@@ -95,7 +97,7 @@ def train(which: str, epochs: int, lr: float, threads: int, root: str) -> tuple[
     config = TrainConfig(epochs=epochs, batch_size=64, lr=lr, seed=0)
     files = RunLayout(Path(root) / which)
     path = train_supernet(net, load_data(None, seed=0), config, files,
-                          kind=supernet_kind("binmobilenet"), meta={}, device="cpu",
+                          kind=supernet_kind("binmobilenet"), meta={}, runtime=Runtime.resolve("cpu"),
                           progress=False, draw=drawer(net.space, which))  # fmt: skip
     ckpt = torch.load(path, map_location="cpu", weights_only=False)
     net.load_state_dict(ckpt["model"])
@@ -107,7 +109,7 @@ def checkpoint_agreement(path: str, threads: int) -> float:
     import torch
     from binmobilenet.supernet import build_model
 
-    from evogroup.torch.checkpoints import load_supernet
+    from evogroup.torch.weights import load_supernet
 
     torch.set_num_threads(threads)
     net, _ = load_supernet(path, "binmobilenet", build_model, map_location="cpu")

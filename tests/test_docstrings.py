@@ -14,7 +14,8 @@ MODULES = [
     "evogroup.cli.errors",
     "evogroup.torch.binary", "evogroup.torch.data", "evogroup.torch.flops",
     "evogroup.torch.masked", "evogroup.torch.accel", "evogroup.torch.jpeg",
-    "evogroup.torch.steps",
+    "evogroup.torch.steps", "evogroup.torch.runtime", "evogroup.torch.recipe",
+    "evogroup.choices",
     "binmobilenet", "binmobilenet.backend", "binmobilenet.supernet",
     "birealnet.backend", "birealnet.supernet",
 ]  # fmt: skip

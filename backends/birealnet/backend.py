@@ -1,7 +1,7 @@
 """The ``birealnet`` backend: Bi-Real Net ResNet-18 with searchable group counts.
 
 Everything a weight-sharing backend shares (data, training, fitness, FLOP tables) comes
-from :class:`~evogroup.torch.backend.WeightSharingBackend`; this declares the
+from :class:`~evogroup.torch.weight_sharing.WeightSharingBackend`; this declares the
 architecture's options and its networks. Loading it does not import torch.
 
 Example:
@@ -19,7 +19,7 @@ from typing import Any
 
 from evogroup import InfeasibleBudgetError, SearchSpace, option
 from evogroup.core.units import format_flops
-from evogroup.torch.backend import TrainingOptions, WeightSharingBackend
+from evogroup.torch.weight_sharing import TrainingOptions, WeightSharingBackend
 
 
 def _supernet(**arch: Any):

@@ -1,7 +1,7 @@
 """Training on several processes: ``torch.distributed`` under ``torchrun`` (DDP).
 
 ``torchrun --nproc_per_node N -m evogroup train-supernet ...`` starts N processes; each
-calls :func:`init_from_env` once (NCCL between GPUs, gloo on the CPU), trains its share of
+calls :func:`join` once (NCCL between GPUs, gloo on the CPU), trains its share of
 every global batch under :class:`~torch.nn.parallel.DistributedDataParallel`, and only
 rank 0 writes checkpoints, CSVs and progress. Without ``torchrun`` every function here is
 a no-op for a world of one process.
@@ -28,7 +28,7 @@ from evogroup.core import launch
 from evogroup.core.errors import EvogroupError
 
 __all__ = [
-    "active", "barrier", "broadcast_buffers", "check_same", "from_main", "gather", "init_from_env",
+    "active", "barrier", "broadcast_buffers", "check_same", "from_main", "gather", "join", "wrap",
 ]  # fmt: skip
 
 T = TypeVar("T")
@@ -54,16 +54,29 @@ def active() -> bool:
     return dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1
 
 
-def init_from_env(device: torch.device) -> torch.device:
-    """Join the ``torchrun`` launch this process belongs to (once; later calls only return
-    the device) and return the device this rank trains on: ``cuda:LOCAL_RANK`` for a CUDA
-    device, else ``device``. Without ``torchrun`` (a world of 1), nothing is joined."""
-    if device.type == "cuda" and launch.world_size() > 1:
-        device = torch.device("cuda", launch.local_rank())
-        torch.cuda.set_device(device)
+def join(device: torch.device) -> None:
+    """Join the ``torchrun`` launch this process belongs to (once; later calls do nothing):
+    NCCL for a CUDA ``device`` (this rank's, :class:`~evogroup.torch.runtime.Runtime`),
+    gloo otherwise. Without ``torchrun`` (a world of 1), nothing is joined."""
     if launch.world_size() > 1 and not dist.is_initialized():
         dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
-    return device
+
+
+def wrap(model: nn.Module, device: torch.device, channels_last: bool, sync_bn: bool) -> nn.Module:
+    """``model`` wrapped in DDP when this process is one of several, else ``model``.
+
+    Every weight is used at every step whatever the genome (the grouped kernel slices
+    views of the full weight, the masked kernel multiplies it by a mask), so DDP needs no
+    ``find_unused_parameters``."""
+    if not active():
+        return model
+    if sync_bn:
+        model = nn.SyncBatchNorm.convert_sync_batchnorm(model)  # in place below the root
+    model.to(device)
+    if channels_last:  # before DDP, whose gradient buckets follow the weights' layout
+        model.to(memory_format=torch.channels_last)
+    ids = [device.index] if device.type == "cuda" else None
+    return nn.parallel.DistributedDataParallel(model, device_ids=ids)
 
 
 def barrier() -> None:
@@ -160,7 +173,7 @@ def _group_for_long_waits() -> Any:
     global _waiting_group
     if not dist.is_initialized():
         # No backend named: gloo for CPU tensors and, where CUDA is, NCCL for CUDA ones,
-        # so that a later init_from_env finds the group a CUDA training needs.
+        # so that a later join finds the group a CUDA training needs.
         dist.init_process_group()
     if _waiting_group is None:
         _waiting_group = dist.new_group(backend="gloo", timeout=WAIT_FOR_MAIN)

@@ -24,12 +24,10 @@ from torch.utils.data import Dataset, Subset
 
 from evogroup.core.space import Genome
 from evogroup.torch.accel import Speed
-from evogroup.torch.data import DataSplits
-
-# Held as tensors when below this many bytes; larger data is streamed through a DataLoader.
-IN_MEMORY_BYTES = 2 << 30
-# The same on a CUDA device, counted in the dtype held there (bf16 under autocast).
-DEVICE_BYTES = 8 << 30
+from evogroup.torch.accuracy import accuracy
+from evogroup.torch.recipe import EVAL_BATCH
+from evogroup.torch.runtime import Runtime
+from evogroup.torch.splits import DataSplits
 
 
 def recalibrate_bn(
@@ -70,20 +68,6 @@ def recalibrate_bn(
         net.eval()
 
 
-def top1(net: nn.Module, batches: Iterable, speed: Speed) -> float:
-    """Top-1 accuracy (percent) of ``net`` on ``(x, y)`` batches in inference mode, under
-    ``speed``'s autocast; hits are summed on the device and read back once."""
-    total = 0
-    with torch.inference_mode():
-        correct = torch.zeros((), dtype=torch.long, device=speed.device)
-        for x, y in batches:
-            with speed.autocast():
-                logits = net(speed.inputs(x))
-            correct += logits.argmax(1).eq(y.to(speed.device, non_blocking=True)).sum()
-            total += len(y)
-        return 100.0 * correct.item() / total
-
-
 class SupernetFitness:
     """``genome -> top-1 (percent)`` of a trained supernet on search-val, after BN recalibration.
 
@@ -104,12 +88,13 @@ class SupernetFitness:
         recalibrate: recalibrate BatchNorm per genome (off: the statistics left by
             training, to measure what recalibration buys).
         val_images: search-val images to score on (``None``: all of them).
-        batch_size: images per forward pass.
+        batch_size: images per forward pass (a recipe's ``eval_batch_size``).
         seed: picks the recalibration sample (and the search-val subset).
-        device: ``None`` picks CUDA when available.
-        kernel: the supernet's weight-sharing kernel: ``"grouped"``, ``"masked"`` or
-            ``"auto"`` (masked on CUDA, grouped on the CPU; see :mod:`evogroup.torch.masked`).
-        compile: ``torch.compile`` the supernet (``None``: on for the masked kernel on CUDA).
+        runtime: the device, kernel, compilation and where JPEGs are decoded
+            (:class:`~evogroup.torch.runtime.Runtime`; ``None``: resolved from the defaults,
+            in the process that loads). Recalibration and search-val images are decoded
+            on the device where training's would be
+            (:func:`~evogroup.torch.loaders.decodes_on_device`).
 
     Example:
         >>> fit = SupernetFitness("runs/demo/supernet.pt", "binmobilenet", SuperNet,
@@ -129,12 +114,10 @@ class SupernetFitness:
         data: DataSplits | None = None,
         recal_images: int = 512,
         val_images: int | None = None,
-        batch_size: int = 512,
+        batch_size: int = EVAL_BATCH,
         seed: int = 0,
-        device: str | None = None,
+        runtime: Runtime | None = None,
         recalibrate: bool = True,
-        kernel: str = "auto",
-        compile: bool | None = None,
     ):
         if recal_images < 1 or batch_size < 1 or (val_images is not None and val_images < 1):
             raise ValueError(
@@ -144,9 +127,8 @@ class SupernetFitness:
         self.checkpoint, self.backend, self.build = str(checkpoint), backend, build
         self.source, self.split_seed, self._data = source, split_seed, data
         self.recal_images, self.val_images = recal_images, val_images
-        self.batch_size, self.seed, self.device = batch_size, seed, device
+        self.batch_size, self.seed, self.runtime = batch_size, seed, runtime
         self.recalibrate = recalibrate
-        self.kernel, self.compile = kernel, compile
         self._state: dict[str, Any] | None = None
 
     def variant(self, **changes: Any) -> SupernetFitness:
@@ -158,10 +140,11 @@ class SupernetFitness:
     def describe(self) -> dict[str, Any]:
         """The options, for the search's results."""
         keys = ("checkpoint", "source", "split_seed", "recal_images", "val_images",
-                "batch_size", "seed", "recalibrate", "kernel")  # fmt: skip
+                "batch_size", "seed", "recalibrate")  # fmt: skip
+        kernel = None if self.runtime is None else self.runtime.kernel
         return {"fitness": "supernet top-1 (%) on search-val after BN recalibration"} | {
             k: getattr(self, k) for k in keys
-        }
+        } | {"kernel": kernel}
 
     def __getstate__(self) -> dict[str, Any]:
         return {**self.__dict__, "_state": None, "_data": None}  # workers load their own copy
@@ -173,36 +156,29 @@ class SupernetFitness:
         if self.recalibrate:
             recalibrate_bn(runner, (x for x, _ in state["recal"]()), speed)
         net.eval()
-        return top1(runner, state["val"](), speed)
+        return accuracy(runner, state["val"](), speed).top1
 
     def _load(self) -> dict[str, Any]:
-        from evogroup.torch.accel import choose_speed, prepare
-        from evogroup.torch.checkpoints import load_supernet
+        from evogroup.torch.accel import prepare
         from evogroup.torch.data import load_data
-        from evogroup.torch.masked import resolve_kernel
-        from evogroup.torch.trainer import resolve_device
+        from evogroup.torch.loaders import decodes_on_device, evaluation_batches
+        from evogroup.torch.weights import load_supernet
 
-        device = resolve_device(self.device)
-        build = functools.partial(self.build, kernel=resolve_kernel(self.kernel, device))
-        net, _ = load_supernet(self.checkpoint, self.backend, build, map_location=device)
-        speed = choose_speed(net, device, self.compile)
-        runner = prepare(net, speed)
+        runtime = self.runtime or Runtime.resolve()
+        build = functools.partial(self.build, kernel=runtime.kernel)
+        net, _ = load_supernet(self.checkpoint, self.backend, build, map_location=runtime.device)
+        speed = runtime.speed(net)
         data = self._data or load_data(self.source, seed=self.split_seed)
         gen = torch.Generator().manual_seed(self.seed)
         recal = _sample(data.train_plain, self.recal_images, gen)
-        val = (
-            data.search_val
-            if self.val_images is None
-            else _sample(data.search_val, self.val_images, gen)
-        )
-        self._state = {
-            "net": net,
-            "runner": runner,
-            "speed": speed,
-            "device": device,
-            "recal": _batches(recal, self.batch_size, speed, data.num_workers),
-            "val": _batches(val, self.batch_size, speed, data.num_workers),
-        }
+        val = data.search_val if self.val_images is None else _sample(data.search_val,
+                                                                       self.val_images, gen)
+        on_device = decodes_on_device(runtime, data)
+        batches = functools.partial(evaluation_batches, batch_size=self.batch_size, speed=speed,
+                                    runtime=runtime, on_device=on_device,
+                                    num_workers=data.num_workers)  # fmt: skip
+        self._state = {"net": net, "runner": prepare(net, speed), "speed": speed,
+                       "recal": batches(recal), "val": batches(val)}  # fmt: skip
         return self._state
 
 
@@ -210,26 +186,3 @@ def _sample(dataset: Dataset, n: int, gen: torch.Generator) -> Dataset:
     if n >= len(dataset):
         return dataset
     return Subset(dataset, torch.randperm(len(dataset), generator=gen)[:n].tolist())
-
-
-def _batches(dataset: Dataset, batch_size: int, speed: Speed, num_workers: int):
-    """A function returning an iterable of ``(x, y)`` batches: tensors held on the device
-    when they fit (on CUDA under autocast: in its dtype and memory format, up to
-    :data:`DEVICE_BYTES`; elsewhere up to :data:`IN_MEMORY_BYTES`), else a DataLoader
-    re-read each time."""
-    from torch.utils.data import DataLoader
-
-    loader = DataLoader(dataset, batch_size=batch_size, num_workers=num_workers,
-                        pin_memory=speed.device.type == "cuda")  # fmt: skip
-    x0, _ = dataset[0]
-    cast = speed.device.type == "cuda" and speed.amp is not None
-    size = x0.numel() * (speed.amp.itemsize if cast else x0.element_size()) * len(dataset)
-    if size > (DEVICE_BYTES if speed.device.type == "cuda" else IN_MEMORY_BYTES):
-        return lambda: loader
-
-    def hold(x: torch.Tensor) -> torch.Tensor:
-        x = speed.inputs(x)
-        return x.to(speed.amp) if cast else x
-
-    held = [(hold(x), y.to(speed.device)) for x, y in loader]
-    return lambda: held

@@ -1,10 +1,12 @@
-"""JPEG batches decoded on the training device, so that loader workers only read files.
+"""JPEG batches decoded on the device, so that loader workers only read files.
 
 PIL decodes ImageNet-sized JPEGs at 75-190 images/s per CPU core (``docs/benchmarks.md``),
 so a GPU training at thousands of images/s would need tens of loader cores. Here the
-workers read each file's bytes; the main process decodes the whole batch at once with
+workers read each file's bytes (:class:`EncodedImages`, :func:`collate_encoded`); the
+loader (:class:`evogroup.torch.loaders.DecodedLoader`, which overlaps it with the
+training step) decodes the whole batch at once with a :class:`DeviceTransform`:
 ``torchvision.io.decode_jpeg(list, device=...)`` (nvjpeg on CUDA, libjpeg-turbo on the
-CPU) and applies the ImageNet recipe of :mod:`evogroup.torch.folders` on the device:
+CPU), then the ImageNet recipe of :mod:`evogroup.torch.folders` on the device:
 resize the shorter side to 256 (antialiased), then a random 224 crop and a random
 horizontal flip (training) or the center 224 crop (evaluation), to float in [0, 1],
 normalize with ``IMAGENET_MEAN`` / ``IMAGENET_STD``. The pixels differ from PIL's by
@@ -29,67 +31,25 @@ reproducible from its seed and a resumed run continues the same stream.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import torch
-from torch.utils.data import DataLoader, Dataset, Sampler, Subset
+from torch.utils.data import Dataset, Subset
 from torchvision import datasets
 from torchvision.io import ImageReadMode, decode_jpeg
 from torchvision.transforms.v2 import functional as TF
 
-from evogroup.core.errors import DataError, OptionError
+from evogroup.core.errors import DataError
 from evogroup.torch.folders import IMAGENET_MEAN, IMAGENET_STD, load_image
 
-DECODE_CHOICES = ("cpu", "gpu", "auto")
 RESIZE, CROP = 256, 224  # the ImageNet recipe of evogroup.torch.folders._folder_transforms
 # Frame markers nvjpeg and libjpeg-turbo both decode: baseline, extended sequential and
 # progressive Huffman (arithmetic coding, lossless and hierarchical frames go to PIL).
 _DEVICE_FRAMES = frozenset((0xC0, 0xC1, 0xC2))
 EOI = b"\xff\xd9"  # end of image: entropy-coded data stuffs every 0xFF, so only a marker has it
 _ANY_FRAME = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}  # SOF0..15 less DHT, JPG, DAC
-
-
-# -- where JPEGs are decoded ----------------------------------------------------------------
-
-
-def check_decode_device(decode: str, device: torch.device) -> None:
-    """Refuse ``--decode gpu`` off CUDA: called before a run directory is touched."""
-    if decode == "gpu" and torch.device(device).type != "cuda":
-        raise OptionError(f"--decode gpu needs a CUDA device, but --device is {device}")
-
-
-def resolve_decode(decode: str, device: torch.device, data: Any) -> str:
-    """``"cpu"`` or ``"gpu"``: where the training JPEGs of ``data`` (a DataSplits) are decoded.
-
-    ``auto`` is ``gpu`` only where it pays and mirrors the cpu path: a CUDA device and
-    ImageFolder data at the ImageNet recipe (224 crops); else ``cpu``. ``gpu`` where it
-    cannot be is an :class:`~evogroup.core.errors.OptionError` naming why.
-    """
-    if decode not in DECODE_CHOICES:
-        raise OptionError(
-            f"--decode must be one of {', '.join(DECODE_CHOICES)}, but got {decode!r}"
-        )
-    check_decode_device(decode, device)
-    if decode == "cpu" or torch.device(device).type != "cuda":
-        return "cpu"
-    if _image_folder(data.train) is None or _image_folder(data.test) is None:
-        if decode == "auto":
-            return "cpu"
-        raise OptionError(
-            f"--decode gpu needs an ImageFolder of JPEGs, but --data is {data.name}"
-            f" (images held as tensors)"
-        )
-    if data.image_size != CROP:
-        if decode == "auto":
-            return "cpu"
-        raise OptionError(
-            f"--decode gpu decodes at the ImageNet recipe (resize {RESIZE}, crop {CROP}), but"
-            f" --data {data.source} has small images (trained at {data.image_size});"
-            f" use --decode cpu"
-        )
-    return "gpu"
 
 
 def folder_samples(dataset: Dataset) -> list[tuple[str, int]] | None:
@@ -99,13 +59,6 @@ def folder_samples(dataset: Dataset) -> list[tuple[str, int]] | None:
         inner = folder_samples(dataset.dataset)
         return None if inner is None else [inner[i] for i in dataset.indices]
     return list(dataset.samples) if isinstance(dataset, datasets.ImageFolder) else None
-
-
-def _image_folder(dataset: Dataset) -> datasets.ImageFolder | None:
-    """The ImageFolder below ``dataset``'s Subsets, if any (no sample list built)."""
-    while isinstance(dataset, Subset):
-        dataset = dataset.dataset
-    return dataset if isinstance(dataset, datasets.ImageFolder) else None
 
 
 # -- the CPU side: read files, collate ------------------------------------------------------
@@ -300,77 +253,3 @@ def _unreadable(path: str, reason: Any) -> DataError:
     return DataError(
         f"--data: cannot read image {path} ({reason}); remove or replace it, then --resume"
     )
-
-
-# -- loaders ----------------------------------------------------------------------------------
-
-
-class DecodedLoader:
-    """Iterates a DataLoader of :class:`EncodedImages` and yields ``(x, y)`` on the device,
-    ``x`` transformed by a :class:`DeviceTransform`: a drop-in for the training loop's
-    DataLoader (``len``, ``sampler``, ``dataset`` pass through)."""
-
-    def __init__(self, loader: DataLoader, transform: DeviceTransform):
-        self.loader, self.transform = loader, transform
-
-    def __len__(self) -> int:
-        return len(self.loader)
-
-    @property
-    def sampler(self) -> Sampler | None:
-        return self.loader.sampler
-
-    @property
-    def dataset(self) -> Dataset:
-        return self.loader.dataset
-
-    def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        device = self.transform.device
-        for batch in self.loader:
-            yield self.transform(batch), batch.labels.to(device, non_blocking=True)
-
-
-def device_loader(
-    dataset: Dataset,
-    batch_size: int,
-    *,
-    device: str | torch.device,
-    training: bool,
-    augment: torch.Generator | None = None,
-    sampler: Sampler | None = None,
-    generator: torch.Generator | None = None,
-    num_workers: int = 0,
-) -> DecodedLoader:
-    """A loader of ``dataset`` (an ImageFolder or a Subset of one) decoded on ``device``.
-
-    ``sampler`` and ``generator`` order the data as in
-    :func:`evogroup.torch.trainer.make_loader` (a DistributedSampler under DDP);
-    ``augment`` draws the crops and flips when ``training``.
-    """
-    loader = DataLoader(EncodedImages(dataset), batch_size=batch_size, sampler=sampler,
-                        generator=generator, num_workers=num_workers, persistent_workers=False,
-                        collate_fn=collate_encoded)  # fmt: skip
-    return DecodedLoader(loader, DeviceTransform(device, training=training, generator=augment))
-
-
-def decoded_loaders(
-    data: Any,
-    batch_size: int,
-    *,
-    device: torch.device,
-    sampler: Sampler,
-    generator: torch.Generator,
-    test_batch_size: int = 512,
-) -> tuple[DecodedLoader, DecodedLoader]:
-    """The trainer's (training, test) loaders of ``data`` (a DataSplits) decoded on ``device``.
-
-    Crops and flips draw from torch's global CPU generator, which the trainer seeds with
-    ``seed + rank`` and saves in every checkpoint: a resumed run draws what an
-    uninterrupted one would have, as the cpu path's in-process transforms do.
-    """
-    train = device_loader(data.train, batch_size, device=device, training=True,
-                          augment=torch.default_generator, sampler=sampler, generator=generator,
-                          num_workers=data.num_workers)  # fmt: skip
-    test = device_loader(data.test, test_batch_size, device=device, training=False,
-                         num_workers=data.num_workers)  # fmt: skip
-    return train, test

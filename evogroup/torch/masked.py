@@ -41,31 +41,7 @@ from torch import Tensor, nn
 
 from evogroup.torch.binary import _sign, binarize_activation
 
-KERNELS = ("grouped", "masked")
-KERNEL_CHOICES = (*KERNELS, "auto")
-
-__all__ = ["KERNELS", "KERNEL_CHOICES", "binarize_masked_weight", "block_mask_", "resolve_kernel"]
-
-
-def resolve_kernel(kernel: str, device: str | torch.device | None = None) -> str:
-    """``kernel``, with ``"auto"`` resolved for ``device``: masked on CUDA, grouped elsewhere.
-
-    On the CPU the grouped kernel wins: the masked kernel spends ``g = 1`` arithmetic on
-    every genome: 3.1x the grouped training step for M2 at width 1.0 on 32x32 inputs
-    (``benchmarks/supernet.py``, docs/benchmarks.md). On a GPU fixed shapes win (DESIGN.md,
-    "Fast on a GPU").
-
-    Example:
-        >>> resolve_kernel("auto", "cpu"), resolve_kernel("masked", "cpu")
-        ('grouped', 'masked')
-    """
-    if kernel not in KERNEL_CHOICES:
-        raise ValueError(f"kernel must be one of {', '.join(KERNEL_CHOICES)}, but got {kernel!r}")
-    if kernel != "auto":
-        return kernel
-    if device is None:
-        device = "cuda" if torch.cuda.is_available() else "cpu"
-    return "masked" if torch.device(device).type == "cuda" else "grouped"
+__all__ = ["binarize_masked_weight", "block_mask_", "masked_conv", "set_mask"]
 
 
 def block_mask_(mask: Tensor, groups: int) -> Tensor:

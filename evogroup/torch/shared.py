@@ -28,14 +28,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from evogroup.choices import KERNELS
 from evogroup.torch.binary import binarize_activation, binarize_weight
-from evogroup.torch.masked import (
-    KERNELS,
-    add_mask_buffers,
-    drop_mask_buffers,
-    masked_conv,
-    set_mask,
-)
+from evogroup.torch.masked import add_mask_buffers, drop_mask_buffers, masked_conv, set_mask
 
 
 def block_diagonal(weight: Tensor, groups: int) -> Tensor:

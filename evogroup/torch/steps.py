@@ -1,7 +1,7 @@
 """One optimisation step's forward(s) and backward(s), before the optimizer steps.
 
 A static network learns the labels. A supernet learns under the genomes of its
-:class:`~evogroup.torch.trainer.TrainConfig`'s ``sampling``: ``uniform``, one random
+:class:`~evogroup.torch.recipe.TrainConfig`'s ``sampling``: ``uniform``, one random
 genome per step (the paper, SPOS); ``sandwich``, the largest, the smallest and one
 random genome, their gradients summed (BigNAS), with ``distill`` the two smaller ones
 learning the largest one's predictions (in-place distillation).

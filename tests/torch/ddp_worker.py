@@ -15,9 +15,11 @@ from torch.utils.data import Subset
 
 from evogroup.core import launch
 from evogroup.rundir.layout import RunLayout
-from evogroup.torch.checkpoints import supernet_kind
 from evogroup.torch.data import load_data
-from evogroup.torch.trainer import TrainConfig, seeded, train_supernet
+from evogroup.torch.recipe import TrainConfig
+from evogroup.torch.runtime import Runtime
+from evogroup.torch.trainer import seeded, train_supernet
+from evogroup.torch.weights import supernet_kind
 
 SMALL = {"module": "M2", "num_classes": 10, "width_mult": 0.25}
 CONFIG = TrainConfig(epochs=2, batch_size=16, lr=5e-3, seed=3)  # 4 steps of 16 per epoch
@@ -39,7 +41,7 @@ def main(out: Path) -> None:
     net, data = setup()
     meta = {"arch": SMALL, "image_size": 32, "data": data.describe()}
     train_supernet(net, data, CONFIG, RunLayout(out), kind=supernet_kind("binmobilenet"),
-                   meta=meta, device="cpu", progress=False)  # fmt: skip
+                   meta=meta, runtime=Runtime.resolve("cpu"), progress=False)  # fmt: skip
     torch.save(net.state_dict(), out / f"rank{launch.rank()}.pt")
 
 

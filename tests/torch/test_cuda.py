@@ -62,7 +62,8 @@ def test_compiled_bf16_masked_step_matches_eager_and_compiles_once():
 
 def test_the_trainer_and_the_fitness_run_on_cuda(tmp_path):
     from evogroup.torch.fitness import SupernetFitness
-    from evogroup.torch.trainer import TrainConfig
+    from evogroup.torch.recipe import TrainConfig
+    from evogroup.torch.runtime import Runtime
     from tests.torch.test_masked import trained_masked_supernet
 
     config = TrainConfig(2, 128, 5e-3, 0, sampling="sandwich", distill=True)
@@ -72,8 +73,8 @@ def test_the_trainer_and_the_fitness_run_on_cuda(tmp_path):
     assert len(history) == 2 and all(0 <= h["train_acc"] <= 100 for h in history)
     for kernel in ("masked", "grouped"):
         fitness = SupernetFitness(path, "binmobilenet", SuperNet, "digits", 0, data=data,
-                                  recal_images=128, kernel=kernel, device="cuda",
-                                  compile=False)  # fmt: skip
+                                  recal_images=128,
+                                  runtime=Runtime.resolve("cuda", kernel=kernel, compile=False))  # fmt: skip
         scores = [fitness(draw(net, s)) for s in range(3)]
         assert all(0 <= s <= 100 for s in scores), scores
 
@@ -113,3 +114,35 @@ def test_train_supernet_decodes_an_imagefolder_on_the_gpu(tmp_path):
     assert result.exit_code == 0, result.output
     history = torch.load(tmp_path / "run" / "supernet.pt", weights_only=True)["history"]
     assert len(history) == 2
+
+
+def test_overlapped_decoding_on_a_side_stream_equals_decoding_when_asked(tmp_path):
+    """The loader decodes batch i+1 on a side stream while the caller's stream works on
+    batch i: each batch the caller reads equals the same files decoded on its own stream
+    when asked (so it waited for the right decode), crops and flips included."""
+    from torch.utils.data import Subset
+    from torchvision import datasets
+
+    from evogroup.torch import jpeg
+    from evogroup.torch.folders import load_image
+    from evogroup.torch.loaders import loader
+    from evogroup.torch.runtime import Runtime
+    from tests.torch.test_jpeg import IMAGES, _write
+
+    for seed, (name, size, mode, fmt) in enumerate(IMAGES):
+        _write(tmp_path, name, size, mode, fmt, seed)
+    files = Subset(datasets.ImageFolder(str(tmp_path), loader=load_image), range(7))
+    device = torch.device("cuda", torch.cuda.current_device())
+    busy = torch.randn(2048, 2048, device=device)
+    seen = []
+    for x, y in loader(files, 3, Runtime(device, decode="gpu"), True,
+                       augment=torch.Generator().manual_seed(5)):  # fmt: skip
+        for _ in range(20):  # keep the caller's stream busy while the next batch decodes
+            busy = (busy @ busy).tanh_()
+        seen.append((x.clone(), y.clone()))
+    reference = jpeg.DeviceTransform(device, training=True,
+                                     generator=torch.Generator().manual_seed(5))  # fmt: skip
+    items = jpeg.EncodedImages(files)
+    for (x, y), start in zip(seen, range(0, 7, 3), strict=True):
+        batch = jpeg.collate_encoded([items[i] for i in range(start, min(start + 3, 7))])
+        assert torch.equal(x, reference(batch)) and torch.equal(y.cpu(), batch.labels)

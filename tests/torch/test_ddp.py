@@ -82,7 +82,7 @@ def test_torchrun_train_supernet_cli_writes_one_checkpoint(tmp_path):
 def test_a_global_batch_must_split_evenly():
     pytest.importorskip("torch.distributed")
     from evogroup.core.errors import OptionError
-    from evogroup.torch.trainer import _check_world
+    from evogroup.torch.runtime import Runtime
 
     with pytest.raises(OptionError, match="multiple of the 2 processes, but got 15"):
-        _check_world(15, 2, False, torch.device("cpu"))
+        Runtime(torch.device("cpu"), world=2).per_process(15)

@@ -10,11 +10,13 @@ from binmobilenet import SuperNet
 
 from evogroup.core.errors import CheckpointError
 from evogroup.rundir.layout import RunLayout
-from evogroup.torch.backend import check_supernet
-from evogroup.torch.checkpoints import load_checkpoint, supernet_kind
 from evogroup.torch.data import load_data
 from evogroup.torch.fitness import SupernetFitness, recalibrate_bn
-from evogroup.torch.trainer import TrainConfig, seeded, train_supernet
+from evogroup.torch.recipe import TrainConfig
+from evogroup.torch.runtime import Runtime
+from evogroup.torch.trainer import seeded, train_supernet
+from evogroup.torch.weight_sharing import check_supernet
+from evogroup.torch.weights import load_checkpoint, supernet_kind
 
 ARCH = {"module": "M2", "num_classes": 10, "width_mult": 0.25}
 
@@ -28,7 +30,7 @@ def checkpoint(tmp_path_factory):
     meta = {"arch": ARCH, "image_size": 32, "data": data.describe()}
     out = RunLayout(tmp_path_factory.mktemp("fitness"))
     return train_supernet(net, data, TrainConfig(1, 128, 1e-3, 0), out,
-                          kind=supernet_kind("binmobilenet"), meta=meta, device="cpu",
+                          kind=supernet_kind("binmobilenet"), meta=meta, runtime=Runtime.resolve("cpu"),
                           progress=False)  # fmt: skip
 
 

@@ -1,5 +1,6 @@
-"""JPEGs decoded on the training device (``evogroup.torch.jpeg``), run on the CPU: the same
-images as the PIL path, reproducible crops, named unreadable files, and ``--decode``."""
+"""JPEGs decoded on the training device (``evogroup.torch.jpeg``, ``evogroup.torch.loaders``),
+run on the CPU: the same images as the PIL path, reproducible crops, the overlapped loader
+equal to decoding each batch when asked, named unreadable files, and ``--decode``."""
 
 from __future__ import annotations
 
@@ -17,10 +18,13 @@ from torchvision import datasets
 
 from evogroup.core.errors import DataError, OptionError
 from evogroup.torch import jpeg
+from evogroup.torch.accel import Speed
 from evogroup.torch.data import load_data
 from evogroup.torch.folders import _folder_transforms, load_image
+from evogroup.torch.loaders import DecodedLoader, decodes_on_device, evaluation_batches, loader
+from evogroup.torch.runtime import Runtime
 
-CPU, CUDA = torch.device("cpu"), torch.device("cuda")  # resolve_decode looks at the type only
+CPU, CUDA = torch.device("cpu"), torch.device("cuda")  # decodes_on_device reads the type only
 #: name, size (w, h), PIL mode, format: two classes of ImageNet-like photos, one grey, one PNG.
 IMAGES = [("a/0.jpg", (300, 260), "RGB", "JPEG"), ("a/1.jpg", (260, 300), "RGB", "JPEG"),
           ("a/2.jpg", (500, 375), "RGB", "JPEG"), ("a/3.jpg", (300, 260), "L", "JPEG"),
@@ -112,10 +116,9 @@ def test_an_unreadable_image_is_named(tmp_path):
     truncated.write_bytes(good[1].read_bytes()[:3000])
     ds = datasets.ImageFolder(str(tmp_path), loader=load_image)
     order = [p for p, _ in ds.samples]
-    loader = jpeg.device_loader(Subset(ds, [order.index(str(p)) for p in [*good, broken]]), 4,
-                                device="cpu", training=False)  # fmt: skip
+    files = Subset(ds, [order.index(str(p)) for p in [*good, broken]])
     with pytest.raises(DataError) as caught:
-        next(iter(loader))
+        next(iter(loader(files, 4, _runtime(CPU, "gpu"), True)))
     message = str(caught.value)
     assert f"cannot read image {broken} (" in message and "then --resume" in message
     assert "\n" not in message and ".cpp" not in message
@@ -126,10 +129,9 @@ def test_an_unreadable_image_is_named(tmp_path):
 def test_the_loader_yields_batches_like_the_training_loop_expects(folder):
     g, six = torch.Generator().manual_seed(0), Subset(folder, range(6))
     sampler = torch.utils.data.RandomSampler(six, generator=torch.Generator().manual_seed(3))
-    loader = jpeg.device_loader(six, 4, device="cpu", training=True, augment=g,
-                                sampler=sampler)  # fmt: skip
-    assert len(loader) == 2 and loader.sampler is sampler
-    (x, y), (x2, y2) = list(loader)
+    batches = loader(six, 4, _runtime(CPU, "gpu"), True, augment=g, sampler=sampler)
+    assert len(batches) == 2 and batches.sampler is sampler
+    (x, y), (x2, y2) = list(batches)
     assert x.shape == (4, 3, 224, 224) and y.dtype == torch.long and len(x2) == len(y2) == 2
 
 
@@ -138,54 +140,84 @@ def _splits(train, image_size: int = 224) -> SimpleNamespace:
                            source="/data/small")  # fmt: skip
 
 
+def _runtime(device: torch.device, decode: str) -> Runtime:
+    """A runtime built by hand: ``decode="gpu"`` on the CPU runs the device path there
+    (:meth:`Runtime.resolve` refuses it off CUDA)."""
+    return Runtime(device, decode=decode)
+
+
 def test_decode_resolves_by_device_and_data(folder):
     digits = load_data()
     large, small = _splits(Subset(folder, [0, 1])), _splits(folder, image_size=64)
-    assert jpeg.resolve_decode("auto", CPU, large) == "cpu"
-    assert jpeg.resolve_decode("auto", CUDA, large) == "gpu"
-    assert jpeg.resolve_decode("gpu", CUDA, large) == "gpu"
-    assert jpeg.resolve_decode("auto", CUDA, digits) == "cpu"
-    assert jpeg.resolve_decode("auto", CUDA, small) == "cpu"
-    assert jpeg.resolve_decode("cpu", CUDA, large) == "cpu"
+    assert not decodes_on_device(_runtime(CPU, "auto"), large)
+    assert decodes_on_device(_runtime(CUDA, "auto"), large)
+    assert decodes_on_device(_runtime(CUDA, "gpu"), large)
+    assert not decodes_on_device(_runtime(CUDA, "auto"), digits)
+    assert not decodes_on_device(_runtime(CUDA, "auto"), small)
+    assert not decodes_on_device(_runtime(CUDA, "cpu"), large)
     no_cuda = "^--decode gpu needs a CUDA device, but --device is cpu$"
     with pytest.raises(OptionError, match=no_cuda):
-        jpeg.resolve_decode("gpu", CPU, large)
+        Runtime.resolve("cpu", decode="gpu")
+    with pytest.raises(OptionError, match=r"^--decode must be one of cpu, gpu, auto, but got 'x'$"):
+        Runtime.resolve("cpu", decode="x")
     with pytest.raises(OptionError, match=r"^--decode gpu needs an ImageFolder of JPEGs, but"
                                           r" --data is digits \(images held as tensors\)$"):  # fmt: skip
-        jpeg.resolve_decode("gpu", CUDA, digits)
+        decodes_on_device(_runtime(CUDA, "gpu"), digits)
     with pytest.raises(OptionError, match="small images"):
-        jpeg.resolve_decode("gpu", CUDA, small)
+        decodes_on_device(_runtime(CUDA, "gpu"), small)
+
+
+def test_overlapped_device_decoding_equals_the_cpu_path(folder):
+    """The overlapped loader (one batch decoded ahead; on CUDA on a side stream) run on the
+    CPU: every batch equals the device transform of the same files decoded when asked,
+    bit for bit, crops and flips included, and the generator ends where it would have;
+    the evaluation batches (as the fitness holds them) match the PIL pipeline within the
+    JPEG decoders' tolerance."""
+    runtime, dataset = _runtime(CPU, "gpu"), Subset(folder, range(7))
+    g = torch.Generator().manual_seed(5)
+    batches = list(loader(dataset, 3, runtime, True, augment=g))
+    reference = torch.Generator().manual_seed(5)
+    transform = jpeg.DeviceTransform("cpu", training=True, generator=reference)
+    items = jpeg.EncodedImages(dataset)
+    for (x, y), start in zip(batches, range(0, 7, 3), strict=True):
+        one = jpeg.collate_encoded([items[i] for i in range(start, min(start + 3, 7))])
+        assert torch.equal(x, transform(one)) and torch.equal(y, one.labels)
+    assert torch.equal(g.get_state(), reference.get_state())
+    _, _, ev = _folder_transforms(folder)
+    pil = torch.stack([ev(load_image(path)) for path, _ in folder.samples])
+    decoded = torch.cat([x for x, _ in loader(folder, 3, runtime, True)])
+    diff = (decoded - pil).abs()
+    assert diff.mean() < 0.005 and diff.max() < 0.1, (diff.mean(), diff.max())
+    held = evaluation_batches(folder, 3, Speed(CPU), runtime, True)()  # the fitness's batches
+    assert torch.equal(torch.cat([x for x, _ in held]), decoded)
 
 
 def test_the_trainer_trains_on_device_decoded_batches(tmp_path, monkeypatch):
-    """``--decode gpu`` threaded through ``train_network`` to ``_fit``, run on the CPU (the
-    resolver is told it may: it refuses gpu decoding off CUDA)."""
+    """``--decode gpu`` threaded through ``train_network`` to its loaders, run on the CPU
+    (a hand-built runtime: :meth:`Runtime.resolve` refuses gpu decoding off CUDA)."""
     from binmobilenet import SuperNet
 
     from evogroup.rundir.layout import RunLayout
     from evogroup.torch import trainer as tr
-    from evogroup.torch.checkpoints import model_kind
+    from evogroup.torch.recipe import TrainConfig
+    from evogroup.torch.weights import model_kind
 
     for i in range(20):
         _write(tmp_path / "data", f"{'ab'[i % 2]}/{i}.jpg", (256, 240), seed=i)
     data = dataclasses.replace(load_data(tmp_path / "data"), num_workers=0)
     made = []
 
-    def resolve(decode, device, splits):
-        assert (decode, device.type, splits) == ("gpu", "cpu", data)
-        return "gpu"
-
-    def loaders(*args, **kwargs):
-        made.append(jpeg.decoded_loaders(*args, **kwargs))
+    def recorded(*args, **kwargs):
+        made.append(loader(*args, **kwargs))
         return made[-1]
 
-    monkeypatch.setattr(tr, "resolve_decode", resolve)
-    monkeypatch.setattr(tr, "decoded_loaders", loaders)
+    monkeypatch.setattr(tr, "loader", recorded)
     with tr.seeded(0):
         net = SuperNet(module="M2", num_classes=2, width_mult=0.25)
-    config = tr.TrainConfig(epochs=1, batch_size=8, lr=1e-3, seed=0)
+    config = TrainConfig(epochs=1, batch_size=8, lr=1e-3, seed=0, eval_batch_size=16)
     result = tr.train_network(net.export(net.space.uniform(2)), data, config,
                               RunLayout(tmp_path / "run"), kind=model_kind("binmobilenet"),
-                              meta={}, device="cpu", progress=False, decode="gpu")  # fmt: skip
-    assert len(made) == 1 and all(isinstance(x, jpeg.DecodedLoader) for x in made[0])
+                              meta={}, runtime=_runtime(CPU, "gpu"), progress=False)  # fmt: skip
+    assert len(made) == 2 and all(isinstance(x, DecodedLoader) for x in made)
+    assert made[1].files.batch_size == 16  # the evaluation batch of the config
     assert 0 <= result["top1"] <= result["top5"] <= 100

@@ -10,9 +10,11 @@ from binmobilenet.supernet import SuperNet
 from birealnet.supernet import SuperNet as BiRealSuperNet
 
 from evogroup.torch.accel import Speed, choose_speed, fixed_shapes
+from evogroup.torch.accuracy import accuracy
 from evogroup.torch.binary import binarize_weight
-from evogroup.torch.fitness import recalibrate_bn, top1
-from evogroup.torch.masked import binarize_masked_weight, block_mask_, resolve_kernel
+from evogroup.torch.fitness import recalibrate_bn
+from evogroup.torch.masked import binarize_masked_weight, block_mask_
+from evogroup.torch.runtime import Runtime, resolve_kernel
 from evogroup.torch.shared import SharedConv2d, block_diagonal
 
 SMALL = {"num_classes": 10, "width_mult": 0.25}
@@ -131,10 +133,11 @@ def test_the_kernel_is_no_part_of_the_architecture_or_the_checkpoint():
 
 
 def test_auto_kernel_and_cpu_speed_settings():
-    assert resolve_kernel("auto", "cpu") == "grouped"
-    assert resolve_kernel("auto", "cuda") == "masked"
-    with pytest.raises(ValueError, match="kernel must be one of grouped, masked, auto"):
-        resolve_kernel("fast", "cpu")
+    assert resolve_kernel("auto", torch.device("cpu")) == "grouped"
+    assert resolve_kernel("auto", torch.device("cuda")) == "masked"
+    with pytest.raises(ValueError, match="^--kernel must be one of grouped, masked, auto, but"):
+        resolve_kernel("fast", torch.device("cpu"))
+    assert Runtime.resolve("cpu").kernel == "grouped"
     grouped, masked = twins("M2")
     assert not fixed_shapes(grouped) and fixed_shapes(masked)
     speed = choose_speed(masked, torch.device("cpu"))
@@ -169,7 +172,7 @@ def _compiled_steps(backend: str, train_genomes: int, eval_genomes: int) -> int:
     for seed in range(eval_genomes):  # as SupernetFitness evaluates a candidate
         net.set_genome(draw(net, 100 + seed))
         recalibrate_bn(step, [x, x + 1], speed)
-        assert 0 <= top1(step, [(x, y)], speed) <= 100
+        assert 0 <= accuracy(step, [(x, y)], speed).top1 <= 100
         with torch.inference_mode():
             torch.testing.assert_close(step(x), net(x), rtol=1e-4, atol=1e-4)
     return counter.frame_count
@@ -185,12 +188,13 @@ def test_a_compiled_training_step_matches_eager_and_never_recompiles():
     assert _compiled_steps("aot_eager", train_genomes=3, eval_genomes=2) == 3
 
 
-def trained_masked_supernet(out, config=None, device="cpu", **kwargs):
+def trained_masked_supernet(out, config=None, device="cpu", compile=None):
     """``(net, data, checkpoint)``: a masked M2 supernet at width 0.25 trained on digits."""
     from evogroup.rundir.layout import RunLayout
-    from evogroup.torch.checkpoints import supernet_kind
     from evogroup.torch.data import load_data
-    from evogroup.torch.trainer import TrainConfig, seeded, train_supernet
+    from evogroup.torch.recipe import TrainConfig
+    from evogroup.torch.trainer import seeded, train_supernet
+    from evogroup.torch.weights import supernet_kind
 
     arch = {"module": "M2", **SMALL}
     with seeded(0):
@@ -198,8 +202,9 @@ def trained_masked_supernet(out, config=None, device="cpu", **kwargs):
     data = load_data()
     meta = {"arch": arch, "image_size": 32, "data": data.describe()}
     path = train_supernet(net, data, config or TrainConfig(1, 256, 1e-3, 0), RunLayout(out),
-                          kind=supernet_kind("binmobilenet"), meta=meta, device=device,
-                          progress=False, **kwargs)  # fmt: skip
+                          kind=supernet_kind("binmobilenet"), meta=meta,
+                          runtime=Runtime.resolve(device, kernel="masked", compile=compile),
+                          progress=False)  # fmt: skip
     return net, data, path
 
 
@@ -209,7 +214,8 @@ def test_either_kernel_searches_a_supernet_trained_with_the_other(tmp_path):
     net, data, path = trained_masked_supernet(tmp_path)
     for kernel in ("grouped", "masked"):
         fitness = SupernetFitness(path, "binmobilenet", SuperNet, "digits", 0, data=data,
-                                  recal_images=64, val_images=64, kernel=kernel)  # fmt: skip
+                                  recal_images=64, val_images=64,
+                                  runtime=Runtime.resolve("cpu", kernel=kernel))  # fmt: skip
         assert 0 <= fitness(draw(net, 4)) <= 100
         assert fitness._state["net"].kernel == kernel
 

@@ -19,12 +19,16 @@ from evogroup.core.operators import sample
 from evogroup.rundir.layout import RunLayout
 from evogroup.torch import trainer as tr
 from evogroup.torch.accel import Speed
-from evogroup.torch.checkpoints import load_supernet, model_kind, supernet_kind
+from evogroup.torch.accuracy import accuracy
 from evogroup.torch.data import load_data
+from evogroup.torch.loaders import make_loader
+from evogroup.torch.recipe import Recipe, TrainConfig, default_recipe
+from evogroup.torch.runtime import Runtime
 from evogroup.torch.steps import learn_genomes
+from evogroup.torch.weights import load_supernet, model_kind, supernet_kind
 
 SMALL = {"module": "M2", "num_classes": 10, "width_mult": 0.25}
-CONFIG = tr.TrainConfig(epochs=2, batch_size=64, lr=1e-3, seed=7)
+CONFIG = TrainConfig(epochs=2, batch_size=64, lr=1e-3, seed=7)
 KIND = supernet_kind("binmobilenet")
 
 
@@ -42,7 +46,7 @@ def data():
 def train(net, data, out, config=CONFIG, **kwargs):
     meta = {"arch": SMALL, "image_size": 32, "data": data.describe()}
     return tr.train_supernet(net, data, config, RunLayout(out), kind=KIND, meta=meta,
-                             device="cpu", progress=False, **kwargs)  # fmt: skip
+                             runtime=Runtime.resolve("cpu"), progress=False, **kwargs)  # fmt: skip
 
 
 def _rows(path) -> list[dict[str, str]]:
@@ -88,7 +92,7 @@ def test_training_leaves_the_callers_rng_alone(data, tmp_path):
 
 def test_resume_ends_with_the_weights_of_an_uninterrupted_run(trained, data, tmp_path, monkeypatch):
     uninterrupted, _ = trained
-    real_epoch, calls = tr._train_epoch, []
+    real_epoch, calls = tr.train_epoch, []
 
     def crash_in_second_epoch(*args, **kwargs):
         calls.append(1)
@@ -96,10 +100,10 @@ def test_resume_ends_with_the_weights_of_an_uninterrupted_run(trained, data, tmp
             raise KeyboardInterrupt
         return real_epoch(*args, **kwargs)
 
-    monkeypatch.setattr(tr, "_train_epoch", crash_in_second_epoch)
+    monkeypatch.setattr(tr, "train_epoch", crash_in_second_epoch)
     with pytest.raises(KeyboardInterrupt):
         train(_net(), data, tmp_path)
-    monkeypatch.setattr(tr, "_train_epoch", real_epoch)
+    monkeypatch.setattr(tr, "train_epoch", real_epoch)
     resumed = _net(seed=99)  # other initial weights: everything must come from the checkpoint
     train(resumed, data, tmp_path, resume=True)
     for (k, a), b in zip(uninterrupted.state_dict().items(), resumed.state_dict().values()):
@@ -144,7 +148,7 @@ def test_train_model_reports_top1_top5_on_test(trained, data, tmp_path):
     meta = {"arch": SMALL, "genome": list(genome)}
     result = tr.train_network(net.export(genome), data, dataclasses.replace(CONFIG, epochs=1),
                               RunLayout(tmp_path), kind=model_kind("binmobilenet"), meta=meta,
-                              device="cpu", progress=False)  # fmt: skip
+                              runtime=Runtime.resolve("cpu"), progress=False)  # fmt: skip
     assert 0 <= result["top1"] <= result["top5"] <= 100
     assert result["params"] > 0 and result["epochs"] == 1
     rows = _rows(tmp_path / "train_metrics.csv")
@@ -153,20 +157,26 @@ def test_train_model_reports_top1_top5_on_test(trained, data, tmp_path):
     assert ckpt["meta"] == meta
 
 
-def test_evaluate_takes_a_dataset_or_a_loader(trained, data):
+def test_accuracy_counts_top1_and_top5_whatever_the_batches(trained, data):
     net, _ = trained
     static = net.export(net.space.uniform(2))
-    top1, top5 = tr.evaluate(static, data.test, "cpu", batch_size=32)
+    speed = Speed(torch.device("cpu"))
+    top1, top5 = accuracy(static, make_loader(data.test, 32), speed)
     assert 0 <= top1 <= top5 <= 100
-    loader = tr.make_loader(data.test, 50)
-    assert tr.evaluate(static, loader) == (top1, top5)
+    assert accuracy(static, make_loader(data.test, 50), speed) == (top1, top5)
     assert static.training  # the mode is restored
+    with torch.no_grad():
+        logits = static.eval()(torch.stack([x for x, _ in data.test]))
+    labels = torch.tensor([y for _, y in data.test])
+    assert top1 == 100.0 * logits.argmax(1).eq(labels).sum().item() / len(labels)
+    with pytest.raises(ValueError, match="at least one image"):
+        accuracy(static, [], speed)
 
 
 def test_default_recipes():
-    assert tr.default_recipe("imagefolder", 224) == tr.Recipe(64, 256, 512, 1e-3, 1e-3, 4096, 512)
+    assert default_recipe("imagefolder", 224) == Recipe(64, 256, 512, 1e-3, 1e-3, 4096, 512)
     for name in ("digits", "cifar10", "imagefolder"):
-        recipe = tr.default_recipe(name, 32)
+        recipe = default_recipe(name, 32)
         assert recipe.supernet_epochs >= 1 and 1 <= recipe.batch_size <= 512 and recipe.lr > 0
 
 
@@ -177,8 +187,8 @@ def test_the_seed_governs_the_initial_weights():
 
 
 def test_bad_training_settings_name_the_rule():
-    with pytest.raises(ValueError, match="epochs >= 1, batch_size >= 1 and lr > 0 must hold"):
-        tr.TrainConfig(epochs=0, batch_size=64, lr=1e-3, seed=0)
+    with pytest.raises(ValueError, match="epochs >= 1, batch_size >= 1, lr > 0 and eval_batch_size >= 1 must hold"):
+        TrainConfig(epochs=0, batch_size=64, lr=1e-3, seed=0)
 
 
 def _grads(net) -> list[torch.Tensor]:
@@ -230,4 +240,4 @@ def test_sandwich_and_budget_settings_are_recorded_and_checked(data, tmp_path):
     ckpt = torch.load(path, weights_only=True)
     assert ckpt["recipe"]["sampling"] == "sandwich" and ckpt["recipe"]["budget"] == 1.0
     with pytest.raises(ValueError, match="distill needs 'sandwich'"):
-        tr.TrainConfig(epochs=1, batch_size=64, lr=1e-3, seed=0, distill=True)
+        TrainConfig(epochs=1, batch_size=64, lr=1e-3, seed=0, distill=True)

@@ -3,7 +3,9 @@
 A backend derives from :class:`WeightSharingBackend`, declares its architecture options
 (a dataclass deriving from :class:`TrainingOptions`) and names its two network classes;
 this class supplies the rest: the FLOP table (fvcore, cached), the data (loaded once per
-command), supernet training with a random genome per step, the search problem whose
+command), the runtime (:class:`~evogroup.torch.runtime.Runtime`: device, kernel, decode,
+compile, sync-BN, resolved once per command) and the recipe (merged once with the
+options), supernet training with a random genome per step, the search problem whose
 fitness is the BN-recalibrated supernet accuracy, and training a genome from scratch.
 
 Nothing here imports torch at import time, so loading a backend (``evogroup backends``)
@@ -13,105 +15,29 @@ stays cheap; the steps import what they need.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from evogroup.backend.base import Backend, Run, TrainResult
 from evogroup.backend.options import BackendOptions
 from evogroup.core.cost import CostTable
-from evogroup.core.errors import CheckpointError, OptionError
+from evogroup.core.errors import CheckpointError
 from evogroup.core.io import atomic_write_json
 from evogroup.core.operators import sample_feasible
-from evogroup.core.options import FINAL, FITNESS, SUPERNET, TRAINING, option
 from evogroup.core.problem import Problem
 from evogroup.core.space import Genome
+from evogroup.torch.training_options import TrainingOptions
+
+if TYPE_CHECKING:  # torch is imported by the steps that need it, not by loading a backend
+    from evogroup.torch.runtime import Runtime
 
 FLOP_CLASSES = 1000  # classes of the FLOP table when num_classes is not set (ImageNet)
-_SEARCHING = ("search", "reproduce", "rank-check")
-KERNELS = ("grouped", "masked", "auto")  # evogroup.torch.masked.KERNEL_CHOICES, without torch
-DECODES = ("cpu", "gpu", "auto")  # evogroup.torch.jpeg.DECODE_CHOICES, without torch
-SAMPLING = ("uniform", "sandwich")  # evogroup.torch.trainer.SAMPLING, without torch
 #: The digits demo's search: 4 iterations (250 evaluations, not the paper's 1,050) keep
 #: the default CPU run under 10 minutes with the supernet's full 30 epochs (measured:
 #: 30 epochs ~365 s, 0.76 s per candidate); on digits the supernet's fitness moves by
 #: ~2.7 points with the float summation order alone, far more than what more
 #: evaluations gain (docs/benchmarks.md, "The default run on this CPU").
 DEMO_SEARCH = {"iterations": 4}
-
-
-@dataclass(frozen=True)
-class TrainingOptions(BackendOptions):
-    """Options every weight-sharing backend takes; a backend adds its architecture's."""
-
-    resolution: int = option(224, "input size at which FLOP budgets are counted", low=32)
-    num_classes: int | None = option(
-        None, "classes of the FLOP table's classifier [default: 1000, ImageNet]", low=1
-    )
-    data: str | None = option(
-        None, "ImageFolder tree or CIFAR-10 batches folder [default: embedded digits]",
-        commands=TRAINING,
-    )  # fmt: skip
-    split_seed: int = option(0, "seed of the fixed train/search-val/test split", commands=TRAINING)
-    supernet: str | None = option(
-        None, "a trained supernet.pt to search with (else one is trained)", commands=_SEARCHING
-    )
-    epochs: int | None = option(
-        None, "supernet training epochs [default: the data's recipe]", low=1, commands=SUPERNET
-    )
-    lr: float | None = option(
-        None, "supernet Adam learning rate, decayed linearly [default: recipe]", low=0,
-        low_open=True, commands=SUPERNET,
-    )  # fmt: skip
-    final_epochs: int | None = option(
-        None, "epochs of training from scratch [default: recipe]", low=1, commands=FINAL
-    )
-    final_lr: float | None = option(
-        None, "learning rate of training from scratch [default: recipe]", low=0, low_open=True,
-        commands=FINAL,
-    )  # fmt: skip
-    batch_size: int | None = option(
-        None, "images per step [default: recipe]", low=1, commands=TRAINING
-    )
-    recal_images: int | None = option(
-        None, "training images for BatchNorm recalibration per genome [default: recipe]",
-        low=1, commands=FITNESS,
-    )  # fmt: skip
-    device: str | None = option(
-        None, "torch device [default: cuda when available]", commands=TRAINING
-    )
-    sync_bn: bool = option(
-        False, "under torchrun on GPUs: BatchNorm statistics over the global batch (SyncBatchNorm)",
-        commands=TRAINING,
-    )  # fmt: skip
-    sampling: str | None = option(
-        None, "supernet genomes per step: uniform (one random genome, the paper) or sandwich"
-        " (largest + smallest + random, gradients summed; BigNAS) [default: recipe]",
-        choices=SAMPLING, commands=SUPERNET,
-    )  # fmt: skip
-    distill: bool | None = option(
-        None, "with sandwich sampling: the smaller genomes learn the largest one's predictions"
-        " (in-place distillation) [default: recipe]", commands=SUPERNET,
-    )  # fmt: skip
-    train_budget: float | None = option(
-        None, "supernet training draws its random genomes under this cost budget (SPOS's"
-        " constrained sampling) [default: the whole space]", low=0, low_open=True,
-        commands=SUPERNET,
-    )  # fmt: skip
-    kernel: str = option(
-        "auto", "weight-sharing conv kernel: grouped (sliced group convs), masked (dense convs"
-        " over a block-diagonal masked weight: fixed shapes), auto (masked on CUDA, grouped"
-        " on CPU)", choices=KERNELS, commands=SUPERNET,
-    )  # fmt: skip
-    decode: str = option(
-        "auto", "where training JPEGs are decoded: cpu (PIL in loader workers), gpu (nvjpeg,"
-        " batched, on the training device), auto (gpu on CUDA for ImageFolder data at the"
-        " ImageNet recipe, else cpu)", choices=DECODES, commands=TRAINING,
-    )  # fmt: skip
-    compile: bool | None = option(
-        None, "torch.compile training and evaluation [default: on for fixed-shape nets on"
-        " CUDA, off on CPU]", commands=TRAINING,
-    )  # fmt: skip
 
 
 class WeightSharingBackend(Backend):
@@ -141,6 +67,7 @@ class WeightSharingBackend(Backend):
 
     def __init__(self) -> None:
         self._tables: dict[tuple, CostTable] = {}
+        self._runtimes: dict[tuple, Runtime] = {}
 
     # -- cost -----------------------------------------------------------------------------
     def cost(self, opts: BackendOptions | None = None) -> CostTable:
@@ -191,13 +118,21 @@ class WeightSharingBackend(Backend):
         return distributed
 
     def device(self, opts: BackendOptions | None = None) -> str | None:
-        from evogroup.torch.jpeg import check_decode_device
-        from evogroup.torch.trainer import resolve_device
+        """The device of :meth:`runtime` (a missing GPU is refused before any work)."""
+        return str(self.runtime(opts).device)
+
+    def runtime(self, opts: BackendOptions | None = None) -> Runtime:
+        """The :class:`~evogroup.torch.runtime.Runtime` of ``opts``' device, kernel, decode,
+        compile and sync-BN options: resolved once per command (cached on this backend)
+        and passed to training and the fitness."""
+        from evogroup.torch.runtime import Runtime
 
         o = self._opts(opts)
-        device = resolve_device(o.device)
-        check_decode_device(o.decode, device)  # like a missing GPU: refused before any work
-        return str(device)
+        key = (o.device, o.kernel, o.decode, o.compile, o.sync_bn)
+        if key not in self._runtimes:
+            self._runtimes[key] = Runtime.resolve(o.device, kernel=o.kernel, decode=o.decode,
+                                                  compile=o.compile, sync_bn=o.sync_bn)  # fmt: skip
+        return self._runtimes[key]
 
     def fitness_label(self, opts: BackendOptions | None = None) -> str:
         return "supernet top-1 % on search-val after BatchNorm recalibration"
@@ -216,10 +151,12 @@ class WeightSharingBackend(Backend):
         """On the embedded digits, :data:`DEMO_SEARCH` (a CPU demo); elsewhere the paper's."""
         return dict(DEMO_SEARCH) if self._opts(opts).data in (None, "digits") else {}
 
-    def recipe(self, data: Any):
-        from evogroup.torch.trainer import default_recipe
+    def recipe(self, data: Any, opts: BackendOptions | None = None):
+        """The data's default recipe (:func:`~evogroup.torch.recipe.default_recipe`) with the
+        values given in ``opts`` in its place (:func:`~evogroup.torch.recipe.merge_options`)."""
+        from evogroup.torch.recipe import default_recipe, merge_options
 
-        return default_recipe(data.name, data.image_size)
+        return merge_options(default_recipe(data.name, data.image_size), self._opts(opts))
 
     def _network_arch(self, opts: Any, data: Any) -> dict[str, Any]:
         return {**self.arch(opts), "num_classes": data.num_classes}
@@ -230,19 +167,12 @@ class WeightSharingBackend(Backend):
         return None if given is None else Path(given)
 
     def train_supernet(self, run: Run, opts: BackendOptions | None = None) -> Path:
-        from evogroup.torch.checkpoints import supernet_kind
-        from evogroup.torch.masked import resolve_kernel
-        from evogroup.torch.trainer import TrainConfig, seeded, train_supernet
+        from evogroup.torch.trainer import seeded, train_supernet
+        from evogroup.torch.weights import supernet_kind
 
         o = self._opts(opts)
-        data = self.data(run, o)
-        recipe = self.recipe(data)
-        sampling = o.sampling or recipe.sampling
-        distill = recipe.distill and sampling == "sandwich" if o.distill is None else o.distill
-        if distill and sampling != "sandwich":
-            raise OptionError(f"--distill needs --sampling sandwich, but sampling is {sampling}")
-        config = TrainConfig(o.epochs or recipe.supernet_epochs, o.batch_size or recipe.batch_size,
-                             o.lr or recipe.lr, run.seed, sampling, distill, o.train_budget)  # fmt: skip
+        data, runtime = self.data(run, o), self.runtime(o)
+        config = self.recipe(data, o).supernet(run.seed, o.train_budget)
         draw = None
         if o.train_budget is not None:
             self.check_budget(o.train_budget, o)
@@ -250,20 +180,19 @@ class WeightSharingBackend(Backend):
             draw = functools.partial(sample_feasible, under)
         arch = self._network_arch(o, data)
         with seeded(run.seed):  # the seed governs the initial weights too
-            net = self.supernet_class(**arch, kernel=resolve_kernel(o.kernel, self.device(o)))
+            net = self.supernet_class(**arch, kernel=runtime.kernel)
         meta = {"arch": arch, "image_size": data.image_size, "data": data.describe()}
         return train_supernet(net, data, config, run.layout, kind=supernet_kind(self.name),
-                              meta=meta, device=o.device, resume=run.resume,
-                              progress=run.progress, compile=o.compile, sync_bn=o.sync_bn,
-                              decode=o.decode, draw=draw)  # fmt: skip
+                              meta=meta, runtime=runtime, resume=run.resume,
+                              progress=run.progress, draw=draw)  # fmt: skip
 
     def problem(
         self, budget: float, run: Run, opts: BackendOptions | None = None,
         supernet: Path | None = None, budget_min: float = 0.0,
     ) -> Problem:  # fmt: skip
         """Fitness = top-1 of ``supernet`` on search-val after BatchNorm recalibration."""
-        from evogroup.torch.checkpoints import load_checkpoint, supernet_kind
         from evogroup.torch.fitness import SupernetFitness
+        from evogroup.torch.weights import load_checkpoint, supernet_kind
 
         o = self._opts(opts)
         if supernet is None:
@@ -271,11 +200,11 @@ class WeightSharingBackend(Backend):
         data = self.data(run, o)
         meta = load_checkpoint(supernet, supernet_kind(self.name))["meta"]
         check_supernet(supernet, meta, self._network_arch(o, data), data.describe())
-        recipe = self.recipe(data)
+        recipe = self.recipe(data, o)
         fitness = SupernetFitness(
             supernet, self.name, self.supernet_class, data.source, data.split_seed, data=data,
-            recal_images=o.recal_images or recipe.recal_images, seed=run.seed, device=o.device,
-            kernel=o.kernel, compile=o.compile,
+            recal_images=recipe.recal_images, batch_size=recipe.eval_batch_size, seed=run.seed,
+            runtime=self.runtime(o),
         )  # fmt: skip
         measured_on = len(data.search_val)
         trust = {"measured_on": measured_on, "resolution_points": 100.0 / measured_on,
@@ -293,16 +222,13 @@ class WeightSharingBackend(Backend):
         return {"recalibrated": fitness, "not recalibrated": fitness.variant(recalibrate=False)}
 
     def train(self, genome: Genome, run: Run, opts: BackendOptions | None = None) -> TrainResult:
-        from evogroup.torch.checkpoints import model_kind
-        from evogroup.torch.trainer import TrainConfig, seeded, train_network
+        from evogroup.torch.trainer import seeded, train_network
+        from evogroup.torch.weights import model_kind
 
         o = self._opts(opts)
         genome = self.space(o).validate(genome)
         data = self.data(run, o)
-        recipe = self.recipe(data)
-        config = TrainConfig(o.final_epochs or recipe.final_epochs,
-                             o.batch_size or recipe.batch_size, o.final_lr or recipe.final_lr,
-                             run.seed)  # fmt: skip
+        config = self.recipe(data, o).final(run.seed)
         arch = self._network_arch(o, data)
         with seeded(run.seed):
             model = self.network_class(genome, **arch)
@@ -311,15 +237,14 @@ class WeightSharingBackend(Backend):
                 "flop_resolution": o.resolution, "image_size": data.image_size,
                 "data": data.describe()}  # fmt: skip
         metrics = train_network(model, data, config, run.layout, kind=model_kind(self.name),
-                                meta=meta, device=o.device, resume=run.resume,
-                                progress=run.progress, compile=o.compile, sync_bn=o.sync_bn,
-                                decode=o.decode)  # fmt: skip
+                                meta=meta, runtime=self.runtime(o), resume=run.resume,
+                                progress=run.progress)  # fmt: skip
         top1, top5 = metrics.pop("top1"), metrics.pop("top5")
         return TrainResult(top1, top5, run.seed, genome, cost, metrics)
 
     def load_model(self, path: str | Path):
         """The trained static network saved by ``evogroup train`` (``model.pt``), in eval mode."""
-        from evogroup.torch.checkpoints import load_checkpoint, model_kind
+        from evogroup.torch.weights import load_checkpoint, model_kind
 
         meta = (ckpt := load_checkpoint(path, model_kind(self.name)))["meta"]
         model = self.network_class(tuple(meta["genome"]), **meta["arch"])

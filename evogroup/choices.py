@@ -1,0 +1,43 @@
+"""The choices of the torch layer's options, spelled once and torch-free.
+
+The CLI (through the backends' option declarations) and the torch layer
+(:mod:`evogroup.torch.runtime`, :mod:`evogroup.torch.shared`, :mod:`evogroup.torch.recipe`)
+read these tuples, so a new kernel or decoder is added here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from evogroup.core.errors import OptionError
+
+__all__ = [
+    "DECODES", "DECODE_CHOICES", "KERNELS", "KERNEL_CHOICES", "SAMPLING", "check_choice",
+]  # fmt: skip
+
+#: How a weight-sharing conv computes (:mod:`evogroup.torch.shared`, :mod:`evogroup.torch.masked`).
+KERNELS = ("grouped", "masked")
+#: ``--kernel``: a kernel, or ``auto`` (masked on CUDA, grouped elsewhere).
+KERNEL_CHOICES = (*KERNELS, "auto")
+#: Where training and evaluation JPEGs are decoded (:mod:`evogroup.torch.loaders`).
+DECODES = ("cpu", "gpu")
+#: ``--decode``: a place, or ``auto`` (gpu on CUDA for ImageFolder data at 224 px).
+DECODE_CHOICES = (*DECODES, "auto")
+#: The supernet's genomes per step (:mod:`evogroup.torch.steps`).
+SAMPLING = ("uniform", "sandwich")
+
+
+def check_choice(name: str, value: object, choices: Sequence[str]) -> str:
+    """``value`` when it is one of ``choices``, else an :class:`OptionError` naming the rule.
+
+    Example:
+        >>> check_choice("--kernel", "masked", KERNEL_CHOICES)
+        'masked'
+        >>> check_choice("--kernel", "dense", KERNEL_CHOICES)
+        Traceback (most recent call last):
+        ...
+        evogroup.core.errors.OptionError: --kernel must be one of grouped, masked, auto, but got 'dense'
+    """
+    if value not in choices:
+        raise OptionError(f"{name} must be one of {', '.join(choices)}, but got {value!r}")
+    return value  # type: ignore[return-value]

@@ -1,0 +1,90 @@
+"""The options every weight-sharing backend takes (torch-free: loading a backend to list
+its options imports no torch). A backend's options dataclass derives from
+:class:`TrainingOptions` and adds its architecture's."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from evogroup.core.options import FINAL, FITNESS, SUPERNET, TRAINING, option
+from evogroup.backend.options import BackendOptions
+from evogroup.choices import DECODE_CHOICES, KERNEL_CHOICES, SAMPLING
+
+__all__ = ["TrainingOptions"]
+
+_SEARCHING = ("search", "reproduce", "rank-check")
+
+
+@dataclass(frozen=True)
+class TrainingOptions(BackendOptions):
+    """Options every weight-sharing backend takes; a backend adds its architecture's."""
+
+    resolution: int = option(224, "input size at which FLOP budgets are counted", low=32)
+    num_classes: int | None = option(
+        None, "classes of the FLOP table's classifier [default: 1000, ImageNet]", low=1
+    )
+    data: str | None = option(
+        None, "ImageFolder tree or CIFAR-10 batches folder [default: embedded digits]",
+        commands=TRAINING,
+    )  # fmt: skip
+    split_seed: int = option(0, "seed of the fixed train/search-val/test split", commands=TRAINING)
+    supernet: str | None = option(
+        None, "a trained supernet.pt to search with (else one is trained)", commands=_SEARCHING
+    )
+    epochs: int | None = option(
+        None, "supernet training epochs [default: the data's recipe]", low=1, commands=SUPERNET
+    )
+    lr: float | None = option(
+        None, "supernet Adam learning rate, decayed linearly [default: recipe]", low=0,
+        low_open=True, commands=SUPERNET,
+    )  # fmt: skip
+    final_epochs: int | None = option(
+        None, "epochs of training from scratch [default: recipe]", low=1, commands=FINAL
+    )
+    final_lr: float | None = option(
+        None, "learning rate of training from scratch [default: recipe]", low=0, low_open=True,
+        commands=FINAL,
+    )  # fmt: skip
+    batch_size: int | None = option(
+        None, "images per step [default: recipe]", low=1, commands=TRAINING
+    )
+    recal_images: int | None = option(
+        None, "training images for BatchNorm recalibration per genome [default: recipe]",
+        low=1, commands=FITNESS,
+    )  # fmt: skip
+    device: str | None = option(
+        None, "torch device [default: cuda when available]", commands=TRAINING
+    )
+    sync_bn: bool = option(
+        False, "under torchrun on GPUs: BatchNorm statistics over the global batch (SyncBatchNorm)",
+        commands=TRAINING,
+    )  # fmt: skip
+    sampling: str | None = option(
+        None, "supernet genomes per step: uniform (one random genome, the paper) or sandwich"
+        " (largest + smallest + random, gradients summed; BigNAS) [default: recipe]",
+        choices=SAMPLING, commands=SUPERNET,
+    )  # fmt: skip
+    distill: bool | None = option(
+        None, "with sandwich sampling: the smaller genomes learn the largest one's predictions"
+        " (in-place distillation) [default: recipe]", commands=SUPERNET,
+    )  # fmt: skip
+    train_budget: float | None = option(
+        None, "supernet training draws its random genomes under this cost budget (SPOS's"
+        " constrained sampling) [default: the whole space]", low=0, low_open=True,
+        commands=SUPERNET,
+    )  # fmt: skip
+    kernel: str = option(
+        "auto", "weight-sharing conv kernel: grouped (sliced group convs), masked (dense convs"
+        " over a block-diagonal masked weight: fixed shapes), auto (masked on CUDA, grouped"
+        " on CPU)", choices=KERNEL_CHOICES, commands=SUPERNET,
+    )  # fmt: skip
+    decode: str = option(
+        "auto", "where JPEGs are decoded (training, test, BatchNorm recalibration, search-val):"
+        " cpu (PIL in loader workers), gpu (nvjpeg, batched, on the device, overlapped with"
+        " the step), auto (gpu on CUDA for ImageFolder data at the ImageNet recipe, else"
+        " cpu)", choices=DECODE_CHOICES, commands=TRAINING,
+    )  # fmt: skip
+    compile: bool | None = option(
+        None, "torch.compile training and evaluation [default: on for fixed-shape nets on"
+        " CUDA, off on CPU]", commands=TRAINING,
+    )  # fmt: skip
