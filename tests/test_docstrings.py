@@ -15,7 +15,7 @@ MODULES = [
     "evogroup.torch.binary", "evogroup.torch.data", "evogroup.torch.flops",
     "evogroup.torch.masked", "evogroup.torch.accel", "evogroup.torch.jpeg",
     "evogroup.torch.steps", "evogroup.torch.runtime", "evogroup.torch.recipe",
-    "evogroup.choices",
+    "evogroup.torch.choices",
     "binmobilenet", "binmobilenet.backend", "binmobilenet.supernet",
     "birealnet.backend", "birealnet.supernet",
 ]  # fmt: skip

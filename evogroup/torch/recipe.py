@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from evogroup.choices import SAMPLING
 from evogroup.core.errors import OptionError
+from evogroup.torch.choices import SAMPLING
 
 __all__ = ["EVAL_BATCH", "Recipe", "TrainConfig", "default_recipe", "merge_options"]
 

@@ -20,10 +20,10 @@ from typing import Any
 import torch
 from torch import nn
 
-from evogroup.choices import DECODE_CHOICES, KERNEL_CHOICES, check_choice
 from evogroup.core import launch
 from evogroup.core.errors import DeviceError, OptionError
 from evogroup.torch.accel import Speed, choose_speed
+from evogroup.torch.choices import DECODE_CHOICES, KERNEL_CHOICES, check_choice
 
 __all__ = ["Runtime", "resolve_device", "resolve_kernel"]
 

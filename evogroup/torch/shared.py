@@ -28,8 +28,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from evogroup.choices import KERNELS
 from evogroup.torch.binary import binarize_activation, binarize_weight
+from evogroup.torch.choices import KERNELS
 from evogroup.torch.masked import add_mask_buffers, drop_mask_buffers, masked_conv, set_mask
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from evogroup.core.options import FINAL, FITNESS, SUPERNET, TRAINING, option
 from evogroup.backend.options import BackendOptions
-from evogroup.choices import DECODE_CHOICES, KERNEL_CHOICES, SAMPLING
+from evogroup.core.options import FINAL, FITNESS, SUPERNET, TRAINING, option
+from evogroup.torch.choices import DECODE_CHOICES, KERNEL_CHOICES, SAMPLING
 
 __all__ = ["TrainingOptions"]
 

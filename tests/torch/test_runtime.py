@@ -1,5 +1,5 @@
 """The runtime resolved once per command, the recipe merged once with the options, and
-the choices spelled once (``evogroup.choices``)."""
+the choices spelled once (``evogroup.torch.choices``)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from evogroup import choices
 from evogroup.core.errors import DeviceError, OptionError
+from evogroup.torch import choices
 from evogroup.torch.recipe import Recipe, default_recipe, merge_options
 from evogroup.torch.runtime import Runtime, resolve_device
 from evogroup.torch.training_options import TrainingOptions
