@@ -14,32 +14,16 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from evogroup import InfeasibleBudgetError, SearchSpace, option
-from evogroup.torch.weight_sharing import TrainingOptions, WeightSharingBackend
+from evogroup.torch.weight_sharing import WeightSharingBackend, WidthOptions
 
 MODULES = ("M1", "M2", "M3")  # binmobilenet.supernet.MODULES, without importing torch
 
 
-def _supernet(**arch: Any):
-    from binmobilenet.supernet import SuperNet
-
-    return SuperNet(**arch)
-
-
-def _network(genome: Any, **arch: Any):
-    from binmobilenet.supernet import BinMobileNet
-
-    return BinMobileNet(genome, **arch)
-
-
 @dataclass(frozen=True)
-class BinMobileNetOptions(TrainingOptions):
+class BinMobileNetOptions(WidthOptions):
     module: str = option("M2", "network module of the paper (section 3.2.2)", choices=MODULES)
-    width_mult: float = option(
-        1.0, "channel width multiplier (channels stay multiples of 8)", low=0, low_open=True
-    )
 
 
 class BinMobileNetBackend(WeightSharingBackend):
@@ -48,14 +32,9 @@ class BinMobileNetBackend(WeightSharingBackend):
     name = "binmobilenet"
     summary = "binary MobileNetV1 (paper modules M1/M2/M3), weight-sharing supernet, fvcore FLOPs"
     Options = BinMobileNetOptions
-    supernet_class = staticmethod(_supernet)
-    network_class = staticmethod(_network)
-
-    def arch(self, opts: BinMobileNetOptions) -> dict[str, Any]:
-        return {"module": opts.module, "width_mult": opts.width_mult}
-
-    def arch_label(self, opts: BinMobileNetOptions) -> str:
-        return "" if opts.width_mult == 1.0 else f", width {opts.width_mult:g}"
+    arch_fields = ("module", "width_mult")
+    supernet_class = "binmobilenet.supernet:SuperNet"
+    network_class = "binmobilenet.supernet:BinMobileNet"
 
     def space(self, opts: BinMobileNetOptions | None = None) -> SearchSpace:
         from binmobilenet.supernet import search_space

@@ -15,30 +15,15 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from evogroup import InfeasibleBudgetError, SearchSpace, option
+from evogroup import SearchSpace
 from evogroup.core.units import format_flops
-from evogroup.torch.weight_sharing import TrainingOptions, WeightSharingBackend
-
-
-def _supernet(**arch: Any):
-    from birealnet.supernet import SuperNet
-
-    return SuperNet(**arch)
-
-
-def _network(genome: Any, **arch: Any):
-    from birealnet.supernet import BiRealNet
-
-    return BiRealNet(genome, **arch)
+from evogroup.torch.weight_sharing import WeightSharingBackend, WidthOptions
 
 
 @dataclass(frozen=True)
-class BiRealNetOptions(TrainingOptions):
-    width_mult: float = option(
-        1.0, "channel width multiplier (channels stay multiples of 8)", low=0, low_open=True
-    )
+class BiRealNetOptions(WidthOptions):
+    """The width of Bi-Real Net ResNet-18 and the options of every weight-sharing backend."""
 
 
 class BiRealNetBackend(WeightSharingBackend):
@@ -47,29 +32,17 @@ class BiRealNetBackend(WeightSharingBackend):
     name = "birealnet"
     summary = "Bi-Real Net ResNet-18 (16 binary 3x3 convs), weight-sharing supernet, fvcore FLOPs"
     Options = BiRealNetOptions
-    supernet_class = staticmethod(_supernet)
-    network_class = staticmethod(_network)
-
-    def arch(self, opts: BiRealNetOptions) -> dict[str, Any]:
-        return {"width_mult": opts.width_mult}
-
-    def arch_label(self, opts: BiRealNetOptions) -> str:
-        return "" if opts.width_mult == 1.0 else f", width {opts.width_mult:g}"
+    arch_fields = ("width_mult",)
+    supernet_class = "birealnet.supernet:SuperNet"
+    network_class = "birealnet.supernet:BiRealNet"
 
     def space(self, opts: BiRealNetOptions | None = None) -> SearchSpace:
         from birealnet.supernet import search_space
 
         return search_space(self._opts(opts).width_mult)
 
-    def check_budget(self, budget: float, opts: BiRealNetOptions | None = None) -> None:
-        """Raise :class:`InfeasibleBudgetError` naming the minimum, its genome, and the
-        floor no group count moves: the real stem, shortcuts and classifier."""
+    def budget_hint(self, budget: float, opts: BiRealNetOptions | None = None) -> str:
+        """The floor no group count moves: the real stem, shortcuts and classifier."""
         o = self._opts(opts)
-        table = self.cost(o)
-        if table.min_cost <= budget:
-            return
-        raise InfeasibleBudgetError.below(
-            budget, table.min_cost, table.min_genome(),
-            hint=f"{self.cost_label(o)}; the real stem, downsampling shortcuts and classifier"
-                 f" alone cost {format_flops(table.constant)}",
-        )  # fmt: skip
+        return (f"{self.cost_label(o)}; the real stem, downsampling shortcuts and classifier"
+                f" alone cost {format_flops(self.cost(o).constant)}")  # fmt: skip

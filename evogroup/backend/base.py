@@ -180,13 +180,19 @@ class Backend(abc.ABC):
 
     def check_budget(self, budget: float, opts: BackendOptions | None = None) -> None:
         """Raise :class:`InfeasibleBudgetError` when no genome fits ``budget`` (the upper end
-        of the range; :meth:`check_budget_range` checks the whole range)."""
+        of the range; :meth:`check_budget_range` checks the whole range), naming the
+        cheapest genome and :meth:`budget_hint`."""
         table = self.cost(opts)
         if table.min_cost > budget:
             raise InfeasibleBudgetError.below(
-                budget, table.min_cost, table.min_genome(),
-                hint=f"costs range from {table.min_cost:.4g} to {table.max_cost:.4g}",
-            )  # fmt: skip
+                budget, table.min_cost, table.min_genome(), hint=self.budget_hint(budget, opts)
+            )
+
+    def budget_hint(self, budget: float, opts: BackendOptions | None = None) -> str:
+        """What to say after "no genome fits": by default the range of costs; a backend may
+        name what it knows (the modules that fit, the floor no group count moves)."""
+        table = self.cost(opts)
+        return f"costs range from {table.min_cost:.4g} to {table.max_cost:.4g}"
 
     def cost_report(self, genome: Genome, opts: BackendOptions | None = None) -> dict[str, Any]:
         """Total and per-layer cost of ``genome`` (``evogroup flops``); backends may add fields."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -23,3 +24,26 @@ def lazy_exports(
         return sorted(set(names) | set(exports))
 
     return getattr_, dir_
+
+
+@dataclass(frozen=True)
+class Imported:
+    """A callable named ``"package.module:name"``, imported on its first call; picklable, so
+    a worker process imports it itself (a backend names its network classes this way and
+    loading the backend imports no torch).
+
+    Example:
+        >>> Imported("fractions:Fraction")(3, 6)
+        Fraction(1, 2)
+    """
+
+    path: str
+
+    def __post_init__(self) -> None:
+        module, _, name = self.path.partition(":")
+        if not module or not name:
+            raise ValueError(f"'package.module:name' must hold, but got {self.path!r}")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        module, _, name = self.path.partition(":")
+        return getattr(importlib.import_module(module), name)(*args, **kwargs)

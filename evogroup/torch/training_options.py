@@ -10,7 +10,7 @@ from evogroup.backend.options import BackendOptions
 from evogroup.core.options import FINAL, FITNESS, SUPERNET, TRAINING, option
 from evogroup.torch.choices import DECODE_CHOICES, KERNEL_CHOICES, SAMPLING
 
-__all__ = ["TrainingOptions"]
+__all__ = ["TrainingOptions", "WidthOptions"]
 
 _SEARCHING = ("search", "reproduce", "rank-check")
 
@@ -88,3 +88,12 @@ class TrainingOptions(BackendOptions):
         None, "torch.compile training and evaluation [default: on for fixed-shape nets on"
         " CUDA, off on CPU]", commands=TRAINING,
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class WidthOptions(TrainingOptions):
+    """:class:`TrainingOptions` plus a channel width multiplier, the knob most networks take."""
+
+    width_mult: float = option(
+        1.0, "channel width multiplier (channels stay multiples of 8)", low=0, low_open=True
+    )

@@ -23,10 +23,11 @@ from evogroup.backend.options import BackendOptions
 from evogroup.core.cost import CostTable
 from evogroup.core.errors import CheckpointError
 from evogroup.core.io import atomic_write_json
+from evogroup.core.lazy import Imported
 from evogroup.core.operators import sample_feasible
 from evogroup.core.problem import Problem
 from evogroup.core.space import Genome
-from evogroup.torch.training_options import TrainingOptions
+from evogroup.torch.training_options import TrainingOptions, WidthOptions
 
 if TYPE_CHECKING:  # torch is imported by the steps that need it, not by loading a backend
     from evogroup.torch.runtime import Runtime
@@ -40,30 +41,46 @@ FLOP_CLASSES = 1000  # classes of the FLOP table when num_classes is not set (Im
 DEMO_SEARCH = {"iterations": 4}
 
 
+__all__ = ["TrainingOptions", "WeightSharingBackend", "WidthOptions", "check_supernet"]
+
+
 class WeightSharingBackend(Backend):
     """A backend whose fitness is a weight-sharing supernet (Algorithm 2 of the paper).
 
-    Subclasses set :attr:`Options`, :attr:`supernet_class` and :attr:`network_class`
-    (picklable callables: ``supernet_class(num_classes=..., **arch, kernel=...)`` builds a
-    :class:`~evogroup.torch.protocol.WeightSharingNet` whose searchable convs compute with
-    ``kernel``, ``"grouped"`` or ``"masked"`` (:class:`~evogroup.torch.shared.SharedConv2d`),
-    ``network_class(genome, num_classes=..., **arch)`` its static network) and implement
-    :meth:`arch` and :meth:`space`.
+    A subclass declares, and writes nothing else but :meth:`space`:
+
+    - :attr:`Options`: its options dataclass, deriving from :class:`TrainingOptions` (or
+      :class:`WidthOptions`, which adds ``width_mult``);
+    - :attr:`arch_fields`: the options that are the architecture's constructor arguments;
+    - :attr:`supernet_class` and :attr:`network_class`: ``"package.module:Name"`` (imported
+      when first called, so loading the backend imports no torch) or picklable callables:
+      ``supernet_class(num_classes=..., **arch, kernel=...)`` builds a
+      :class:`~evogroup.torch.protocol.WeightSharingNet` whose searchable convs compute with
+      ``kernel``, ``"grouped"`` or ``"masked"`` (:class:`~evogroup.torch.shared.SharedConv2d`),
+      ``network_class(genome, num_classes=..., **arch)`` its static network.
     """
 
     needs_supernet = True
     Options: ClassVar[type[BackendOptions]] = TrainingOptions
+    arch_fields: ClassVar[tuple[str, ...]] = ()
     supernet_class: ClassVar[Any] = None
     network_class: ClassVar[Any] = None
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for attr in ("supernet_class", "network_class"):
+            if isinstance(cls.__dict__.get(attr), str):
+                setattr(cls, attr, Imported(cls.__dict__[attr]))
+
     def arch(self, opts: Any) -> dict[str, Any]:
-        """The architecture's constructor arguments besides ``num_classes`` (e.g. module,
-        width): what a supernet checkpoint must match to be searched with these options."""
-        return {}
+        """The architecture's constructor arguments besides ``num_classes`` (the options named
+        by :attr:`arch_fields`): what a supernet checkpoint must match to be searched."""
+        return {name: getattr(opts, name) for name in self.arch_fields}
 
     def arch_label(self, opts: Any) -> str:
-        """Extra words for :meth:`cost_label` (e.g. ``", width 0.25"``)."""
-        return ""
+        """Extra words for :meth:`cost_label`: the width when it is not 1."""
+        width = getattr(opts, "width_mult", 1.0)
+        return "" if width == 1.0 else f", width {width:g}"
 
     def __init__(self) -> None:
         self._tables: dict[tuple, CostTable] = {}
