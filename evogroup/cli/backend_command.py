@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from evogroup.backend.base import Backend
+from evogroup.cli.start import discard_new_run
 from evogroup.core.errors import BackendError, OptionError
 from evogroup.backend.options import BackendOptions, Field
 from evogroup.backend.registry import get_backend
@@ -66,6 +67,13 @@ class BackendCommand(click.Command):
             except BackendError as exc:
                 raise click.BadParameter(str(exc), ctx=ctx, param_hint="'--backend'") from None
         return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except Exception:  # a refused command leaves no run directory behind (Ctrl-C keeps it)
+            discard_new_run(ctx)
+            raise
 
     def get_params(self, ctx: click.Context) -> list[click.Parameter]:
         backend = ctx.meta.get("evogroup.backend.base")

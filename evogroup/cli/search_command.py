@@ -39,7 +39,8 @@ from evogroup.core.units import format_flops
 @click.pass_context
 def search(
     ctx: click.Context, budget: float, budget_min: float | None, out: Path | None, resume: bool,
-    workers: int, executor: str, ray_address: str | None, gpus_per_worker: float | None, **kwargs,
+    workers: int, executor: str, ray_address: str | None, ray_timeout: float | None,
+    gpus_per_worker: float | None, **kwargs,
 ) -> None:  # fmt: skip
     """Search the group count of every layer that maximizes fitness within --budget.
 
@@ -48,7 +49,7 @@ def search(
     two plots (search_progress.png, fitness_vs_cost.png).
     """
     backend, opts = split_backend_options(ctx, kwargs)
-    where = workers_from(ctx, workers, executor, ray_address, gpus_per_worker)
+    where = workers_from(ctx, workers, executor, ray_address, gpus_per_worker, ray_timeout)
     if budget_min is not None and budget_min > budget:
         raise click.BadParameter(
             f"--budget-min <= --budget must hold, but got {format_flops(budget_min)} > {format_flops(budget)}",
