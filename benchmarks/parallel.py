@@ -28,7 +28,7 @@ from evogroup import get_backend  # noqa: E402
 from evogroup.backend.base import Run  # noqa: E402
 from evogroup.core.evaluation import timed_call  # noqa: E402
 from evogroup.core.operators import sample  # noqa: E402
-from evogroup.executors.processes import Workers, make_executor  # noqa: E402
+from evogroup.executors.workers import Workers, make_executor  # noqa: E402
 
 
 def trivial(genome: tuple[int, ...]) -> float:

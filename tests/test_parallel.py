@@ -7,7 +7,8 @@ from functools import partial
 
 import pytest
 
-from evogroup.executors.processes import InProcess, RetryingProcessPool, Workers, make_executor
+from evogroup.executors.processes import InProcess, RetryingProcessPool
+from evogroup.executors.workers import Workers, make_executor
 from tests.helpers import AlwaysDies, CountsLoads, DiesOnce, timed_value
 
 GENOMES = [(1, 2), (4, 4), (2, 8), (16, 1)]

@@ -1,19 +1,22 @@
-"""Ray actors as the executor: the same search as the serial one, and a dead actor survived.
+"""Ray actors as the executor: the same search as the serial one, a dead actor survived, and
+a cluster that does not answer refused in one line within ``--ray-timeout``.
 
 One local Ray cluster of 2 CPUs serves the whole module (starting one takes ~15 s).
 """
 
 from __future__ import annotations
 
+import socket
 import sys
 
 import pytest
 
 from evogroup import get_backend, search
 from evogroup.core.errors import MissingExtraError
-from evogroup.executors.processes import Workers, make_executor
+from evogroup.executors.workers import Workers, make_executor
 from tests.helpers import DiesOnceMidway, strip_timing
 from tests.test_cli import SEARCH, invoke, load_result
+from tests.test_mistakes import check
 
 ray = pytest.importorskip("ray")
 
@@ -26,8 +29,10 @@ def ray_cluster():
 
 
 def test_ray_search_equals_the_serial_one(ray_cluster, tmp_path):
+    address = ray.get_runtime_context().gcs_address  # the cluster answers the address check
     invoke([*SEARCH, "--out", tmp_path / "serial"])
-    out = invoke([*SEARCH, "--executor", "ray", "--workers", 2, "--out", tmp_path / "ray"])
+    out = invoke([*SEARCH, "--executor", "ray", "--ray-address", address, "--workers", 2,
+                  "--out", tmp_path / "ray"])  # fmt: skip
     assert strip_timing(load_result(tmp_path / "ray")) == strip_timing(
         load_result(tmp_path / "serial")
     ), out.output
@@ -42,7 +47,8 @@ def test_a_killed_actor_is_restarted_and_nothing_is_lost(ray_cluster, tmp_path):
     settings = {"population": 8, "iterations": 2, "crossovers": 4, "mutations": 4, "seed": 3}
     with make_executor(Workers(2, kind="ray")) as executor:
         survived = search(dying, executor=executor, checkpoint=tmp_path / "ck.json", **settings)
-    assert (tmp_path / "died").exists()
+    lost = tuple(map(int, (tmp_path / "died").read_text().split(",")))  # died evaluating it
+    assert lost in {record.genome for record in survived.history}  # retried on a new actor
     assert strip_timing(survived) == strip_timing(search(problem, **settings))
 
 
@@ -70,3 +76,28 @@ def test_a_tiny_binmobilenet_search_on_ray_equals_the_serial_one(ray_cluster, tm
     assert strip_timing(load_result(tmp_path / "ray")) == strip_timing(
         load_result(tmp_path / "serial")
     )
+
+
+def test_a_malformed_ray_address_is_one_line(tmp_path):
+    for address in ("no such host", "127.0.0.1", "http://head:8265/"):
+        check([*SEARCH, "--executor", "ray", "--ray-address", address, "--out", tmp_path / "r"],
+              2, "--ray-address must be host:port", repr(address))  # fmt: skip
+    assert not (tmp_path / "r").exists()
+
+
+def test_an_unreachable_cluster_is_one_line_naming_the_address(tmp_path):
+    ray_search = [*SEARCH, "--executor", "ray", "--out", tmp_path / "r"]
+    check([*ray_search, "--ray-address", "127.0.0.1:1"], 1, "--ray-address 127.0.0.1:1",
+          "no Ray cluster answers")  # fmt: skip
+    with socket.socket() as silent:  # accepts connections, never speaks Ray's protocol
+        silent.bind(("0.0.0.0", 0))
+        silent.listen()
+        address = f"127.0.0.1:{silent.getsockname()[1]}"
+        check([*ray_search, "--ray-address", address, "--ray-timeout", "2"], 1,
+              f"--ray-address {address}", "within 2 s")  # fmt: skip
+    assert not (tmp_path / "r").exists()
+
+
+def test_the_ray_timeout_needs_the_ray_executor_and_a_positive_value():
+    check([*SEARCH, "--ray-timeout", "5"], 2, "--ray-timeout needs --executor ray")
+    check([*SEARCH, "--executor", "ray", "--ray-timeout", "0"], 2, "--ray-timeout")

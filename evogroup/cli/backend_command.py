@@ -16,6 +16,7 @@ import click
 from evogroup.backend.base import Backend
 from evogroup.backend.options import BackendOptions
 from evogroup.backend.registry import get_backend
+from evogroup.cli.start import discard_new_run
 from evogroup.core.errors import BackendError, OptionError
 from evogroup.core.options import Field
 
@@ -67,6 +68,13 @@ class BackendCommand(click.Command):
             except BackendError as exc:
                 raise click.BadParameter(str(exc), ctx=ctx, param_hint="'--backend'") from None
         return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except Exception:  # a refused command leaves no run directory behind (Ctrl-C keeps it)
+            discard_new_run(ctx)
+            raise
 
     def get_params(self, ctx: click.Context) -> list[click.Parameter]:
         backend = ctx.meta.get("evogroup.backend.base")

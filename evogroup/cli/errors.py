@@ -3,9 +3,10 @@
 Exit codes: ``2`` (:data:`USAGE`) when the command asked for something that cannot be
 (an option value, a genome, a backend), like click's own usage errors; ``1``
 (:data:`FAILED`) when a well-formed command could not be carried out (data, checkpoint,
-budget, device, a run directory in use, the file system); ``130`` on Ctrl-C. An exception
-that no user can cause (a bug) keeps its traceback, and ``--debug`` or ``EVOGROUP_DEBUG=1``
-keeps every traceback, for bug reports.
+budget, device, a run directory in use, the file system); ``130`` on Ctrl-C, ``143`` on
+SIGTERM (:mod:`evogroup.cli.signals`). An exception that no user can cause (a bug) keeps
+its traceback, and ``--debug`` or ``EVOGROUP_DEBUG=1`` keeps every traceback, for bug
+reports.
 """
 
 from __future__ import annotations

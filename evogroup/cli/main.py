@@ -7,6 +7,7 @@ import sys
 import click
 
 from evogroup.cli.errors import USAGE, describe
+from evogroup.cli.signals import INTERRUPTED, TERMINATED, Terminated, terminate_as_interrupt
 
 
 class EvogroupGroup(click.Group):
@@ -15,15 +16,17 @@ class EvogroupGroup(click.Group):
 
     def invoke(self, ctx: click.Context):
         try:
-            return super().invoke(ctx)
+            with terminate_as_interrupt():
+                return super().invoke(ctx)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
             raise
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
+            what = "Terminated" if isinstance(exc, Terminated) else "Interrupted"
             click.echo(
-                "\nInterrupted; finished work is saved in the run directory (use --resume).",
+                f"\n{what}; finished work is saved in the run directory (use --resume).",
                 err=True,
             )
-            sys.exit(130)
+            sys.exit(TERMINATED if isinstance(exc, Terminated) else INTERRUPTED)
         except Exception as exc:
             known = None if ctx.params.get("debug") else describe(exc)
             if known is None:

@@ -85,11 +85,11 @@ def train(
 @click.pass_context
 def reproduce(
     ctx, budget, budget_min, repeats, population, iterations, seed, workers, executor, ray_address,
-    gpus_per_worker, out, resume, **kwargs,
+    ray_timeout, gpus_per_worker, out, resume, **kwargs,
 ) -> None:  # fmt: skip
     """Supernet, evolutionary search, random-search baseline, and every genome retrained from scratch."""
     backend, opts = split_backend_options(ctx, kwargs)
-    where = workers_from(ctx, workers, executor, ray_address, gpus_per_worker)
+    where = workers_from(ctx, workers, executor, ray_address, gpus_per_worker, ray_timeout)
     budget_min = check_budget_range(backend, opts, budget, budget_min)
     chosen = recipe_settings(ctx, backend, opts, {"population": population,
                                                   "iterations": iterations, "seed": seed})

@@ -36,7 +36,8 @@ SETTINGS = [f for f in SearchSettings.__dataclass_fields__ if f != "strategy_opt
 @click.pass_context
 def search(
     ctx: click.Context, budget: float, budget_min: float | None, out: Path | None, resume: bool,
-    workers: int, executor: str, ray_address: str | None, gpus_per_worker: float | None, **kwargs,
+    workers: int, executor: str, ray_address: str | None, ray_timeout: float | None,
+    gpus_per_worker: float | None, **kwargs,
 ) -> None:  # fmt: skip
     """Search the group count of every layer that maximizes fitness within --budget.
 
@@ -46,7 +47,7 @@ def search(
     pareto_front.png).
     """
     backend, opts = split_backend_options(ctx, kwargs)
-    where = workers_from(ctx, workers, executor, ray_address, gpus_per_worker)
+    where = workers_from(ctx, workers, executor, ray_address, gpus_per_worker, ray_timeout)
     chosen = {name: kwargs.pop(name) for name in SETTINGS}
     strategy_options = strategy_options_from(
         chosen["strategy"], kwargs.pop("strategy_option"), kwargs.pop("constraint")

@@ -28,6 +28,8 @@ _SETTINGS = {
 }  # fmt: skip
 
 
+_NEW_RUN = "evogroup.new_run"  # ctx.meta key: the run directory this command started afresh
+
 _HELP = {"iterations": "Breeding iterations after the initial population (a backend's recipe"
                        " may use fewer on its demo data: 4 on the embedded digits)."}
 
@@ -119,6 +121,20 @@ def start_run(
     except CheckpointError:
         lock.abandon()  # leave no empty directory or lock file behind a refused --out
         raise
+    if not resumed:
+        click.get_current_context().meta[_NEW_RUN] = (layout, lock)
     directory.write_environment(layout, seed, device)
     click.echo(f"{'Resuming' if resumed else 'Run'} {command} in {out}")
     return Run(out, seed=seed, echo=click.echo, resume=resumed)
+
+
+def discard_new_run(ctx: click.Context) -> None:
+    """After a command failed: remove the run directory :func:`start_run` made for it when
+    no work was done there (a check refused the command after the directory was made), so
+    the corrected command runs in the same ``--out`` without ``--resume``. A directory the
+    user made stays (emptied of what the command wrote); a resumed one is never touched."""
+    new = ctx.meta.pop(_NEW_RUN, None)
+    if new is not None:
+        layout, lock = new
+        if directory.discard_unused(layout):
+            lock.abandon()

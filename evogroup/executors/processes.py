@@ -1,15 +1,16 @@
-"""Executors for parallel fitness evaluation, with in-order results.
+"""A pool of spawn-started worker processes, with in-order results.
 
-``make_executor(1)`` evaluates in the calling process. ``make_executor(n)`` is a pool of
-``n`` spawn-started processes; if a worker dies (killed, out of memory), the pool is
-restarted and the unfinished genomes are submitted again, so one lost worker costs a
-retry, not the run. ``make_executor(Workers(n, kind="ray"))`` uses Ray actors instead
-(:mod:`evogroup.executors.ray`, the ``[ray]`` extra), across GPUs and machines.
+If a worker dies (killed, out of memory), the pool is restarted and the unfinished genomes
+are submitted again, so one lost worker costs a retry, not the run. Every worker unpickles
+the function of a ``map`` once and keeps it for the maps that follow with the same function
+(:mod:`evogroup.executors.shipped`). On a machine with GPUs each pool worker sees one GPU of
+its own (``CUDA_VISIBLE_DEVICES``).
 
-Every worker unpickles the function of a ``map`` once and keeps it for the maps that
-follow with the same function (a search maps the same fitness every iteration), so a
-fitness that loads a supernet and its data on first call loads them once per worker.
-On a machine with GPUs each pool worker sees one GPU of its own (``CUDA_VISIBLE_DEVICES``).
+No worker outlives its pool: on an error, Ctrl-C or SIGTERM (which the command line
+raises as an exception, :mod:`evogroup.cli.signals`) :meth:`RetryingProcessPool.abort` ends
+the workers at once, mid-evaluation, and waits for them; on Linux the kernel ends them too
+when their parent is SIGKILLed. Pool workers ignore SIGINT, so a Ctrl-C sent to the whole
+process group by a terminal is handled by the parent alone.
 """
 
 from __future__ import annotations
@@ -17,44 +18,14 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
 from typing import Any
 
 from evogroup.executors.shipped import Shipped, call_shipped
-
-EXECUTORS = ("local", "ray")
-
-
-@dataclass(frozen=True)
-class Workers:
-    """Where candidates are evaluated; never changes a search's result, only its speed.
-
-    Attributes:
-        count: workers (``None``: 1 locally; with Ray one per GPU share of the cluster,
-            else one per CPU).
-        kind: ``local`` (in this process for one worker, else a process pool) or ``ray``.
-        address: with Ray, the cluster to join (``None``: a cluster started by
-            ``RAY_ADDRESS``, else a local one started here).
-        gpus_per_worker: with Ray, the GPU share of each actor (``None``: 1 when the
-            cluster has GPUs, else 0).
-    """
-
-    count: int | None = 1
-    kind: str = "local"
-    address: str | None = None
-    gpus_per_worker: float | None = None
-
-    def __post_init__(self) -> None:
-        if self.kind not in EXECUTORS:
-            raise ValueError(f"kind must be one of {EXECUTORS}, but got {self.kind!r}")
-        if self.count is not None and self.count < 1:
-            raise ValueError(f"count >= 1 must hold, but got {self.count}")
-        if self.gpus_per_worker is not None and self.gpus_per_worker < 0:
-            raise ValueError(f"gpus_per_worker >= 0 must hold, but got {self.gpus_per_worker}")
 
 
 def visible_gpus() -> list[str]:
@@ -69,9 +40,26 @@ def visible_gpus() -> list[str]:
     return []
 
 
-def _start_worker(counter: Any, gpus: list[str], threads: int) -> None:
-    """Pool initializer: take the next worker index, pin one GPU, cap the CPU threads
-    (before the fitness imports torch)."""
+def _die_with(parent: int) -> None:
+    """On Linux, have the kernel SIGKILL this process when ``parent`` dies, even by SIGKILL
+    (which leaves it no chance to end its workers); elsewhere nothing. (The kernel watches
+    the parent's thread that started the worker, so a pool is best used from one thread.)"""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    if os.getppid() != parent:  # it died before the request was made
+        os._exit(1)
+
+
+def _start_worker(counter: Any, gpus: list[str], threads: int, parent: int) -> None:
+    """Pool initializer: ignore Ctrl-C (the parent handles it and ends the pool; a terminal
+    sends SIGINT to every process of the group), die with the parent, take the next worker
+    index, pin one GPU, cap the CPU threads (before the fitness imports torch)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with(parent)
     with counter.get_lock():
         index = counter.value
         counter.value += 1
@@ -88,6 +76,8 @@ class InProcess:
 
     def shutdown(self) -> None:
         pass
+
+    abort = shutdown
 
 
 class RetryingProcessPool:
@@ -109,7 +99,7 @@ class RetryingProcessPool:
         counter = self._ctx.Value("i", 0)  # worker i gets GPU i (mod the GPUs)
         return ProcessPoolExecutor(
             self.workers, mp_context=self._ctx, initializer=_start_worker,
-            initargs=(counter, self._gpus, self._threads),
+            initargs=(counter, self._gpus, self._threads, os.getpid()),
         )  # fmt: skip
 
     def map(self, fn: Callable[..., Any], *iterables: Iterable[Any]) -> Iterator[Any]:
@@ -118,10 +108,11 @@ class RetryingProcessPool:
         done = 0
         failures = 0
         while done < len(items):
-            futures = [
-                self._pool.submit(call_shipped, shipped.key, shipped.blob, *args)
-                for args in items[done:]
-            ]
+            with _sigint_blocked():  # workers spawned by submit start with Ctrl-C held off
+                futures = [
+                    self._pool.submit(call_shipped, shipped.key, shipped.blob, *args)
+                    for args in items[done:]
+                ]
             try:
                 for future in futures:
                     yield future.result()
@@ -136,26 +127,28 @@ class RetryingProcessPool:
     def shutdown(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
+    def abort(self) -> None:
+        """End the workers now, mid-evaluation (an interrupt or an error: their results
+        would be thrown away), and wait until they are gone."""
+        processes = list((getattr(self._pool, "_processes", None) or {}).values())
+        for process in processes:
+            process.terminate()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        for process in processes:
+            process.join()
+
 
 @contextlib.contextmanager
-def make_executor(workers: int | Workers = 1) -> Iterator[Any]:
-    """The executor ``workers`` describes (a count means local workers), shut down on exit.
-
-    Example:
-        >>> with make_executor(1) as executor:
-        ...     list(executor.map(sum, [(1, 2), (3, 4)]))
-        [3, 7]
-    """
-    spec = workers if isinstance(workers, Workers) else Workers(workers)
-    if spec.kind == "ray":
-        from evogroup.executors.ray import RayActors
-
-        executor: Any = RayActors(spec.count, spec.address, spec.gpus_per_worker)
-    elif (spec.count or 1) <= 1:
-        executor = InProcess()
-    else:
-        executor = RetryingProcessPool(spec.count)
+def _sigint_blocked() -> Iterator[None]:
+    """SIGINT blocked in this thread, so that processes it spawns start with it blocked (the
+    signal mask survives ``exec``): a Ctrl-C while a worker starts up does not reach it
+    before its initializer ignores SIGINT. This process gets that Ctrl-C when the block
+    ends; it is not lost. (multiprocessing starts its resource tracker the same way.)"""
+    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - Windows
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
-        yield executor
+        yield
     finally:
-        executor.shutdown()
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)

@@ -6,6 +6,7 @@ asked to resume, and resuming checks that the configuration is the same.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import platform
 import sys
@@ -118,6 +119,25 @@ def prepare(
                 " resume with the same options or choose another directory"
             )
     atomic_write_json(path, config.to_json())
+    return True
+
+
+def discard_unused(layout: RunLayout) -> bool:
+    """Empty ``layout.dir`` of what starting a run wrote (config, environment, the fitness's
+    description, empty folders) when that is all it holds; False, and nothing touched, when
+    it holds anything else: a run that did any work keeps it.
+
+    The lock file and the directory itself are the lock's to remove
+    (:meth:`~evogroup.rundir.lock.RunLock.abandon`), as only it knows whether it made them.
+    """
+    setup = {layout.config, layout.env, layout.fitness, layout.lock}
+    paths = sorted(layout.dir.rglob("*"), reverse=True)  # a folder's contents before it
+    if not all(p in setup or p.is_dir() for p in paths):
+        return False
+    for path in paths:
+        if path != layout.lock:
+            with contextlib.suppress(OSError):  # never hide the error that ended the command
+                path.rmdir() if path.is_dir() else path.unlink()
     return True
 
 

@@ -36,7 +36,7 @@ from evogroup.core.result import SearchResult
 from evogroup.core.settings import SearchSettings
 from evogroup.core.space import Genome
 from evogroup.core.units import format_flops
-from evogroup.executors.processes import Workers, make_executor
+from evogroup.executors.workers import Workers, make_executor
 from evogroup.rundir.layout import RunLayout
 from evogroup.runs import plots
 from evogroup.runs.baselines import random_search
@@ -90,7 +90,7 @@ def search_into(
 ) -> SearchResult:  # fmt: skip
     """Search ``problem`` with files in ``run.dir``: checkpoint, log, result, CSV and plots.
 
-    ``workers`` (a count of local processes, or a :class:`~evogroup.executors.processes.Workers`)
+    ``workers`` (a count of local processes, or a :class:`~evogroup.executors.workers.Workers`)
     says where candidates are evaluated; the result does not depend on it."""
     total = settings.population + settings.iterations * (settings.crossovers + settings.mutations)
     if problem.rescore is not None:  # the final top-K is scored again through the same executor

@@ -7,15 +7,18 @@ paper's ImageNet transforms; small ones keep their size.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import os
 import pickle
 import statistics
-from collections.abc import Callable, Sequence
+import warnings
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 import torch
+from PIL import Image
 from torch.utils.data import Subset
 from torchvision import datasets
 from torchvision.datasets.folder import IMG_EXTENSIONS
@@ -108,6 +111,20 @@ def is_imagefolder(root: Path) -> bool:
     return False
 
 
+#: PIL's errors on damaged files, and its size guard against decompression bombs (an image
+#: over ``Image.MAX_IMAGE_PIXELS``): to evogroup all mean "unreadable".
+_UNREADABLE = (OSError, ValueError, SyntaxError, Image.DecompressionBombError,
+               Image.DecompressionBombWarning)  # fmt: skip
+
+
+@contextlib.contextmanager
+def _size_guarded() -> Iterator[None]:
+    """PIL's warning for an image over its pixel limit raised, as its error is at twice it."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        yield
+
+
 def load_image(path: str):
     """torchvision's loader, but an unreadable image stops the run naming its path.
 
@@ -115,8 +132,9 @@ def load_image(path: str):
     as an uninterrupted one; the user removes or replaces the file and resumes.
     """
     try:
-        return datasets.folder.default_loader(path)
-    except (OSError, ValueError, SyntaxError) as exc:  # PIL's errors on damaged files
+        with _size_guarded():
+            return datasets.folder.default_loader(path)
+    except _UNREADABLE as exc:
         raise DataError(
             f"--data: cannot read image {path} ({exc}); remove or replace it, then --resume"
         ) from None
@@ -145,15 +163,13 @@ def _image_folder(root: Path, *, training: bool = True) -> datasets.ImageFolder:
 
 def _folder_transforms(ds: datasets.ImageFolder) -> tuple[int, v2.Compose, v2.Compose]:
     """The image size and the (train, eval) transforms, by the size of a few sample images."""
-    from PIL import Image
-
     step = max(1, len(ds.samples) // 16)
     sides = []
     for p, _ in ds.samples[::step][:16]:
         try:
-            with Image.open(p) as im:
+            with _size_guarded(), Image.open(p) as im:
                 sides.append(min(im.size))
-        except OSError as exc:
+        except _UNREADABLE as exc:
             raise DataError(f"--data {ds.root}: cannot read image {p} ({exc})") from None
     side = int(statistics.median(sides))
     tail = [
