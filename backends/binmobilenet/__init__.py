@@ -14,17 +14,16 @@ from __future__ import annotations
 
 from evogroup.core.lazy import lazy_exports
 
-_EXPORTS = {
-    "BinMobileNet": "binmobilenet.supernet",
-    "SuperNet": "binmobilenet.supernet",
-    "MODULES": "binmobilenet.supernet",
-    "build_model": "binmobilenet.supernet",
-    "search_space": "binmobilenet.supernet",
-    "BinMobileNetBackend": "binmobilenet.backend",
-    "BinMobileNetOptions": "binmobilenet.backend",
-}
-
-__all__ = sorted(_EXPORTS)
-
-
-__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        "BinMobileNet": "binmobilenet.supernet",
+        "SuperNet": "binmobilenet.supernet",
+        "MODULES": "binmobilenet.supernet",
+        "build_model": "binmobilenet.supernet",
+        "search_space": "binmobilenet.supernet",
+        "BinMobileNetBackend": "binmobilenet.backend",
+        "BinMobileNetOptions": "binmobilenet.backend",
+    },
+    globals(),
+)

@@ -20,11 +20,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
 from evogroup import Layer, SearchSpace
 from evogroup.torch.binary import BinaryConv2d
+from evogroup.torch.protocol import StemFeaturesClassifier
 from evogroup.torch.shared import SharedSupernet, searchable_conv
 
 MODULES = ("M1", "M2", "M3")
@@ -149,7 +149,7 @@ def make_block(
     return nn.Sequential(OrderedDict(parts))
 
 
-class BinMobileNet(nn.Module):
+class BinMobileNet(StemFeaturesClassifier):
     """A binary MobileNetV1 of module ``module`` with fixed group counts ``genome``.
 
     The stem (real 3x3/2 conv, BN, PReLU) and the classifier (global average pool, real
@@ -198,21 +198,6 @@ class BinMobileNet(nn.Module):
             "num_classes": self.num_classes,
             "width_mult": self.width_mult,
         }
-
-    @property
-    def config(self) -> dict[str, Any]:
-        """What rebuilds this net with :func:`build_model`: :attr:`arch` and the genome."""
-        return {**self.arch, "genome": list(self.genome)}
-
-    @staticmethod
-    def gene_path(name: str) -> str:
-        """The qualified module name of gene ``name``'s conv (``"block3.conv3x3"`` ->
-        ``"features.block3.conv3x3.conv"``)."""
-        return f"features.{name}.conv"
-
-    def forward(self, x: Tensor) -> Tensor:
-        x = self.features(self.stem(x))
-        return self.classifier(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
 
 
 class SuperNet(SharedSupernet, BinMobileNet):

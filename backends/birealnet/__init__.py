@@ -15,16 +15,15 @@ from __future__ import annotations
 
 from evogroup.core.lazy import lazy_exports
 
-_EXPORTS = {
-    "BiRealNet": "birealnet.supernet",
-    "SuperNet": "birealnet.supernet",
-    "build_model": "birealnet.supernet",
-    "search_space": "birealnet.supernet",
-    "BiRealNetBackend": "birealnet.backend",
-    "BiRealNetOptions": "birealnet.backend",
-}
-
-__all__ = sorted(_EXPORTS)
-
-
-__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        "BiRealNet": "birealnet.supernet",
+        "SuperNet": "birealnet.supernet",
+        "build_model": "birealnet.supernet",
+        "search_space": "birealnet.supernet",
+        "BiRealNetBackend": "birealnet.backend",
+        "BiRealNetOptions": "birealnet.backend",
+    },
+    globals(),
+)

@@ -27,10 +27,10 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any
 
-import torch
 from torch import Tensor, nn
 
 from evogroup import Layer, SearchSpace
+from evogroup.torch.protocol import StemFeaturesClassifier
 from evogroup.torch.shared import SharedSupernet, searchable_conv
 
 # Bi-Real Net ResNet-18 at width 1.0, after the stem (3 -> 64, 7x7/2, BN, 3x3/2 max-pool).
@@ -138,7 +138,7 @@ class BasicBlock(nn.Module):
         return self.conv2(self.conv1(x))
 
 
-class BiRealNet(nn.Module):
+class BiRealNet(StemFeaturesClassifier):
     """A Bi-Real Net ResNet-18 with fixed group counts ``genome`` (None: the supernet's
     shared convs, see :class:`SuperNet`).
 
@@ -181,21 +181,6 @@ class BiRealNet(nn.Module):
     def arch(self) -> dict[str, Any]:
         """The architecture, for checkpoints: num_classes, width_mult."""
         return {"num_classes": self.num_classes, "width_mult": self.width_mult}
-
-    @property
-    def config(self) -> dict[str, Any]:
-        """What rebuilds this net with :func:`build_model`: :attr:`arch` and the genome."""
-        return {**self.arch, "genome": list(self.genome)}
-
-    @staticmethod
-    def gene_path(name: str) -> str:
-        """The qualified module name of gene ``name``'s conv (``"stage2.block1.conv1"`` ->
-        ``"features.stage2.block1.conv1.conv"``)."""
-        return f"features.{name}.conv"
-
-    def forward(self, x: Tensor) -> Tensor:
-        x = self.features(self.stem(x))
-        return self.classifier(torch.flatten(nn.functional.adaptive_avg_pool2d(x, 1), 1))
 
 
 class SuperNet(SharedSupernet, BiRealNet):

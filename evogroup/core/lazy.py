@@ -11,9 +11,12 @@ from typing import Any
 
 def lazy_exports(
     package: str, exports: Mapping[str, str], names: Mapping[str, Any]
-) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
-    """``(__getattr__, __dir__)`` for ``package`` whose name ``n`` lives in ``exports[n]``;
-    ``names`` is the package's own ``globals()``."""
+) -> tuple[Callable[[str], Any], Callable[[], list[str]], list[str]]:
+    """``(__getattr__, __dir__, __all__)`` for ``package`` whose name ``n`` lives in
+    ``exports[n]``; ``names`` is the package's own ``globals()``::
+
+        __getattr__, __dir__, __all__ = lazy_exports(__name__, {"Net": "pkg.net"}, globals())
+    """
 
     def getattr_(name: str) -> Any:
         if name not in exports:
@@ -23,7 +26,7 @@ def lazy_exports(
     def dir_() -> list[str]:
         return sorted(set(names) | set(exports))
 
-    return getattr_, dir_
+    return getattr_, dir_, sorted(exports)
 
 
 @dataclass(frozen=True)

@@ -19,32 +19,31 @@ from __future__ import annotations
 
 from evogroup.core.lazy import lazy_exports
 
-_EXPORTS = {
-    "BinaryConv2d": "evogroup.torch.binary",
-    "binarize_activation": "evogroup.torch.binary",
-    "binarize_weight": "evogroup.torch.binary",
-    "SharedConv2d": "evogroup.torch.shared",
-    "block_diagonal": "evogroup.torch.shared",
-    "WeightSharingNet": "evogroup.torch.protocol",
-    "StaticNet": "evogroup.torch.protocol",
-    "DataSplits": "evogroup.torch.data",
-    "load_data": "evogroup.torch.data",
-    "Recipe": "evogroup.torch.recipe",
-    "TrainConfig": "evogroup.torch.recipe",
-    "default_recipe": "evogroup.torch.recipe",
-    "Runtime": "evogroup.torch.runtime",
-    "accuracy": "evogroup.torch.accuracy",
-    "seeded": "evogroup.torch.trainer",
-    "train_network": "evogroup.torch.trainer",
-    "train_supernet": "evogroup.torch.trainer",
-    "SupernetFitness": "evogroup.torch.fitness",
-    "recalibrate_bn": "evogroup.torch.fitness",
-    "count_flops": "evogroup.torch.flops",
-    "TrainingOptions": "evogroup.torch.training_options",
-    "WeightSharingBackend": "evogroup.torch.weight_sharing",
-}
-
-__all__ = sorted(_EXPORTS)
-
-
-__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        "BinaryConv2d": "evogroup.torch.binary",
+        "binarize_activation": "evogroup.torch.binary",
+        "binarize_weight": "evogroup.torch.binary",
+        "SharedConv2d": "evogroup.torch.shared",
+        "block_diagonal": "evogroup.torch.shared",
+        "WeightSharingNet": "evogroup.torch.protocol",
+        "StaticNet": "evogroup.torch.protocol",
+        "DataSplits": "evogroup.torch.data",
+        "load_data": "evogroup.torch.data",
+        "Recipe": "evogroup.torch.recipe",
+        "TrainConfig": "evogroup.torch.recipe",
+        "default_recipe": "evogroup.torch.recipe",
+        "Runtime": "evogroup.torch.runtime",
+        "accuracy": "evogroup.torch.accuracy",
+        "seeded": "evogroup.torch.trainer",
+        "train_network": "evogroup.torch.trainer",
+        "train_supernet": "evogroup.torch.trainer",
+        "SupernetFitness": "evogroup.torch.fitness",
+        "recalibrate_bn": "evogroup.torch.fitness",
+        "count_flops": "evogroup.torch.flops",
+        "TrainingOptions": "evogroup.torch.training_options",
+        "WeightSharingBackend": "evogroup.torch.weight_sharing",
+    },
+    globals(),
+)

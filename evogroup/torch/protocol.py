@@ -47,3 +47,34 @@ class StaticNet(Protocol):
         """The qualified module name of gene ``name``'s conv (for FLOP counting)."""
 
     def __call__(self, x: Tensor) -> Tensor: ...
+
+
+class StemFeaturesClassifier(nn.Module):
+    """A base for static networks shaped ``stem -> features -> global average pool ->
+    classifier`` whose gene ``name`` is the conv at ``features.<name>.conv``: it supplies
+    :meth:`forward`, :meth:`gene_path` and :attr:`config`. A subclass builds the three
+    modules, sets ``genome`` and defines :attr:`arch`."""
+
+    stem: nn.Module
+    features: nn.Module
+    classifier: nn.Module
+    genome: Genome
+
+    @property
+    def arch(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """What rebuilds this net with its backend's ``build_model``: :attr:`arch` and the genome."""
+        return {**self.arch, "genome": list(self.genome)}
+
+    @staticmethod
+    def gene_path(name: str) -> str:
+        """The qualified module name of gene ``name``'s conv (``"block3.conv3x3"`` ->
+        ``"features.block3.conv3x3.conv"``)."""
+        return f"features.{name}.conv"
+
+    def forward(self, x: Tensor) -> Tensor:
+        x = self.features(self.stem(x))
+        return self.classifier(nn.functional.adaptive_avg_pool2d(x, 1).flatten(1))
