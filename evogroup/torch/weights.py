@@ -72,14 +72,14 @@ def load_supernet(
     path: str | os.PathLike,
     backend: str,
     build: Callable[..., nn.Module],
-    expect: dict[str, Any] | None = None,
     map_location: str | torch.device = "cpu",
 ) -> tuple[nn.Module, dict[str, Any]]:
-    """Rebuild a trained supernet from its checkpoint with ``build(**meta["arch"])``.
+    """Rebuild a trained supernet from its checkpoint with ``build(**meta["arch"])``
+    (whether it suits a search is :func:`evogroup.torch.weight_sharing.check_supernet`'s
+    question, asked before any search starts).
 
     Raises:
-        CheckpointError: the file is missing, is not a supernet checkpoint of ``backend``,
-            or an architecture value differs from ``expect`` (one line naming both).
+        CheckpointError: the file is missing or is not a supernet checkpoint of ``backend``.
 
     Returns:
         ``(net, meta)``: the supernet in eval mode, and the checkpoint's metadata plus
@@ -88,14 +88,7 @@ def load_supernet(
     path = Path(path)
     ckpt = load_checkpoint(path, supernet_kind(backend))
     meta = dict(ckpt["meta"])
-    arch = meta["arch"]
-    for key, want in (expect or {}).items():
-        if arch.get(key) != want:
-            raise CheckpointError(
-                f"{path}: the supernet was trained with {key}={arch.get(key)!r}, but"
-                f" {key}={want!r} is needed; train a supernet for it (evogroup train-supernet)"
-            )
-    net = build(**arch)
+    net = build(**meta["arch"])
     net.load_state_dict(ckpt["model"])
     net.to(map_location).eval()
     meta.update({k: ckpt[k] for k in ("epoch", "complete", "recipe", "history")})
