@@ -17,6 +17,7 @@ MODULES = [
     "evogroup.torch.steps",
     "binmobilenet", "binmobilenet.backend", "binmobilenet.supernet",
     "birealnet.backend", "birealnet.supernet",
+    "anynet", "anynet.backend", "anynet.factory", "anynet.networks",
 ]  # fmt: skip
 
 
