@@ -18,6 +18,7 @@ MODULES = [
     "evogroup.torch.choices",
     "binmobilenet", "binmobilenet.backend", "binmobilenet.supernet",
     "birealnet.backend", "birealnet.supernet",
+    "anynet", "anynet.backend", "anynet.factory", "anynet.networks",
 ]  # fmt: skip
 
 

@@ -15,11 +15,14 @@ from evogroup.backend.registry import get_backend, list_backends
 from evogroup.cli.main import main
 from evogroup.core.options import COMMANDS
 
-BUDGETS = {"synthetic": "0.8e8", "binmobilenet": "0.097e8", "birealnet": "1.2e8"}
+BUDGETS = {"synthetic": "0.8e8", "binmobilenet": "0.097e8", "birealnet": "1.2e8",
+           "torchvision": "2e8", "module": "1e8"}  # fmt: skip
 #: The least each command needs besides --backend, so only the mistake is wrong.
 NEEDS = {"space": [], "flops": ["--groups", "1"], "search": ["--budget", "{budget}"],
          "train-supernet": [], "train": ["--genome", "1"], "reproduce": ["--budget", "{budget}"],
          "rank-check": []}  # fmt: skip
+#: Options a backend cannot do without (the module backend's model factory).
+REQUIRED = {"module": ["--factory", "anynet.tests.models:tiny_net"]}
 
 
 def check(args, code: int, *needles: str):
@@ -38,7 +41,7 @@ def check(args, code: int, *needles: str):
 
 
 def base(backend: str, command: str) -> list[str]:
-    return [command, "--backend", backend,
+    return [command, "--backend", backend, *REQUIRED.get(backend, []),
             *(a.format(budget=BUDGETS[backend]) for a in NEEDS[command])]  # fmt: skip
 
 
@@ -105,7 +108,8 @@ def test_a_bad_budget_is_a_usage_error(command, value):
 
 @pytest.mark.parametrize("backend", list_backends())
 def test_a_budget_below_the_cheapest_genome_fails_in_one_line(backend):
-    check(["search", "--backend", backend, "--budget", "1"], 1, "below")
+    check(["search", "--backend", backend, *REQUIRED.get(backend, []), "--budget", "1"], 1,
+          "below")  # fmt: skip
 
 
 @pytest.mark.parametrize(

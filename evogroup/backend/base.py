@@ -208,6 +208,11 @@ class Backend(abc.ABC):
             ],
         }
 
+    def named_genomes(self, opts: BackendOptions | None = None) -> dict[str, Genome]:
+        """Genomes this backend names (e.g. ``native``: a model's own group counts), accepted
+        wherever the command line takes a genome (``--groups``, ``--genome``). Default: none."""
+        return {}
+
     def search_defaults(self, opts: BackendOptions | None = None) -> dict[str, Any]:
         """Search settings (:class:`~evogroup.core.settings.SearchSettings` field names) that
         this backend's recipe uses when the user gives none, e.g. a shorter search on a

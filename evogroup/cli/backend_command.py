@@ -42,9 +42,13 @@ def click_type(f: Field) -> click.ParamType:
 
 
 def _to_click(f: Field) -> click.Option:
+    # A bool with a default is also a bare flag: `--binarize` means `--binarize true`.
+    bare = (
+        {"is_flag": False, "flag_value": True} if f.type is bool and f.default is not None else {}
+    )
     return click.Option(
         [f.flag], type=click_type(f), default=f.default, show_default=f.default is not None,
-        help=f"[backend] {f.spec.help}",
+        help=f"[backend] {f.spec.help}", **bare,
     )  # fmt: skip
 
 

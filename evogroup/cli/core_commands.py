@@ -45,14 +45,16 @@ def space(ctx: click.Context, budget: float | None, **kwargs) -> None:
 @click.command(cls=BackendCommand, short_help="Count the cost (FLOPs) of a genome.")
 @backend_option()
 @click.option(
-    "--groups", required=True, help="One group count (uniform), a comma list, or a JSON file."
+    "--groups",
+    required=True,
+    help="One group count (uniform), a comma list, a JSON file, or a genome the backend names (e.g. native).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.pass_context
 def flops(ctx: click.Context, groups: str, as_json: bool, **kwargs) -> None:
     """Print the total cost of a genome and its per-layer breakdown."""
     backend, opts = split_backend_options(ctx, kwargs)
-    genome = read_genome(groups, backend.space(opts))
+    genome = read_genome(groups, backend.space(opts), named=backend.named_genomes(opts))
     report = backend.cost_report(genome, opts)
     if as_json:
         click.echo(json.dumps(report))

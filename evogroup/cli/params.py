@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +31,17 @@ class FlopsType(click.ParamType):
 FLOPS = FlopsType()
 
 
-def read_genome(text: str, space: SearchSpace, option: str = "--groups") -> Genome:
-    """A genome from ``text``: one group count (uniform, clipped per layer), a comma list,
-    or a JSON file (a search ``result.json``, a ``{"genome": [...]}`` object or a list)."""
+def read_genome(
+    text: str,
+    space: SearchSpace,
+    option: str = "--groups",
+    named: Mapping[str, Genome] | None = None,
+) -> Genome:
+    """A genome from ``text``: one of the backend's ``named`` genomes (e.g. ``native``), one
+    group count (uniform, clipped per layer), a comma list, or a JSON file (a search
+    ``result.json``, a ``{"genome": [...]}`` object or a list)."""
+    if named and text in named:
+        return _validated(space, list(named[text]), option)
     path = Path(text)
     if path.is_file():
         try:

@@ -44,7 +44,9 @@ def train_supernet(ctx: click.Context, seed: int, out: Path | None, resume: bool
 @click.command(cls=BackendCommand, short_help="Train one genome's network from scratch.")
 @backend_option()
 @click.option(
-    "--genome", required=True, help="A search result.json, a comma list, or one group count."
+    "--genome",
+    required=True,
+    help="A search result.json, a comma list, one group count, or a genome the backend names (e.g. native).",
 )
 @click.option("--seed", type=int, default=0, show_default=True)
 @out_option("train")
@@ -55,7 +57,7 @@ def train(
 ) -> None:
     """Retrain the network of a genome from scratch and evaluate it on test (Algorithm 2, line 8)."""
     backend, opts = split_backend_options(ctx, kwargs)
-    genes = read_genome(genome, backend.space(opts), "--genome")
+    genes = read_genome(genome, backend.space(opts), "--genome", backend.named_genomes(opts))
     run = start_run("train", backend, opts, out, resume, seed, genome=list(genes))
     result = backend.train(genes, run, opts)
     if not launch.is_main():  # torchrun: rank 0 alone writes
