@@ -147,6 +147,7 @@ class BiRealNet(StemFeaturesClassifier):
 
     Example:
         >>> net = BiRealNet((2,) * 16, num_classes=10, width_mult=0.25)
+        >>> import torch
         >>> net(torch.randn(2, 3, 32, 32)).shape
         torch.Size([2, 10])
     """
@@ -191,6 +192,7 @@ class SuperNet(SharedSupernet, BiRealNet):
     Example:
         >>> net = SuperNet(num_classes=10, width_mult=0.25)
         >>> genome = net.space.uniform(4)
+        >>> import torch
         >>> net(torch.randn(2, 3, 32, 32), genome).shape
         torch.Size([2, 10])
         >>> static = net.export(genome)  # BinaryConv2d(groups=g), same outputs in eval mode

@@ -56,7 +56,7 @@ def one_line(message: str) -> str:
 def _raised_by_us(exc: BaseException) -> bool:
     """True when evogroup or a backend raised ``exc`` itself: a deliberate check of a
     value, whose message is meant for the user (not one from deep inside torch)."""
-    from evogroup.backend.registry import _entry_points
+    from evogroup.backend.registry import BACKENDS
 
     tb = exc.__traceback__
     while tb is not None and tb.tb_next is not None:
@@ -64,5 +64,5 @@ def _raised_by_us(exc: BaseException) -> bool:
     if tb is None:
         return False
     package = str(tb.tb_frame.f_globals.get("__name__", "")).split(".")[0]
-    ours = {"evogroup"} | {ep.value.split(".")[0].split(":")[0] for ep in _entry_points().values()}
+    ours = {"evogroup"} | {ep.value.split(".")[0].split(":")[0] for ep in BACKENDS.entry_points().values()}
     return package in ours
