@@ -46,3 +46,9 @@ echo "== rank_recipes: exit $?"
 tail -n 60 "$OUT/rank_recipes.txt"
 step gpu "${GPU_S:-260}" python3 benchmarks/gpu.py
 step loader "${LOADER_S:-45}" python3 benchmarks/loader.py --images 384 --workers 8
+# the supernet levers of issue 20 (each alone, fitness by loss beside accuracy), only when
+# LEVERS_S gives it time: 24 genomes near the budget, two seeds of ground truth
+if [ -n "${LEVERS_S:-}" ]; then
+  step rank_levers "$LEVERS_S" python3 benchmarks/rank_levers.py --device cuda --workers 10 \
+    --samples 24 --seeds 2 --out /tmp/rank-levers
+fi

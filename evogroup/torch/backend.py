@@ -31,6 +31,7 @@ _SEARCHING = ("search", "reproduce", "rank-check")
 KERNELS = ("grouped", "masked", "auto")  # evogroup.torch.masked.KERNEL_CHOICES, without torch
 DECODES = ("cpu", "gpu", "auto")  # evogroup.torch.jpeg.DECODE_CHOICES, without torch
 SAMPLING = ("uniform", "sandwich")  # evogroup.torch.trainer.SAMPLING, without torch
+METRICS = ("accuracy", "loss")  # evogroup.torch.fitness.METRICS, without torch
 #: The digits demo's search: 4 iterations (250 evaluations, not the paper's 1,050) keep
 #: the default CPU run under 10 minutes with the supernet's full 30 epochs (measured:
 #: 30 epochs ~365 s, 0.76 s per candidate); on digits the supernet's fitness moves by
@@ -96,6 +97,29 @@ class TrainingOptions(BackendOptions):
         None, "supernet training draws its random genomes under this cost budget (SPOS's"
         " constrained sampling) [default: the whole space]", low=0, low_open=True,
         commands=SUPERNET,
+    )  # fmt: skip
+    fair: bool = option(
+        False, "strictly fair sampling of the supernet's random genomes: every choice of every"
+        " gene used equally often within a cycle (FairNAS); not with --train-budget",
+        commands=SUPERNET,
+    )  # fmt: skip
+    sandwich_genomes: int | None = option(
+        None, "with sandwich sampling: genomes per step, the largest, the smallest and N-2"
+        " random ones [default: 3]", low=3, commands=SUPERNET,
+    )  # fmt: skip
+    bn_per_choice: bool = option(
+        False, "separate BatchNorm statistics and affine per choice of the preceding searchable"
+        " conv's group count (keep --compile off: each new choice recompiles)",
+        commands=SUPERNET,
+    )  # fmt: skip
+    weight_decay: float = option(
+        0.0, "supernet decoupled weight decay (AdamW; 0: plain Adam, the paper)", low=0,
+        commands=SUPERNET,
+    )  # fmt: skip
+    fitness_metric: str = option(
+        "accuracy", "supernet fitness: accuracy (top-1 % on search-val, the paper) or loss"
+        " (negative cross-entropy on search-val: separates genomes whose accuracies tie)",
+        choices=METRICS, commands=FITNESS,
     )  # fmt: skip
     kernel: str = option(
         "auto", "weight-sharing conv kernel: grouped (sliced group convs), masked (dense convs"
@@ -193,6 +217,8 @@ class WeightSharingBackend(Backend):
         return str(device)
 
     def fitness_label(self, opts: BackendOptions | None = None) -> str:
+        if self._opts(opts).fitness_metric == "loss":
+            return "supernet negative cross-entropy on search-val after BatchNorm recalibration"
         return "supernet top-1 % on search-val after BatchNorm recalibration"
 
     # -- data -----------------------------------------------------------------------------
@@ -235,7 +261,8 @@ class WeightSharingBackend(Backend):
         if distill and sampling != "sandwich":
             raise OptionError(f"--distill needs --sampling sandwich, but sampling is {sampling}")
         config = TrainConfig(o.epochs or recipe.supernet_epochs, o.batch_size or recipe.batch_size,
-                             o.lr or recipe.lr, run.seed, sampling, distill, o.train_budget)  # fmt: skip
+                             o.lr or recipe.lr, run.seed, sampling, distill, o.train_budget,
+                             **_levers(o, sampling))  # fmt: skip
         draw = None
         if o.train_budget is not None:
             self.check_budget(o.train_budget, o)
@@ -269,7 +296,7 @@ class WeightSharingBackend(Backend):
         fitness = SupernetFitness(
             supernet, self.name, self.supernet_class, data.source, data.split_seed, data=data,
             recal_images=o.recal_images or recipe.recal_images, seed=run.seed, device=o.device,
-            kernel=o.kernel, compile=o.compile,
+            kernel=o.kernel, compile=o.compile, metric=o.fitness_metric,
         )  # fmt: skip
         measured_on = len(data.search_val)
         trust = {"measured_on": measured_on, "resolution_points": 100.0 / measured_on,
@@ -281,10 +308,13 @@ class WeightSharingBackend(Backend):
         return Problem(self.space(o), fitness, self.cost(o), budget, rescore=precise)
 
     def proxies(self, problem: Problem, opts: BackendOptions | None = None) -> dict[str, Any]:
-        """The supernet's accuracy after BatchNorm recalibration (what the search uses) and
-        with the running statistics left from training."""
+        """The supernet's fitness after BatchNorm recalibration (what the search uses), with
+        the running statistics left from training, and by the other metric (negative loss
+        when the search uses accuracy, else accuracy): scoring is cheap beside training."""
         fitness = problem.fitness
-        return {"recalibrated": fitness, "not recalibrated": fitness.variant(recalibrate=False)}
+        other = "accuracy" if fitness.metric == "loss" else "loss"
+        return {"recalibrated": fitness, "not recalibrated": fitness.variant(recalibrate=False),
+                f"recalibrated, by {other}": fitness.variant(metric=other)}  # fmt: skip
 
     def train(self, genome: Genome, run: Run, opts: BackendOptions | None = None) -> TrainResult:
         from evogroup.torch.checkpoints import model_kind
@@ -350,6 +380,17 @@ def _rank_check_of(supernet: Path) -> dict[str, Any] | None:
                 "cost_kendall": data.get("cost_kendall"), "file": str(path)}  # fmt: skip
     except (OSError, ValueError, KeyError, TypeError):
         return None
+
+
+def _levers(o: Any, sampling: str) -> dict[str, Any]:
+    """The supernet levers of ``TrainConfig`` from the options, refused where they clash."""
+    if o.sandwich_genomes is not None and sampling != "sandwich":
+        raise OptionError(f"--sandwich-genomes needs --sampling sandwich, but sampling is {sampling}")
+    if o.fair and o.train_budget is not None:
+        raise OptionError(f"--fair true draws from the whole space, so --train-budget must not be"
+                          f" given, but got --train-budget {o.train_budget:g}")  # fmt: skip
+    return {"fair": o.fair, "sandwich_genomes": o.sandwich_genomes or 3,
+            "bn_per_choice": o.bn_per_choice, "weight_decay": o.weight_decay}  # fmt: skip
 
 
 def _no_fitness(genome: Genome) -> float:

@@ -96,6 +96,10 @@ def load_supernet(
                 f" {key}={want!r} is needed; train a supernet for it (evogroup train-supernet)"
             )
     net = build(**arch)
+    if ckpt["recipe"].get("bn_per_choice"):  # trained with a BatchNorm per group choice
+        from evogroup.torch.choice_bn import per_choice_bn
+
+        per_choice_bn(net)
     net.load_state_dict(ckpt["model"])
     net.to(map_location).eval()
     meta.update({k: ckpt[k] for k in ("epoch", "complete", "recipe", "history")})

@@ -1,4 +1,5 @@
-"""Fitness of a genome: the supernet's top-1 on search-val after BatchNorm recalibration.
+"""Fitness of a genome: the supernet's top-1 on search-val after BatchNorm recalibration
+(or, with ``metric="loss"``, its negative mean cross-entropy there).
 
 Running statistics collected while training under random genomes fit no genome in
 particular, and ranking candidates with them is poor. As in SPOS and OFA, every
@@ -73,15 +74,35 @@ def recalibrate_bn(
 def top1(net: nn.Module, batches: Iterable, speed: Speed) -> float:
     """Top-1 accuracy (percent) of ``net`` on ``(x, y)`` batches in inference mode, under
     ``speed``'s autocast; hits are summed on the device and read back once."""
+    correct, total = _summed(net, batches, speed, lambda z, y: z.argmax(1).eq(y).sum())
+    return 100.0 * correct / total
+
+
+def negative_loss(net: nn.Module, batches: Iterable, speed: Speed) -> float:
+    r"""The negative mean cross-entropy of ``net`` on ``(x, y)`` batches,
+    :math:`-\frac1N \sum_i -\log \mathrm{softmax}(z_i)_{y_i}` (higher is better, as a
+    fitness must be), in inference mode under ``speed``'s autocast (the loss in float32);
+    summed on the device and read back once. Unlike top-1 it moves with every image's
+    confidence, so it separates genomes whose accuracies tie on a small search-val."""
+    summed, total = _summed(net, batches, speed, lambda z, y: nn.functional.cross_entropy(
+        z.float(), y, reduction="sum"))  # fmt: skip
+    return -summed / total
+
+
+def _summed(net: nn.Module, batches: Iterable, speed: Speed, per_batch) -> tuple[float, int]:
+    """``(sum of per_batch(logits, labels) over the batches, images)``, summed on the device."""
     total = 0
     with torch.inference_mode():
-        correct = torch.zeros((), dtype=torch.long, device=speed.device)
+        summed = torch.zeros((), dtype=torch.float64, device=speed.device)
         for x, y in batches:
             with speed.autocast():
                 logits = net(speed.inputs(x))
-            correct += logits.argmax(1).eq(y.to(speed.device, non_blocking=True)).sum()
+            summed += per_batch(logits, y.to(speed.device, non_blocking=True))
             total += len(y)
-        return 100.0 * correct.item() / total
+        return summed.item(), total
+
+
+METRICS = {"accuracy": top1, "loss": negative_loss}
 
 
 class SupernetFitness:
@@ -110,6 +131,7 @@ class SupernetFitness:
         kernel: the supernet's weight-sharing kernel: ``"grouped"``, ``"masked"`` or
             ``"auto"`` (masked on CUDA, grouped on the CPU; see :mod:`evogroup.torch.masked`).
         compile: ``torch.compile`` the supernet (``None``: on for the masked kernel on CUDA).
+        metric: ``"accuracy"`` (top-1 %, the paper) or ``"loss"`` (:func:`negative_loss`).
 
     Example:
         >>> fit = SupernetFitness("runs/demo/supernet.pt", "binmobilenet", SuperNet,
@@ -135,6 +157,7 @@ class SupernetFitness:
         recalibrate: bool = True,
         kernel: str = "auto",
         compile: bool | None = None,
+        metric: str = "accuracy",
     ):
         if recal_images < 1 or batch_size < 1 or (val_images is not None and val_images < 1):
             raise ValueError(
@@ -146,7 +169,9 @@ class SupernetFitness:
         self.recal_images, self.val_images = recal_images, val_images
         self.batch_size, self.seed, self.device = batch_size, seed, device
         self.recalibrate = recalibrate
-        self.kernel, self.compile = kernel, compile
+        if metric not in METRICS:
+            raise ValueError(f"metric must be one of {', '.join(METRICS)}, but got {metric!r}")
+        self.kernel, self.compile, self.metric = kernel, compile, metric
         self._state: dict[str, Any] | None = None
 
     def variant(self, **changes: Any) -> SupernetFitness:
@@ -158,8 +183,9 @@ class SupernetFitness:
     def describe(self) -> dict[str, Any]:
         """The options, for the search's results."""
         keys = ("checkpoint", "source", "split_seed", "recal_images", "val_images",
-                "batch_size", "seed", "recalibrate", "kernel")  # fmt: skip
-        return {"fitness": "supernet top-1 (%) on search-val after BN recalibration"} | {
+                "batch_size", "seed", "recalibrate", "kernel", "metric")  # fmt: skip
+        what = "top-1 (%)" if self.metric == "accuracy" else "negative cross-entropy"
+        return {"fitness": f"supernet {what} on search-val after BN recalibration"} | {
             k: getattr(self, k) for k in keys
         }
 
@@ -173,7 +199,7 @@ class SupernetFitness:
         if self.recalibrate:
             recalibrate_bn(runner, (x for x, _ in state["recal"]()), speed)
         net.eval()
-        return top1(runner, state["val"](), speed)
+        return METRICS[self.metric](runner, state["val"](), speed)
 
     def _load(self) -> dict[str, Any]:
         from evogroup.torch.accel import choose_speed, prepare

@@ -41,10 +41,11 @@ from evogroup.torch.checkpoints import (
     save_checkpoint,
     set_rng_states,
 )
+from evogroup.torch.choice_bn import per_choice_bn
 from evogroup.torch.data import DataSplits
 from evogroup.torch.jpeg import decoded_loaders, resolve_decode
 from evogroup.torch.protocol import WeightSharingNet
-from evogroup.torch.steps import Step, learn_static, supernet_step
+from evogroup.torch.steps import Step, check_levers, learn_static, supernet_step
 
 __all__ = [
     "Recipe",
@@ -59,7 +60,8 @@ __all__ = [
 ]
 
 
-_PAPER_SAMPLING = {"sampling": "uniform", "distill": False, "budget": None}
+_PAPER_SAMPLING = {"sampling": "uniform", "distill": False, "budget": None, "fair": False,
+                   "sandwich_genomes": 3, "bn_per_choice": False, "weight_decay": 0.0}
 
 
 @dataclass(frozen=True)
@@ -220,6 +222,14 @@ class TrainConfig:
             largest genome's predictions (in-place distillation) instead of the labels.
         budget: the random genome is drawn under this cost budget (SPOS's constrained
             sampling; :func:`train_supernet` is given the draw), ``None`` from the whole space.
+        fair: strictly fair sampling of the random genomes (every choice of every gene
+            used equally often within a cycle; :class:`~evogroup.torch.steps.FairDraw`).
+        sandwich_genomes: genomes per ``"sandwich"`` step: the largest, the smallest and
+            ``sandwich_genomes - 2`` random ones.
+        bn_per_choice: separate BatchNorm statistics and affine per choice of the preceding
+            searchable conv's groups (:mod:`evogroup.torch.choice_bn`; :func:`train_supernet`
+            converts the net, :func:`~evogroup.torch.checkpoints.load_supernet` again).
+        weight_decay: decoupled weight decay (AdamW) on every weight; 0 is plain Adam.
     """
 
     epochs: int
@@ -229,6 +239,10 @@ class TrainConfig:
     sampling: str = "uniform"
     distill: bool = False
     budget: float | None = None
+    fair: bool = False
+    sandwich_genomes: int = 3
+    bn_per_choice: bool = False
+    weight_decay: float = 0.0
 
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch_size < 1 or not self.lr > 0:
@@ -240,13 +254,14 @@ class TrainConfig:
                 f"sampling must be one of {SAMPLING} and distill needs 'sandwich', but got"
                 f" {self.to_json()}"
             )
+        check_levers(self)
 
     def to_json(self) -> dict[str, Any]:
         """The settings, the supernet's sampling ones only where they differ from the
         paper's (so a checkpoint written before they existed still resumes)."""
         out = {"epochs": self.epochs, "batch_size": self.batch_size, "lr": self.lr,
                "seed": self.seed}  # fmt: skip
-        extra = {"sampling": self.sampling, "distill": self.distill, "budget": self.budget}
+        extra = {k: getattr(self, k) for k in _PAPER_SAMPLING}
         return out | {k: v for k, v in extra.items() if v != _PAPER_SAMPLING[k]}
 
 
@@ -294,6 +309,8 @@ def train_supernet(
     Returns:
         The path of the checkpoint.
     """
+    if config.bn_per_choice:
+        per_choice_bn(net)
     step = supernet_step(net, config, draw)
     meta = {**meta, "space": net.space.fingerprint()}
     _fit(net, data, step, (files.supernet, files.supernet_csv), kind, meta, config,
@@ -388,7 +405,9 @@ def _fit(
     total = config.epochs * len(loader)
     # fused: one kernel for all ~29M supernet weights; plain Adam made the supernet step
     # 1.45x the static one on CPU, fused 1.03x (benchmarks/supernet.py).
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, betas=(0.9, 0.999), fused=True)
+    adam = torch.optim.AdamW if config.weight_decay else torch.optim.Adam
+    optimizer = adam(model.parameters(), lr=config.lr, betas=(0.9, 0.999),
+                     weight_decay=config.weight_decay, fused=True)  # fmt: skip
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: max(0.0, 1.0 - s / total))
     rng = random.Random(config.seed)  # genomes; owned by this run
     history: list[dict[str, Any]] = []
@@ -409,6 +428,8 @@ def _fit(
             if len(ckpt["rng"].get("ranks", ())) == world:
                 torch.set_rng_state(ckpt["rng"]["ranks"][rank])
             history, start = list(ckpt["history"]), ckpt["epoch"] + 1
+        if hasattr(step, "resume_at"):  # a step that counts its steps (fair sampling)
+            step.resume_at((start - 1) * len(loader))
         distributed.check_same(start, "the epoch to start from (same --out and --resume)")
         for epoch in range(start, config.epochs + 1):
             sampler.set_epoch(epoch)

@@ -22,6 +22,7 @@ from evogroup.torch.accel import Speed
 from evogroup.torch.checkpoints import load_supernet, model_kind, supernet_kind
 from evogroup.torch.data import load_data
 from evogroup.torch.steps import learn_genomes
+from tests.helpers import interrupted_in_epoch
 
 SMALL = {"module": "M2", "num_classes": 10, "width_mult": 0.25}
 CONFIG = tr.TrainConfig(epochs=2, batch_size=64, lr=1e-3, seed=7)
@@ -88,18 +89,8 @@ def test_training_leaves_the_callers_rng_alone(data, tmp_path):
 
 def test_resume_ends_with_the_weights_of_an_uninterrupted_run(trained, data, tmp_path, monkeypatch):
     uninterrupted, _ = trained
-    real_epoch, calls = tr._train_epoch, []
-
-    def crash_in_second_epoch(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 2:
-            raise KeyboardInterrupt
-        return real_epoch(*args, **kwargs)
-
-    monkeypatch.setattr(tr, "_train_epoch", crash_in_second_epoch)
-    with pytest.raises(KeyboardInterrupt):
+    with interrupted_in_epoch(monkeypatch, tr, 2), pytest.raises(KeyboardInterrupt):
         train(_net(), data, tmp_path)
-    monkeypatch.setattr(tr, "_train_epoch", real_epoch)
     resumed = _net(seed=99)  # other initial weights: everything must come from the checkpoint
     train(resumed, data, tmp_path, resume=True)
     for (k, a), b in zip(uninterrupted.state_dict().items(), resumed.state_dict().values()):
