@@ -144,6 +144,10 @@ step 5 search "${SEARCH_S:-160}" bash -c search_e2e &
   step 7 ray "${RAY_S:-90}" bash -c ray_search; } &
 step 8 rank_recipes "${RECIPES_S:-160}" python3 benchmarks/rank_recipes.py $RECIPES_ARGS \
   --out "$WORK/rank-recipes" &
+if [[ -n "${LEVERS_S:-}" && $DRY == 0 ]]; then  # issue 20's supernet levers, when given the time
+  step 9 rank_levers "$LEVERS_S" python3 benchmarks/rank_levers.py --device cuda --workers 10 \
+    --samples 24 --seeds 2 --out "$WORK/rank-levers" &
+fi
 wait
 
 {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import Any
 
@@ -84,3 +85,22 @@ class CountsLoads:
 def timed_value(fitness, genome):
     """A module-level function of ``(fitness, genome)``, as the search maps (picklable partials)."""
     return fitness(genome)
+
+
+@contextlib.contextmanager
+def interrupted_in_epoch(monkeypatch, trainer, epoch: int = 2):
+    """Within the body, ``trainer._train_epoch`` raises KeyboardInterrupt (a kill) when
+    called for the ``epoch``-th time; the real one is back after the body."""
+    real, calls = trainer._train_epoch, []
+
+    def crash(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == epoch:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(trainer, "_train_epoch", crash)
+    try:
+        yield
+    finally:
+        monkeypatch.setattr(trainer, "_train_epoch", real)

@@ -11,11 +11,11 @@ import pytest
 MODULES = [
     "evogroup.runs.baselines", "evogroup.core.cost", "evogroup.rundir.layout", "evogroup.core.problem",
     "evogroup.core.loop", "evogroup.core.space", "evogroup.core.units", "evogroup.rundir.lock",
-    "evogroup.cli.errors",
+    "evogroup.cli.errors", "evogroup.runs.rank_stats",
     "evogroup.torch.binary", "evogroup.torch.data", "evogroup.torch.flops",
     "evogroup.torch.masked", "evogroup.torch.accel", "evogroup.torch.jpeg",
     "evogroup.torch.steps", "evogroup.torch.runtime", "evogroup.torch.recipe",
-    "evogroup.torch.choices",
+    "evogroup.torch.choices", "evogroup.torch.choice_bn",
     "binmobilenet", "binmobilenet.backend", "binmobilenet.supernet",
     "birealnet.backend", "birealnet.supernet",
     "anynet", "anynet.backend", "anynet.factory", "anynet.networks",

@@ -45,3 +45,28 @@ def test_importing_the_core_does_not_import_torch():
         """
     )
     assert out.strip() == "[]"
+
+
+def test_rank_statistics_of_a_scores_file_work_with_torch_blocked():
+    from pathlib import Path
+
+    scores = Path(__file__).parent / "data" / "nb201_slice.csv"
+    out = run_python(
+        f"""
+        import importlib.abc, json, sys
+
+        class NoTorch(importlib.abc.MetaPathFinder):  # torch absent (scipy checks sys.modules)
+            def find_spec(self, name, path, target=None):
+                if name == "torch" or name.startswith("torch."):
+                    raise ImportError("torch is blocked")
+
+        sys.meta_path.insert(0, NoTorch())
+        from click.testing import CliRunner
+        from evogroup.cli.main import main
+
+        result = CliRunner().invoke(main, ["rank-check", "--scores", {str(scores)!r}, "--json",
+                                           "--resamples", "10"])
+        print(result.exit_code, json.loads(result.output)["rows"], "torch" in sys.modules)
+        """
+    )
+    assert out.split() == ["0", "300", "False"]

@@ -17,7 +17,7 @@ def backend():
     return get_backend("synthetic")
 
 
-def test_stratified_genomes_are_distinct_within_budget_and_spread_over_cost(backend):
+def test_stratified_genomes_cover_the_cost_range_densely_near_the_budget(backend):
     problem = backend.problem(1.0e8)
     genomes = stratified_genomes(problem, 10, seed=3)
     costs = [problem.cost(g) for g in genomes]
@@ -25,7 +25,10 @@ def test_stratified_genomes_are_distinct_within_budget_and_spread_over_cost(back
     assert all(c <= 1.0e8 for c in costs)
     table = backend.cost()
     span = 1.0e8 - table.min_cost
-    assert costs[0] < table.min_cost + 0.2 * span and costs[-1] > table.min_cost + 0.8 * span
+    position = [(c - table.min_cost) / span for c in costs]
+    # interval edges at sqrt(i / 10) of the range: the first ends at 0.32, the last starts at 0.95
+    assert position[0] < 0.32 and position[-1] > 0.9
+    assert sum(p > 0.7 for p in position) >= 5  # half of them in the top 30 %
     assert stratified_genomes(problem, 10, seed=3) == genomes
 
 
@@ -40,6 +43,15 @@ def test_a_check_on_a_noise_free_proxy_is_perfect_and_its_files_are_written(back
     assert data["samples"] == 8 and len(data["rows"]) == 8
     costs, truth = [r["cost"] for r in data["rows"]], [r["top1"] for r in data["rows"]]
     assert data["cost_kendall"]["value"] == pytest.approx(stats.kendalltau(costs, truth)[0])
+    fitness = [r["fitness"] for r in data["rows"]]
+    half = [i for i, t in enumerate(truth) if t >= sorted(truth)[3] / 2 + sorted(truth)[4] / 2]
+    better = data["statistics"]["fitness"]["kendall_tau_better_half"]
+    assert better["value"] == pytest.approx(
+        stats.kendalltau([fitness[i] for i in half], [truth[i] for i in half])[0]
+    )
+    assert better["low"] <= better["value"] <= better["high"]
+    assert set(data["cost_statistics"]) == set(data["statistics"]["fitness"])
+    assert data["statistics"]["fitness"]["regret_at_1"]["value"] >= 0
     assert (tmp_path / "rank_check.csv").read_text().count("\n") == 9
     assert (tmp_path / "rank_check.png").is_file()
 
@@ -67,6 +79,9 @@ def test_cli_prints_kendall_with_its_interval(tmp_path):
                      "--out", tmp_path / "rc"]).output  # fmt: skip
     assert "Kendall tau" in output and "95% CI" in output and "verdict" in output
     assert "cost alone (dearer ranks higher): Kendall tau" in output
+    for label in ("Kendall tau, better half", "Kendall tau within cost bins", "regret@1",
+                  "regret@3", "regret@5"):  # fmt: skip
+        assert label in output
 
 
 def test_cli_refuses_too_few_samples(tmp_path):

@@ -1,15 +1,28 @@
-"""Rank statistics agree with scipy's, and their intervals and verdicts behave."""
+"""Rank statistics agree with direct scipy computations (regression tests from when they
+were hand-written), and their intervals and verdicts behave."""
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from evogroup.runs.rank_stats import Correlation, bootstrap, kendall_tau, spearman_rho, verdict
+from evogroup.runs.rank_stats import (
+    STATISTICS,
+    Correlation,
+    bootstrap,
+    kendall_tau,
+    kendall_tau_better_half,
+    kendall_tau_cost_bins,
+    rank_statistics,
+    regret_at,
+    spearman_rho,
+    verdict,
+)
 
 pairs = st.integers(2, 30).flatmap(
     lambda n: st.tuples(
@@ -72,3 +85,67 @@ def test_too_short_or_unequal_input_is_refused():
         kendall_tau([1], [1])
     with pytest.raises(ValueError, match="equal length >= 2"):
         spearman_rho([1, 2], [1, 2, 3])
+
+
+triples = st.integers(2, 30).flatmap(
+    lambda n: st.tuples(
+        *(st.lists(st.integers(0, 6), min_size=n, max_size=n) for _ in range(3))
+    )
+)
+
+
+@pytest.mark.filterwarnings("ignore::scipy.stats.ConstantInputWarning")
+@settings(max_examples=100, deadline=None)
+@given(triples)
+def test_better_half_cost_bins_and_regret_equal_direct_computations(triple):
+    proxy, truth, cost = (np.asarray(v, dtype=float) for v in triple)
+    half = truth >= np.median(truth)
+    expected = stats.kendalltau(proxy[half], truth[half]).statistic if half.sum() >= 2 else math.nan
+    _same(kendall_tau_better_half(proxy, truth), expected)
+    order = sorted(range(len(cost)), key=lambda i: (cost[i], i))
+    taus, pairs = [], []
+    for group in np.array_split(np.array(order), min(4, len(cost))):
+        tau = stats.kendalltau(proxy[group], truth[group]).statistic if len(group) > 1 else math.nan
+        if not math.isnan(tau):
+            taus.append(tau * len(group) * (len(group) - 1) / 2)
+            pairs.append(len(group) * (len(group) - 1) / 2)
+    _same(kendall_tau_cost_bins(proxy, truth, cost), sum(taus) / sum(pairs) if pairs else math.nan)
+    for k in (1, 3, 5):
+        top = sorted(range(len(proxy)), key=lambda i: (-proxy[i], i))[:k]
+        assert regret_at(k, proxy, truth) == max(truth) - max(truth[i] for i in top)
+
+
+def _same(got: float, expected: float) -> None:
+    if math.isnan(expected):
+        assert math.isnan(got)
+    else:
+        assert got == pytest.approx(expected, abs=1e-9)
+
+
+def test_regret_is_zero_when_the_proxy_picks_the_best_and_counts_what_it_misses():
+    truth = [70.0, 90.0, 80.0, 60.0]
+    assert regret_at(1, [1, 4, 3, 2], truth) == 0.0
+    wrong = [4, 1, 3, 2]  # the best genome ranks last
+    assert regret_at(1, wrong, truth) == 20.0 and regret_at(3, wrong, truth) == 10.0
+    assert regret_at(4, wrong, truth) == 0.0
+
+
+def test_cost_bins_ignore_pairs_across_bins():
+    # across the two cost bins the proxy is perfectly wrong, within each perfectly right
+    proxy, truth, cost = [3, 4, 1, 2], [1, 2, 3, 4], [1, 1, 2, 2]
+    assert kendall_tau(proxy, truth) < 0
+    assert kendall_tau_cost_bins(proxy, truth, cost, bins=2) == 1.0
+
+
+def test_rank_statistics_give_every_statistic_with_a_seeded_interval():
+    rng = np.random.default_rng(1)
+    truth = rng.normal(size=40)
+    proxy, cost = truth + rng.normal(scale=0.5, size=40), rng.uniform(size=40)
+    got = rank_statistics(proxy, truth, cost, resamples=300, seed=2)
+    assert list(got) == list(STATISTICS)
+    assert got["kendall_tau"].value == pytest.approx(stats.kendalltau(proxy, truth).statistic)
+    assert got["spearman_rho"].value == pytest.approx(stats.spearmanr(proxy, truth).statistic)
+    for v in got.values():
+        assert v.low <= v.value <= v.high
+    assert got["kendall_tau"].low > 0 and got["regret_at_5"].low >= 0
+    assert rank_statistics(proxy, truth, cost, resamples=300, seed=2) == got

@@ -1,47 +1,102 @@
-"""``evogroup rank-check``: does the supernet rank genomes as training from scratch does?"""
+"""``evogroup rank-check``: does the supernet rank genomes as training from scratch does?
+
+With ``--scores FILE.csv`` it judges scores a user already has instead (no backend, no
+training): :mod:`evogroup.runs.rank_scores`.
+"""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
 
-from evogroup.cli.backend_command import BackendCommand, backend_option, split_backend_options
+from evogroup.cli.backend_command import BackendCommand, split_backend_options
 from evogroup.cli.params import budget_options, check_budget_range
 from evogroup.cli.start import out_option, start_run
 from evogroup.runs.rank_check import rank_check
+from evogroup.runs.rank_stats import RESAMPLES, statistics_table
+
+_TRAINING_ONLY = ("samples", "budget", "budget_min", "out", "resume")  # meaningless with --scores
 
 
 @click.command(
     "rank-check", cls=BackendCommand,
     short_help="Kendall tau between supernet fitness and accuracy after training from scratch.",
 )  # fmt: skip
-@backend_option()
+@click.option(
+    "--backend", metavar="NAME",
+    help="Backend to use (see `evogroup backends`); needed unless --scores is given.",
+)  # fmt: skip
 @click.option(
     "--samples", type=click.IntRange(2), default=12, show_default=True,
-    help="Genomes to score and train, spread over the cost range.",
+    help="Genomes to score and train, over the cost range, denser near the budget.",
 )  # fmt: skip
 @budget_options("Largest cost of the sampled genomes [default: the max].", required=False)
 @click.option("--seed", type=int, default=0, show_default=True)
 @out_option("rank-check")
 @click.option("--resume", is_flag=True, help="Continue the check in --out, keeping finished trainings.")
+@click.option(
+    "--scores", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Judge the scores in this CSV (columns genome, proxy, truth, cost) instead of"
+    " training a supernet and genomes.",
+)  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="With --scores: print one JSON object.")
+@click.option(
+    "--resamples", type=click.IntRange(0), default=RESAMPLES, show_default=True,
+    help="Bootstrap resamples of every 95% interval (0: no intervals).",
+)  # fmt: skip
 @click.pass_context
 def rank_check_command(
     ctx: click.Context, samples: int, budget: float | None, budget_min: float | None, seed: int,
-    out: Path | None,
-    resume: bool, **kwargs,
+    out: Path | None, resume: bool, scores: Path | None, as_json: bool, resamples: int, **kwargs,
 ) -> None:  # fmt: skip
     """Score --samples genomes with the supernet (with and without BatchNorm recalibration),
-    train each from scratch, and print Kendall's tau and Spearman's rho between the two
-    rankings with bootstrap 95% intervals and a verdict. Writes rank_check.csv,
+    train each from scratch, and print Kendall's tau and Spearman's rho over all genomes,
+    tau over the better half and within cost bins, and regret@1/3/5, each with a bootstrap
+    95% interval and beside ranking by cost alone, and a verdict. Writes rank_check.csv,
     rank_check.json and rank_check.png; a later search with this run's supernet.pt records
-    the tau in its fitness.json."""
+    the tau in its fitness.json.
+
+    With --scores FILE.csv, the same statistics of the scores in the file."""
+    if scores is not None:
+        return _judge_file(ctx, scores, as_json, resamples, seed, kwargs.get("backend"))
+    if as_json:
+        raise click.UsageError("--json needs --scores FILE.csv (a check that trains writes"
+                               " rank_check.json in its run directory)")  # fmt: skip
+    if kwargs.get("backend") is None:
+        raise click.UsageError("rank-check needs --backend NAME (to train and score genomes)"
+                               " or --scores FILE.csv (to judge scores you have)")  # fmt: skip
     backend, opts = split_backend_options(ctx, kwargs)
     budget_min = check_budget_range(backend, opts, budget, budget_min)
     run = start_run("rank-check", backend, opts, out, resume, seed, budget=budget,
                     samples=samples, budget_min=budget_min)  # fmt: skip
-    check = rank_check(backend, opts, run, samples=samples, budget=budget,
-                       cost_label=backend.cost_label(opts), budget_min=budget_min)  # fmt: skip
+    check = rank_check(backend, opts, run, samples=samples, budget=budget, budget_min=budget_min,
+                       cost_label=backend.cost_label(opts), resamples=resamples)  # fmt: skip
     for line in check.lines():
         click.echo(line)
     click.echo(f"rank_check.csv, rank_check.json and rank_check.png in {run.dir}")
+
+
+def _judge_file(
+    ctx: click.Context, path: Path, as_json: bool, resamples: int, seed: int,
+    backend: str | None,
+) -> None:  # fmt: skip
+    from evogroup.runs.rank_scores import judge_scores, read_scores, report_json
+
+    given = [f"--{n}" for n in _TRAINING_ONLY if _typed(ctx, n)] + (["--backend"] if backend else [])
+    if given:
+        raise click.UsageError(f"--scores judges the scores in a file; {', '.join(given)}"
+                               " must not be given with it (they set up a check that trains)")  # fmt: skip
+    data = read_scores(path)
+    judged = judge_scores(data, resamples=resamples, seed=seed)
+    if as_json:
+        click.echo(json.dumps(report_json(judged, len(data.genomes))))
+        return
+    click.echo(f"{path}: {len(data.genomes)} genomes, {resamples} bootstrap resamples")
+    for line in statistics_table(judged):
+        click.echo(line)
+
+
+def _typed(ctx: click.Context, name: str) -> bool:
+    return ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE

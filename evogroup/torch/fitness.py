@@ -1,4 +1,5 @@
-"""Fitness of a genome: the supernet's top-1 on search-val after BatchNorm recalibration.
+"""Fitness of a genome: the supernet's top-1 on search-val after BatchNorm recalibration
+(or, with ``metric="loss"``, its negative mean cross-entropy there).
 
 Running statistics collected while training under random genomes fit no genome in
 particular, and ranking candidates with them is poor. As in SPOS and OFA, every

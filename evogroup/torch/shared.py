@@ -29,6 +29,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from evogroup.torch.binary import binarize_activation, binarize_weight
+from evogroup.torch.choice_bn import choice_state
 from evogroup.torch.choices import KERNELS
 from evogroup.torch.masked import add_mask_buffers, drop_mask_buffers, masked_conv, set_mask
 
@@ -164,7 +165,7 @@ class SharedSupernet:
         genome = self.space.validate(genome)
         static = self.static_class(genome, **self.arch)
         groups = {f"{self.gene_path(n)}.weight": g for n, g in zip(self.space.names, genome)}
-        static.load_state_dict(sliced_state(self.state_dict(), groups))
+        static.load_state_dict(choice_state(self, sliced_state(self.state_dict(), groups), genome))
         p = next(self.parameters())
         return static.to(device=p.device, dtype=p.dtype).train(self.training)
 

@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from evogroup.core.operators import sample
+from evogroup.core.space import SearchSpace
 from evogroup.torch import distributed
 from evogroup.torch.accel import Speed
 from evogroup.torch.protocol import WeightSharingNet
@@ -27,32 +28,98 @@ Step = Callable[[nn.Module, torch.Tensor, torch.Tensor, random.Random, Speed], L
 CHECK_GENOME_EVERY = 50  # supernet steps between two cross-rank genome checks under DDP
 
 
+class FairDraw:
+    r"""Strictly fair sampling: draw :math:`d` (0, 1, 2, ...) of the random genomes gives
+    gene :math:`i`, which has :math:`k_i` choices, element :math:`d \bmod k_i` of a
+    permutation of its choices drawn afresh for each cycle :math:`\lfloor d / k_i \rfloor`.
+    Within every cycle of a gene each of its choices is used exactly once (FairNAS's
+    strict fairness; FairNAS also gives every gene the same number of choices and one
+    optimizer step per cycle, which group counts' unequal choice lists do not allow).
+
+    A draw is a pure function of ``(seed, d)``: a resumed run continues the same sequence
+    (``supernet_step`` counts the draws, and the trainer tells it where to resume).
+
+    Example:
+        >>> from evogroup import Layer, SearchSpace
+        >>> fair = FairDraw(SearchSpace((Layer("a", (1, 2)), Layer("b", (1, 2, 4)))), seed=0)
+        >>> sorted(fair(d)[1] for d in range(3)), sorted(fair(d)[0] for d in range(2))
+        ([1, 2, 4], [1, 2])
+    """
+
+    def __init__(self, space: SearchSpace, seed: int):
+        self.choices = [layer.choices for layer in space.layers]
+        self.seed = seed
+        self._latest: dict[int, tuple[int, list[int]]] = {}  # gene -> its last cycle's order
+
+    def __call__(self, d: int) -> tuple[int, ...]:
+        return tuple(self._cycle(i, d // len(c))[d % len(c)] for i, c in enumerate(self.choices))
+
+    def _cycle(self, gene: int, cycle: int) -> list[int]:
+        known, order = self._latest.get(gene, (-1, []))
+        if known != cycle:
+            choices = self.choices[gene]
+            order = random.Random(f"{self.seed}:{gene}:{cycle}").sample(choices, len(choices))
+            self._latest[gene] = (cycle, order)
+        return order
+
+
+def check_levers(config: Any) -> None:
+    """Refuse supernet settings that contradict each other (one line naming the values)."""
+    if config.sandwich_genomes < 3 or (config.sandwich_genomes != 3 and config.sampling != "sandwich"):
+        raise ValueError(
+            f"sandwich_genomes >= 3 must hold and needs sampling 'sandwich', but got"
+            f" sandwich_genomes={config.sandwich_genomes}, sampling={config.sampling!r}"
+        )
+    if config.fair and config.budget is not None:
+        raise ValueError(
+            f"fair sampling draws from the whole space, so no budget may be given, but got"
+            f" budget={config.budget}"
+        )
+    if not config.weight_decay >= 0:
+        raise ValueError(f"weight_decay >= 0 must hold, but got weight_decay={config.weight_decay}")
+
+
 def supernet_step(
     net: WeightSharingNet, config: Any, draw: Callable[[random.Random], tuple] | None = None
 ) -> Step:
-    """The step of a supernet trained with ``config`` (its ``sampling`` and ``distill``).
+    """The step of a supernet trained with ``config`` (its ``sampling``, ``distill``,
+    ``sandwich_genomes`` and ``fair``).
 
-    The random genome of each step comes from ``draw(rng)`` (default: uniform over
-    ``net.space``) with the run's own ``rng``; under ``torchrun`` every rank draws the
-    same one, checked across ranks every :data:`CHECK_GENOME_EVERY` steps.
+    The random genomes of each step come from ``draw(rng)`` (default: uniform over
+    ``net.space``) with the run's own ``rng``, or with ``config.fair`` from a
+    :class:`FairDraw` seeded by ``config.seed``; under ``torchrun`` every rank draws the
+    same ones, checked across ranks every :data:`CHECK_GENOME_EVERY` steps. The step's
+    ``resume_at(n)`` continues after ``n`` finished steps (the fair draws' position).
     """
     space = net.space
     largest = tuple(layer.choices[0] for layer in space.layers)  # fewest groups: most weights
     smallest = tuple(layer.choices[-1] for layer in space.layers)
+    randoms = 1 if config.sampling == "uniform" else config.sandwich_genomes - 2
+    fair = FairDraw(space, config.seed) if getattr(config, "fair", False) else None
     steps = 0
+
+    def one(rng: random.Random, j: int) -> tuple:
+        if fair is not None:
+            return fair(steps * randoms + j)
+        return draw(rng) if draw is not None else sample(space, rng)
 
     def step(model: nn.Module, x: torch.Tensor, y: torch.Tensor, rng: random.Random,
              speed: Speed) -> Learned:  # fmt: skip
         nonlocal steps
-        genome = draw(rng) if draw is not None else sample(space, rng)
+        genomes = [one(rng, j) for j in range(randoms)]
         if steps % CHECK_GENOME_EVERY == 0:
-            distributed.check_same(genome, f"the genome of step {steps + 1} of this process")
+            distributed.check_same(genomes[0], f"the genome of step {steps + 1} of this process")
         steps += 1
         if config.sampling == "uniform":
-            return learn_genomes(model, net, [genome], x, y, speed)
-        return learn_genomes(model, net, [largest, smallest, genome], x, y, speed,
+            return learn_genomes(model, net, genomes, x, y, speed)
+        return learn_genomes(model, net, [largest, smallest, *genomes], x, y, speed,
                              distill=config.distill)  # fmt: skip
 
+    def resume_at(done: int) -> None:
+        nonlocal steps
+        steps = done
+
+    step.resume_at = resume_at  # type: ignore[attr-defined]
     return step
 
 

@@ -36,6 +36,7 @@ from evogroup.rundir.layout import RunLayout
 from evogroup.torch import distributed
 from evogroup.torch.accel import Speed, prepare
 from evogroup.torch.accuracy import accuracy
+from evogroup.torch.choice_bn import per_choice_bn
 from evogroup.torch.epoch import train_epoch, write_csv
 from evogroup.torch.loaders import decodes_on_device, loader
 from evogroup.torch.protocol import WeightSharingNet
@@ -86,6 +87,8 @@ def train_supernet(
     Returns:
         The path of the checkpoint.
     """
+    if config.bn_per_choice:
+        per_choice_bn(net)
     step = supernet_step(net, config, draw)
     meta = {**meta, "space": net.space.fingerprint()}
     _fit(net, data, step, (files.supernet, files.supernet_csv), kind, meta, config,
@@ -190,7 +193,9 @@ def _build(model: nn.Module, data: DataSplits, config: TrainConfig, runtime: Run
     total = config.epochs * len(train)
     # fused: one kernel for all ~29M supernet weights; plain Adam made the supernet step
     # 1.45x the static one on CPU, fused 1.03x (benchmarks/supernet.py).
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, betas=(0.9, 0.999), fused=True)
+    adam = torch.optim.AdamW if config.weight_decay else torch.optim.Adam
+    optimizer = adam(model.parameters(), lr=config.lr, betas=(0.9, 0.999),
+                     weight_decay=config.weight_decay, fused=True)  # fmt: skip
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: max(0.0, 1.0 - s / total))
     return _Loop(model, runner, speed, runtime, config, train, test, sampler, optimizer,
                  scheduler, random.Random(config.seed), loader_gen)  # fmt: skip

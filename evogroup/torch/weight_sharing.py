@@ -152,6 +152,8 @@ class WeightSharingBackend(Backend):
         return self._runtimes[key]
 
     def fitness_label(self, opts: BackendOptions | None = None) -> str:
+        if self._opts(opts).fitness_metric == "loss":
+            return "supernet negative cross-entropy on search-val after BatchNorm recalibration"
         return "supernet top-1 % on search-val after BatchNorm recalibration"
 
     # -- data -----------------------------------------------------------------------------
@@ -233,10 +235,13 @@ class WeightSharingBackend(Backend):
         return Problem(self.space(o), fitness, self.cost(o), budget, budget_min, rescore=precise)
 
     def proxies(self, problem: Problem, opts: BackendOptions | None = None) -> dict[str, Any]:
-        """The supernet's accuracy after BatchNorm recalibration (what the search uses) and
-        with the running statistics left from training."""
+        """The supernet's fitness after BatchNorm recalibration (what the search uses), with
+        the running statistics left from training, and by the other metric (negative loss
+        when the search uses accuracy, else accuracy): scoring is cheap beside training."""
         fitness = problem.fitness
-        return {"recalibrated": fitness, "not recalibrated": fitness.variant(recalibrate=False)}
+        other = "accuracy" if fitness.metric == "loss" else "loss"
+        return {"recalibrated": fitness, "not recalibrated": fitness.variant(recalibrate=False),
+                f"recalibrated, by {other}": fitness.variant(metric=other)}  # fmt: skip
 
     def train(self, genome: Genome, run: Run, opts: BackendOptions | None = None) -> TrainResult:
         from evogroup.torch.trainer import seeded, train_network

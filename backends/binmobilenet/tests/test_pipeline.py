@@ -129,6 +129,7 @@ def test_rank_check_on_a_tiny_setting_prints_kendall(tmp_path):
             "--out", tmp_path / "rc"]  # fmt: skip
     output = invoke(args).output
     assert "recalibrated: Kendall tau" in output and "not recalibrated: Kendall tau" in output
+    assert "recalibrated, by loss: Kendall tau" in output  # the other fitness metric
     data = json.loads((tmp_path / "rc" / "rank_check.json").read_text())
     assert data["samples"] == 6 and data["main"] == "recalibrated"
     search = ["search", *TINY, "--budget", 1e8, "--supernet", tmp_path / "rc" / "supernet.pt",
