@@ -125,6 +125,24 @@ class RunLayout:
     def table_plot(self) -> Path:
         return self.dir / "acc_vs_flops.png"
 
+    # -- rank-check -----------------------------------------------------------------------
+    @property
+    def rank_scores(self) -> Path:
+        """Every proxy's score of every genome, kept as they are computed (resume)."""
+        return self.dir / "scores.json"
+
+    @property
+    def rank_check_json(self) -> Path:
+        return self.dir / "rank_check.json"
+
+    @property
+    def rank_check_csv(self) -> Path:
+        return self.dir / "rank_check.csv"
+
+    @property
+    def rank_check_plot(self) -> Path:
+        return self.dir / "rank_check.png"
+
 
 def slug(text: str) -> str:
     """``"groups = 4"`` -> ``"groups-4"``: a file-name-safe form of a label."""

@@ -162,7 +162,7 @@ def rank_check(
 
 def _score(run: Run, name: str, genome: Genome, fitness: Any) -> float:
     """A proxy's score, kept in ``scores.json`` so a resumed check does not recompute it."""
-    path = run.dir / "scores.json"
+    path = run.layout.rank_scores
     scores = json.loads(path.read_text()) if path.exists() else {}
     key = f"{name}|{','.join(map(str, genome))}"
     if key not in scores:
@@ -172,11 +172,11 @@ def _score(run: Run, name: str, genome: Genome, fitness: Any) -> float:
 
 
 def _write(check: RankCheck, run: Run, cost_label: str) -> None:
-    atomic_write_json(run.dir / "rank_check.json", check.to_json())
+    atomic_write_json(run.layout.rank_check_json, check.to_json())
     names = list(check.kendall)
-    with (run.dir / "rank_check.csv").open("w", newline="") as fh:
+    with run.layout.rank_check_csv.open("w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=["genome", "cost", *names, "top1"])
         writer.writeheader()
         writer.writerows({**r, "genome": ",".join(map(str, r["genome"]))} for r in check.rows)
-    plots.rank_scatter(check.rows, check.main, run.dir / "rank_check.png", cost_label,
+    plots.rank_scatter(check.rows, check.main, run.layout.rank_check_plot, cost_label,
                        check.lines()[0])  # fmt: skip
