@@ -27,6 +27,7 @@ from evogroup.core.records import Evaluation, IterationStats
 from evogroup.core.result import SearchResult
 from evogroup.core.settings import SearchSettings
 from evogroup.core.space import Genome, Layer, SearchSpace, divisors
+from evogroup.core.strategy import Strategy, StrategyOptions
 from evogroup.core.units import format_flops, parse_flops
 from evogroup.rundir.layout import RunLayout
 from evogroup.runs.baselines import random_search, uniform
@@ -56,6 +57,8 @@ __all__ = [
     "SearchResult",
     "SearchSettings",
     "SearchSpace",
+    "Strategy",
+    "StrategyOptions",
     "TrainResult",
     "divisors",
     "Front",
