@@ -7,6 +7,11 @@
   the population refilled with random legal genomes (at most 10^6 draws, where SPOS
   would loop forever); 20 epochs = 1,050 evaluations.
   SPOS ranks the last epoch's candidates never; here the best of all 1,050 is returned.
+- ``rea``: regularized evolution (Real et al., 2019), the standard NAS-Bench-201 baseline:
+  a queue of the ``population`` latest genomes; each step, the best of ``sample`` drawn
+  from it is mutated in one gene (redrawn among the others) and the oldest leaves.
+  Children over budget or already evaluated are redrawn (up to 100 times, then a random
+  genome within budget), so every evaluation is of a new, feasible genome.
 - ``tpe``: Optuna's TPE sampler, one categorical per layer; genomes over budget are not
   evaluated (the sampler sees them as infeasible through ``constraints_func`` and a
   penalty value), repeats reuse the first value; it stops after as many distinct
@@ -19,12 +24,20 @@ from __future__ import annotations
 import random
 
 from evogroup import Problem
-from evogroup.core.operators import sample
+from evogroup.core.operators import sample, sample_feasible
 from evogroup.core.space import Genome
 
 
-def spos(problem: Problem, seed: int, population=50, select=10, mutations=25, crossovers=25,
-         m_prob=0.1, epochs=20) -> Genome:  # fmt: skip
+def spos(problem: Problem, seed: int, **sizes) -> Genome:
+    """SPOS's loop; the best genome it evaluated."""
+    seen = spos_history(problem, seed, **sizes)
+    return max(seen, key=seen.__getitem__)
+
+
+def spos_history(problem: Problem, seed: int, population=50, select=10, mutations=25,
+                 crossovers=25, m_prob=0.1, epochs=20) -> dict[Genome, float]:  # fmt: skip
+    """Every genome SPOS's loop evaluates, in order, with its fitness:
+    ``population * (epochs + 1)`` of them."""
     rng, seen = random.Random(seed), {}
     choices = [layer.choices for layer in problem.space.layers]
 
@@ -65,11 +78,55 @@ def spos(problem: Problem, seed: int, population=50, select=10, mutations=25, cr
         top = sorted(top + candidates, key=lambda c: -seen[c])[:select]
         candidates = bred(mutate, mutations) + bred(cross, crossovers)
         fill(candidates, population)
-    return max(seen, key=seen.__getitem__)
+    return seen
+
+
+def rea(problem: Problem, seed: int, evaluations: int, population: int = 20,
+        sample_size: int = 5) -> dict[Genome, float]:  # fmt: skip
+    """Regularized evolution; every genome evaluated, in order, with its fitness."""
+    rng, seen = random.Random(seed), {}
+    queue: list[Genome] = []
+
+    def new(make) -> Genome:
+        for _ in range(100):
+            cand = make()
+            if cand not in seen and problem.feasible(cand):
+                return cand
+        return new_random()
+
+    def new_random() -> Genome:
+        for _ in range(10**6):
+            cand = sample_feasible(problem, rng)
+            if cand not in seen:
+                return cand
+        raise RuntimeError("every genome within budget was evaluated")
+
+    def mutant() -> Genome:
+        parent = max(rng.sample(queue, min(sample_size, len(queue))), key=seen.__getitem__)
+        i = rng.randrange(len(parent))
+        others = [c for c in problem.space.layers[i].choices if c != parent[i]] or [parent[i]]
+        return parent[:i] + (rng.choice(others),) + parent[i + 1 :]
+
+    while len(seen) < evaluations:
+        cand = new_random() if len(queue) < population else new(mutant)
+        seen[cand] = problem.fitness(cand)
+        queue.append(cand)
+        if len(queue) > population:
+            queue.pop(0)
+    return seen
 
 
 def tpe(problem: Problem, seed: int, evaluations: int = 1050) -> Genome | None:
-    """Optuna TPE; None when optuna is not installed."""
+    """Optuna TPE's best genome; None when optuna is not installed."""
+    seen = tpe_history(problem, seed, evaluations)
+    return max(seen, key=seen.__getitem__) if seen else None
+
+
+def tpe_history(
+    problem: Problem, seed: int, evaluations: int, trials: int | None = None
+) -> dict[Genome, float] | None:
+    """Every genome TPE evaluates, in order, with its fitness; None without optuna. It
+    stops at ``evaluations`` distinct feasible genomes or ``trials`` (default 2x) trials."""
     try:
         import optuna
     except ImportError:
@@ -99,5 +156,5 @@ def tpe(problem: Problem, seed: int, evaluations: int = 1050) -> Genome | None:
     old_api = {} if new_api else {"constraints_func": lambda t: t.user_attrs["constraint"]}
     sampler = optuna.samplers.TPESampler(seed=seed, **old_api)
     study = optuna.create_study(direction="maximize", sampler=sampler)
-    study.optimize(objective, n_trials=2 * evaluations, callbacks=[stop])
-    return max(seen, key=seen.__getitem__) if seen else None
+    study.optimize(objective, n_trials=trials or 2 * evaluations, callbacks=[stop])
+    return seen

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -82,13 +82,18 @@ class Grid:
         return self.lo <= self.table(genome) <= self.hi
 
 
-def best_genome(grid: Grid, values: Sequence[Sequence[float]]) -> Genome | None:
+def best_genome(
+    grid: Grid, values: Sequence[Sequence[float]], accept: Callable[[Genome], bool] | None = None
+) -> Genome | None:
     r"""The genome maximizing :math:`\sum_l v_l[G_l]` within the grid's bounds (None if none found).
 
     ``values[l][j]`` scores the ``j``-th choice of layer ``l``. The DP table
     :math:`V_l[b] = \max_{g} V_{l-1}[b - k_{l,g}] + v_l[g]` is filled for bucket totals up
-    to ``high``; final totals in ``[low, high]`` are tried best first until one's exact cost fits.
+    to ``high``; final totals in ``[low, high]`` are tried best first until one's genome is
+    accepted: its exact cost fits (``grid.fits``), or ``accept`` says so (for a grid built on
+    an approximation of the cost, ``accept`` checks the true one).
     """
+    accept = grid.fits if accept is None else accept
     size = grid.high + 1
     if size <= 0:
         return None
@@ -107,7 +112,7 @@ def best_genome(grid: Grid, values: Sequence[Sequence[float]]) -> Genome | None:
     ends = ends[np.isfinite(table[ends])]
     for end in ends[np.argsort(-table[ends], kind="stable")]:
         genome = _backtrack(grid, picks, int(end))
-        if grid.fits(genome):
+        if accept(genome):
             return genome
     return None
 

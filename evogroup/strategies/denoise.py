@@ -28,6 +28,8 @@ from evogroup.core.records import Evaluation
 from evogroup.core.space import Genome, SearchSpace
 from evogroup.strategies.surrogate import RidgeSurrogate
 
+PRIOR_TRUST = 0.9  # the prior's R^2 from which its denoised estimate ranks the evaluations
+
 
 def nugget(genomes: Sequence[Genome], residuals: np.ndarray, space: SearchSpace) -> float | None:
     """Half the mean squared residual difference over pairs differing in one gene (None: no pair)."""
@@ -48,14 +50,38 @@ def denoised(history: Sequence[Evaluation], space: SearchSpace) -> list[tuple[fl
     r"""``(estimate, evaluation)`` for every successful evaluation, best estimate first
     (earlier first on ties). Without a neighbour pair the estimate is the fitness itself."""
     ok = [e for e in history if e.ok]
+    estimates, _ = _estimates(ok, space)
+    order = sorted(range(len(ok)), key=lambda i: -estimates[i])
+    return [(float(estimates[i]), ok[i]) for i in order]
+
+
+def recommended(history: Sequence[Evaluation], space: SearchSpace) -> list[Evaluation]:
+    r"""The successful evaluations, the one to recommend first.
+
+    The denoised estimate leans on the additive prior :math:`\mu`, so it is only as good
+    as that prior: when :math:`\mu` explains at least ``PRIOR_TRUST`` of the fitness's
+    variance (:math:`R^2`), the order is by the estimate; otherwise (a real landscape whose
+    layers interact, where the neighbour differences the nugget reads as noise are mostly
+    the landscape's own ruggedness) by fitness, ties broken by the estimate.
+    """
+    ok = [e for e in history if e.ok]
+    estimates, r2 = _estimates(ok, space)
+    if r2 >= PRIOR_TRUST:
+        key = lambda i: -estimates[i]  # noqa: E731
+    else:
+        key = lambda i: (-ok[i].fitness, -estimates[i])  # noqa: E731
+    return [ok[i] for i in sorted(range(len(ok)), key=key)]
+
+
+def _estimates(ok: list[Evaluation], space: SearchSpace) -> tuple[np.ndarray, float]:
+    """The denoised estimates of ``ok`` and the prior's :math:`R^2` (0 under 3 evaluations)."""
+    y = np.array([e.fitness for e in ok], dtype=float)
     if len(ok) < 3:
-        return sorted(((e.fitness, e) for e in ok), key=lambda t: -t[0])
+        return y, 0.0
     genomes = [e.genome for e in ok]
-    y = np.array([e.fitness for e in ok])
     mu = RidgeSurrogate(space).fit(genomes, y).predict(genomes)
     residuals = y - mu
     noise, spread = nugget(genomes, residuals, space), float(residuals.var())
     k = 1.0 if noise is None or spread == 0 else max(0.0, 1.0 - noise / spread)
-    estimates = mu + k * residuals
-    order = sorted(range(len(ok)), key=lambda i: -estimates[i])
-    return [(float(estimates[i]), ok[i]) for i in order]
+    r2 = 1.0 - spread / float(y.var()) if y.var() > 0 else 0.0
+    return mu + k * residuals, r2

@@ -1,60 +1,77 @@
-"""``guided`` (the default): predictor-guided evolution within the budget range.
+r"""``guided`` (the default): model-guided evolution within the budget range, hedged by local search.
 
-Iteration 0 samples ``population`` genomes uniformly among those within
-``[budget_min, budget]`` (exactly, by dynamic programming, for a cost table). Every later
-iteration fits a one-hot ridge surrogate (:mod:`evogroup.strategies.surrogate`) to everything
-evaluated so far and proposes ``crossovers + mutations`` genomes:
+Iteration 0 evaluates the dearest genome within ``[budget_min, budget]`` (a knapsack,
+:mod:`evogroup.strategies.planning`: on a real landscape the network that spends the budget is a
+strong start) and ``population - 1`` genomes drawn uniformly within the range (exactly,
+by dynamic programming, for a cost table). Every later iteration proposes
+``crossovers + mutations`` genomes:
 
-1. the surrogate's optimum within the range, from its posterior mean and from
-   ``THOMPSON`` posterior draws (a multiple-choice knapsack, :mod:`evogroup.core.knapsack`);
-2. the best-predicted of a pool of ``POOL`` x children made by crossover and mutation of
-   top-K parents, and of the single-gene neighbours of the best genomes (a local search
-   around the elite); every operator draws only values within the range
-   (:mod:`evogroup.strategies.bounded`), so nothing is ever repaired or rejected.
+1. the optimum within the range of a one-hot ridge surrogate (:mod:`evogroup.strategies.surrogate`),
+   from its posterior mean and from up to ``THOMPSON`` posterior draws (one per 10
+   children): a multiple-choice knapsack on the cost table, or on an additive fit of a
+   cost given as a plain function, every genome re-checked with the true cost;
+2. a portfolio share of random one- and two-gene neighbours of the ``ELITE`` best genomes
+   (local search), as many as the children times :math:`1 - R^2_\mathrm{LOO}`, where
+   :math:`R^2_\mathrm{LOO}` is the leave-one-out skill of the interaction model below:
+   the less the model predicts, the more evaluations go to plain local search;
+3. the rest: the best-predicted, by a model with pairwise layer interactions
+   (:mod:`evogroup.strategies.interactions`, fitted to the ``CRITIC_FIT`` best evaluations), of a
+   pool of those neighbours and ``POOL`` x children
+   made by crossover and mutation of top-K parents; every operator draws only values
+   within the range (:mod:`evogroup.strategies.bounded`), so nothing is repaired or rejected.
 
-The genome recommended at the end (``SearchResult.best``) is the best by a denoised
-estimate of fitness (:mod:`evogroup.strategies.denoise`), which is the fittest evaluated when the
-fitness has no noise.
+The genome recommended at the end (``SearchResult.best``) is chosen by
+:func:`evogroup.strategies.denoise.recommended`: by a denoised estimate of fitness where the additive
+prior is sound, else the fittest evaluated.
 
-Choices were made on ``benchmarks/search_quality.py`` (docs/benchmarks.md).
+Choices were made on ``benchmarks/search_quality.py`` and ``benchmarks/real_landscapes.py``
+(docs/benchmarks.md).
 """
 
 from __future__ import annotations
 
 import random
 
-from evogroup.core.cost import CostTable
-from evogroup.core.knapsack import Grid, best_genome
-from evogroup.core.operators import cost_after
 from evogroup.core.population import Individual
 from evogroup.core.records import Evaluation
 from evogroup.core.space import Genome
-from evogroup.core.strategy import Offspring, Strategy, draw_unique, initial_population
+from evogroup.core.strategy import (
+    ATTEMPTS_PER_CHILD,
+    Offspring,
+    Strategy,
+    draw_unique,
+    initial_population,
+)
 from evogroup.strategies.bounded import FeasibleSampler, crossover_within, mutate_within
-from evogroup.strategies.denoise import denoised
+from evogroup.strategies.denoise import recommended
+from evogroup.strategies.interactions import InteractionModel
+from evogroup.strategies.planning import Planner
 from evogroup.strategies.surrogate import RidgeSurrogate
 
 THOMPSON = 4  # knapsack optima of posterior draws per iteration
 POOL = 5  # candidates screened by the surrogate per child proposed
-ELITE = 3  # genomes whose single-gene neighbours enter the pool
+CRITIC_FIT = 300  # the best evaluations the interaction model is fitted to (O(n^3) fits)
+NEAR = 50  # neighbours of the elite screened by the interaction model per child proposed
+ELITE = 3  # genomes whose one- and two-gene neighbours enter the pool
 
 
 class Guided(Strategy):
     name = "guided"
     summary = (
-        "default: surrogate-guided evolution within the budget range (knapsack optimum + screening)"
+        "default: model-guided evolution within the budget range (knapsack optimum, screening"
+        " by a pairwise-interaction model, local search in proportion to its error)"
     )
 
     def __init__(self, problem, settings):
         super().__init__(problem, settings)
         self.sampler = FeasibleSampler(problem)
         self.model = RidgeSurrogate(problem.space)  # fed every successful evaluation
-        self.grid = None
-        if isinstance(problem.cost, CostTable):
-            self.grid = Grid.build(problem.cost, problem.space, problem.budget_min, problem.budget)
+        self.planner = Planner(problem)
 
     def initial(self, rng: random.Random) -> Offspring:
-        return initial_population(lambda: self.sampler(rng), self.settings.population)
+        first = [self.planner.dearest()]
+        draw = lambda: first.pop() if first else self.sampler(rng)  # noqa: E731
+        return initial_population(draw, self.settings.population)
 
     def observe(self, new: list[Evaluation]) -> None:
         super().observe(new)
@@ -66,37 +83,49 @@ class Guided(Strategy):
         if not self.model.n or not archive:
             out.genomes = draw_unique(lambda: self.sampler(rng), self.children, taken, out)
             return out
-        model = self.model.solve()
-        for genome in self._optima(model, rng):
-            if len(out.genomes) < self.children:
-                out.genomes += draw_unique(lambda g=genome: g, 1, taken, out)
-        pool = self._pool([tuple(ind) for ind in archive], taken, rng)
-        scores = model.predict(pool)
-        ranked = [pool[i] for i in sorted(range(len(pool)), key=lambda i: -scores[i])]
-        out.genomes += ranked[: self.children - len(out.genomes)]
-        taken.update(out.genomes)
+        parents = [tuple(ind) for ind in archive]
+        self._take(out, self._optima(self.model.solve(), rng), taken)
+        ok = sorted((e for e in self.history if e.ok), key=lambda e: -e.fitness)[:CRITIC_FIT]
+        critic = InteractionModel([e.genome for e in ok], [e.fitness for e in ok])
+        explore = round(self.children * (1.0 - max(critic.skill, 0.0)))
+        self._take(out, self._near(parents[:ELITE], explore, taken, rng), taken)
+        near = self._near(parents[:ELITE], NEAR * self.children, taken, rng)
+        pool = self._pool(parents, near, taken, rng)
+        scores = critic.predict(pool)
+        self._take(
+            out, [pool[i] for i in sorted(range(len(pool)), key=lambda i: -scores[i])], taken
+        )
         shortfall = self.children - len(out.genomes)
         out.genomes += draw_unique(lambda: self.sampler(rng), shortfall, taken, out)
         return out
 
+    def _take(self, out: Offspring, genomes: list[Genome], taken: set[Genome]) -> None:
+        """Append those of ``genomes`` not in ``taken`` while fewer than ``children`` are out."""
+        for genome in genomes:
+            if len(out.genomes) >= self.children:
+                return
+            if genome in taken:
+                out.duplicates += 1
+                continue
+            taken.add(genome)
+            out.genomes.append(genome)
+
     def rank(self, history: list[Evaluation]) -> list[Evaluation]:
-        """By a denoised estimate of fitness (:mod:`evogroup.strategies.denoise`): with a noisy fitness
-        the luckiest evaluation is rarely the best genome."""
-        return [e for _, e in denoised(history, self.problem.space)]
+        """By a denoised estimate of fitness when the additive prior it leans on is sound,
+        else by fitness (:func:`evogroup.strategies.denoise.recommended`)."""
+        return recommended(history, self.problem.space)
 
     def _optima(self, model: RidgeSurrogate, rng: random.Random) -> list[Genome]:
-        if self.grid is None:
-            return []
-        values = [model.values()] + [model.values(model.draw(rng)) for _ in range(THOMPSON)]
-        return [g for g in (best_genome(self.grid, v) for v in values) if g is not None]
+        draws = min(THOMPSON, self.children // 10)
+        values = [model.values()] + [model.values(model.draw(rng)) for _ in range(draws)]
+        return [g for g in (self.planner.best(v) for v in values) if g is not None]
 
-    def _pool(self, parents: list[Genome], taken: set[Genome], rng: random.Random) -> list[Genome]:
-        """Distinct candidates not in ``taken``: neighbours of the elite, then bred children."""
-        seen: dict[Genome, None] = {}
-        for genome in parents[:ELITE]:
-            for neighbour in self._neighbours(genome):
-                if neighbour not in taken:
-                    seen.setdefault(neighbour)
+    def _pool(
+        self, parents: list[Genome], near: list[Genome], taken: set[Genome], rng: random.Random
+    ) -> list[Genome]:
+        """Distinct candidates not in ``taken``: ``near`` (the elite's neighbours), then
+        children bred from ``parents``."""
+        seen = dict.fromkeys(g for g in near if g not in taken)
         p = self.settings.mutation_prob
         for _ in range(POOL * self.children):
             if len(parents) >= 2 and rng.random() < 0.5:
@@ -108,15 +137,20 @@ class Guided(Strategy):
                 seen.setdefault(child)
         return list(seen)
 
-    def _neighbours(self, genome: Genome) -> list[Genome]:
-        """The genomes within the range that differ from ``genome`` in one gene."""
-        out, genes, cost = [], list(genome), self.problem.cost(genome)
-        for i, layer in enumerate(self.problem.space.layers):
-            for g in layer.choices:
-                if g != genome[i] and self.problem.within(
-                    cost_after(self.problem, genes, cost, i, g)
-                ):
-                    other = genome[:i] + (g,) + genome[i + 1 :]
-                    if self.problem.feasible(other):  # exact, beyond the lookup's rounding
-                        out.append(other)
-        return out
+    def _near(
+        self, elite: list[Genome], count: int, taken: set[Genome], rng: random.Random
+    ) -> list[Genome]:
+        """Up to ``count`` distinct genomes within the range, none in ``taken``: an elite
+        genome with one or two genes (equally likely) redrawn among their other values."""
+        layers, found = self.problem.space.layers, {}
+        for _ in range(count * ATTEMPTS_PER_CHILD):
+            if len(found) >= count:
+                break
+            genes = list(rng.choice(elite))
+            for i in rng.sample(range(len(genes)), min(rng.choice((1, 2)), len(genes))):
+                others = [g for g in layers[i].choices if g != genes[i]]
+                genes[i] = rng.choice(others) if others else genes[i]
+            genome = tuple(genes)
+            if genome not in taken and genome not in found and self.problem.feasible(genome):
+                found[genome] = None
+        return list(found)

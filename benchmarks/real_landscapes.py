@@ -1,0 +1,178 @@
+"""Search quality on real landscapes: NAS-Bench-201 and Channel-Bench-Macro, peers side by side.
+
+Landscapes (``landscapes.py``; files from the public repositories named in the data
+folder's README): NAS-Bench-201 CIFAR-10 with the ground truth as fitness, the same with
+the one-shot supernet's prediction as fitness (judged by the ground truth), and
+Channel-Bench-Macro MobileNet with seed noise (one of three trained runs per evaluation,
+judged by their mean; FLOPs a plain, non-additive function). Regret = the best true
+accuracy within the budget - the true accuracy of the genome a peer returns, in points;
+pooled over budgets x seeds. "to 0.1" = the evaluations after which the best genome
+evaluated so far (by the fitness the search sees) is within 0.1 point of the optimum:
+median over runs ("never" when most runs never get there) and the share that do.
+
+Evaluation counts are exact. evogroup's strategies run ``population=20,
+crossovers=5, mutations=5, iterations=(E - 20) / 10`` (E = 160: 14 iterations; 400: 38),
+so E = 20 + 10 x iterations; SPOS's loop runs population 40 (20 mutations + 20
+crossovers, refilled at random) for E / 40 - 1 epochs; REA, random search and TPE stop
+at E distinct evaluations; "dearest" evaluates one genome, the most expensive within
+the budget. Every run's count is checked.
+
+Run: python benchmarks/real_landscapes.py --data /path/to/data [--seeds 10]
+     [--evaluations 160,400] [--tpe-seeds 10]; --synthetic runs the stand-ins instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import platform
+import statistics
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+from landscapes import Landscape, load_real, synthetic
+from peers import rea, spos_history, tpe_history
+
+from evogroup import search
+from evogroup.runs.baselines import random_search
+from evogroup.strategies.planning import dearest_feasible
+
+STRATEGY_POPULATION, STRATEGY_CHILDREN, SPOS_POPULATION = 20, 10, 40
+TPE_TRIALS = 10  # trials per evaluation at most: TPE repeats genomes and proposes some over budget
+
+
+def evogroup_peer(strategy: str):
+    def run(problem, seed: int, evaluations: int):
+        iterations, rest = divmod(evaluations - STRATEGY_POPULATION, STRATEGY_CHILDREN)
+        assert rest == 0 and iterations >= 0, f"E = 20 + 10 x iterations, got {evaluations}"
+        half = STRATEGY_CHILDREN // 2
+        result = search(
+            problem, strategy=strategy, population=STRATEGY_POPULATION, crossovers=half,
+            mutations=STRATEGY_CHILDREN - half, iterations=iterations, seed=seed, rescore_top=0,
+        )  # fmt: skip
+        return [(e.genome, e.fitness) for e in result.history], result.best.genome
+
+    return run
+
+
+def from_seen(seen: dict | None):
+    if seen is None:
+        return None
+    return list(seen.items()), max(seen, key=seen.__getitem__)
+
+
+def spos_peer(problem, seed: int, evaluations: int):
+    epochs = evaluations // SPOS_POPULATION - 1
+    half = SPOS_POPULATION // 2
+    sizes = dict(population=SPOS_POPULATION, mutations=half, crossovers=half, epochs=epochs)
+    return from_seen(spos_history(problem, seed, **sizes))
+
+
+def random_peer(problem, seed: int, evaluations: int):
+    result = random_search(problem, evaluations, seed=seed)
+    return [(e.genome, e.fitness) for e in result.history], result.best.genome
+
+
+def dearest_peer(problem, seed: int, evaluations: int):
+    genome = dearest_feasible(problem)
+    return [(genome, problem.fitness(genome))], genome
+
+
+PEERS = {
+    "guided (default)": evogroup_peer("guided"),
+    "paper (Alg. 1)": evogroup_peer("paper"),
+    "nsga2": evogroup_peer("nsga2"),
+    "REA": lambda p, s, e: from_seen(rea(p, s, e)),
+    "SPOS loop": spos_peer,
+    "random": random_peer,
+    "optuna TPE": lambda p, s, e: from_seen(tpe_history(p, s, e, trials=TPE_TRIALS * e)),
+    "dearest": dearest_peer,
+}
+
+
+def to_within(land: Landscape, history: list, optimum: float, tolerance: float = 0.1) -> float:
+    """Evaluations until the best seen so far is within ``tolerance`` of the optimum (inf: never)."""
+    best = -math.inf
+    for count, (genome, fitness) in enumerate(history, start=1):
+        if fitness is not None and fitness > best:
+            best = fitness
+            if optimum - land.truth[genome] <= tolerance:
+                return float(count)
+    return math.inf
+
+
+def measure(land: Landscape, evaluations: int, seeds: int, peers: list[str], tpe_seeds: int):
+    """Per peer: the regrets and evaluations-to-0.1 of every (budget, seed) run, and seconds."""
+    rows, seconds = defaultdict(list), defaultdict(float)
+    for budget in land.budgets:
+        optimum = land.optimum(budget)
+        for seed in range(seeds):
+            problem = land.problem(budget, seed)
+            for name in peers:
+                if name == "optuna TPE" and seed >= tpe_seeds:
+                    continue
+                start = time.perf_counter()
+                ran = PEERS[name](problem, seed, evaluations)
+                seconds[name] += time.perf_counter() - start
+                if ran is None:
+                    continue
+                history, chosen = ran
+                expected = 1 if name == "dearest" else evaluations
+                if name != "optuna TPE":  # TPE may run out of trials first: its count is shown
+                    assert len(history) == expected, f"{name}: {len(history)} evaluations"
+                regret = optimum - land.truth[chosen]
+                rows[name].append((regret, to_within(land, history, optimum), len(history)))
+    return rows, seconds
+
+
+def report(land: Landscape, evaluations: int, rows, seconds) -> None:
+    print(f"\n{land.name}, {evaluations} evaluations, budgets "
+          + ", ".join(f"{b:.4g}" for b in land.budgets))  # fmt: skip
+    head = ("peer", "median", "p90", "to 0.1", "reach", "runs", "evals", "s/run")
+    print("  {:<17} {:>7} {:>6} {:>7} {:>6} {:>5} {:>6} {:>6}".format(*head))
+    for name, runs in rows.items():
+        regrets = [r for r, _, _ in runs]
+        reach = [k for _, k, _ in runs]
+        median_reach = statistics.median(reach)
+        shown = "never" if math.isinf(median_reach) else f"{median_reach:.0f}"
+        share = sum(math.isfinite(k) for k in reach) / len(reach)
+        evals = statistics.fmean(n for _, _, n in runs)
+        print(
+            f"  {name:<17} {statistics.median(regrets):>7.3f} {np.percentile(regrets, 90):>6.3f}"
+            f" {shown:>7} {share:>6.0%} {len(runs):>5} {evals:>6.0f}"
+            f" {seconds[name] / len(runs):>6.2f}"
+        )
+    if "optuna TPE" in PEERS and "optuna TPE" not in rows:
+        print("  optuna TPE: not run (pip install optuna, or --tpe-seeds > 0)")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--data", type=Path, help="the data folder (see its README)")
+    source.add_argument("--synthetic", action="store_true", help="the stand-ins, no data")
+    parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--evaluations", default="160,400")
+    parser.add_argument("--tpe-seeds", type=int, default=10, help="TPE is slow: fewer seeds")
+    parser.add_argument("--peers", default=",".join(PEERS), help="comma-separated subset")
+    parser.add_argument("--landscapes", default="", help="comma-separated name prefixes")
+    args = parser.parse_args(argv)
+    peers = args.peers.split(",")
+    unknown = sorted(set(peers) - set(PEERS))
+    if unknown:
+        parser.error(f"--peers must name peers in {sorted(PEERS)}, but got {unknown}")
+    lands = synthetic() if args.synthetic else load_real(args.data)
+    if args.landscapes:
+        lands = [x for x in lands if x.name.startswith(tuple(args.landscapes.split(",")))]
+    print(f"python {platform.python_version()} on {platform.machine()}; {args.seeds} seeds;"
+          " regret in accuracy points")  # fmt: skip
+    for land in lands:
+        for evaluations in (int(e) for e in args.evaluations.split(",")):
+            rows, seconds = measure(land, evaluations, args.seeds, peers, args.tpe_seeds)
+            report(land, evaluations, rows, seconds)
+
+
+if __name__ == "__main__":
+    main()
