@@ -89,9 +89,9 @@ def timed_value(fitness, genome):
 
 @contextlib.contextmanager
 def interrupted_in_epoch(monkeypatch, trainer, epoch: int = 2):
-    """Within the body, ``trainer._train_epoch`` raises KeyboardInterrupt (a kill) when
+    """Within the body, ``trainer.train_epoch`` raises KeyboardInterrupt (a kill) when
     called for the ``epoch``-th time; the real one is back after the body."""
-    real, calls = trainer._train_epoch, []
+    real, calls = trainer.train_epoch, []
 
     def crash(*args, **kwargs):
         calls.append(1)
@@ -99,8 +99,8 @@ def interrupted_in_epoch(monkeypatch, trainer, epoch: int = 2):
             raise KeyboardInterrupt
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(trainer, "_train_epoch", crash)
+    monkeypatch.setattr(trainer, "train_epoch", crash)
     try:
         yield
     finally:
-        monkeypatch.setattr(trainer, "_train_epoch", real)
+        monkeypatch.setattr(trainer, "train_epoch", real)

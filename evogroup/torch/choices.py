@@ -1,8 +1,9 @@
 """The choices of the torch layer's options, spelled once and torch-free.
 
 The CLI (through the backends' option declarations) and the torch layer
-(:mod:`evogroup.torch.runtime`, :mod:`evogroup.torch.shared`, :mod:`evogroup.torch.recipe`)
-read these tuples, so a new kernel or decoder is added here and nowhere else.
+(:mod:`evogroup.torch.runtime`, :mod:`evogroup.torch.shared`, :mod:`evogroup.torch.recipe`,
+:mod:`evogroup.torch.fitness`) read these tuples, so a new kernel, decoder or fitness
+metric is added here and nowhere else.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from collections.abc import Sequence
 from evogroup.core.errors import OptionError
 
 __all__ = [
-    "DECODES", "DECODE_CHOICES", "KERNELS", "KERNEL_CHOICES", "SAMPLING", "check_choice",
+    "DECODES", "DECODE_CHOICES", "KERNELS", "KERNEL_CHOICES", "METRICS", "SAMPLING",
+    "check_choice",
 ]  # fmt: skip
 
 #: How a weight-sharing conv computes (:mod:`evogroup.torch.shared`, :mod:`evogroup.torch.masked`).
@@ -25,6 +27,9 @@ DECODES = ("cpu", "gpu")
 DECODE_CHOICES = (*DECODES, "auto")
 #: The supernet's genomes per step (:mod:`evogroup.torch.steps`).
 SAMPLING = ("uniform", "sandwich")
+#: What the supernet's fitness measures on search-val (:mod:`evogroup.torch.fitness`):
+#: top-1 accuracy (the paper) or the negative cross-entropy.
+METRICS = ("accuracy", "loss")
 
 
 def check_choice(name: str, value: object, choices: Sequence[str]) -> str:

@@ -25,7 +25,8 @@ from torch.utils.data import Dataset, Subset
 
 from evogroup.core.space import Genome
 from evogroup.torch.accel import Speed
-from evogroup.torch.accuracy import accuracy
+from evogroup.torch.accuracy import accuracy, summed_over
+from evogroup.torch.choices import METRICS, check_choice
 from evogroup.torch.recipe import EVAL_BATCH
 from evogroup.torch.runtime import Runtime
 from evogroup.torch.splits import DataSplits
@@ -69,8 +70,35 @@ def recalibrate_bn(
         net.eval()
 
 
+def negative_loss(net: nn.Module, batches: Iterable, speed: Speed) -> float:
+    r"""The negative mean cross-entropy of ``net`` on ``(x, y)`` batches,
+    :math:`-\frac1N \sum_i -\log \mathrm{softmax}(z_i)_{y_i}` (higher is better, as a
+    fitness must be), in inference mode under ``speed``'s autocast (the loss in float32);
+    summed on the device and read back once (:func:`~evogroup.torch.accuracy.summed_over`).
+    Unlike top-1 it moves with every image's confidence, so it separates genomes whose
+    accuracies tie on a small search-val."""
+
+    def loss(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return nn.functional.cross_entropy(logits.float(), y, reduction="sum")[None]
+
+    (summed,), total = summed_over(net, batches, speed, loss, "negative_loss()")
+    return -summed / total
+
+
+def top1(net: nn.Module, batches: Iterable, speed: Speed) -> float:
+    """Top-1 accuracy (percent) of ``net`` on ``(x, y)`` batches (:func:`accuracy`'s)."""
+    return accuracy(net, batches, speed).top1
+
+
+#: The score of each of :data:`~evogroup.torch.choices.METRICS`.
+SCORES: dict[str, Callable[[nn.Module, Iterable, Speed], float]] = {
+    "accuracy": top1, "loss": negative_loss,
+}  # fmt: skip
+
+
 class SupernetFitness:
-    """``genome -> top-1 (percent)`` of a trained supernet on search-val, after BN recalibration.
+    """``genome -> top-1 (percent)`` of a trained supernet on search-val, after BN
+    recalibration (or with ``metric="loss"`` its :func:`negative_loss` there).
 
     Picklable and lazy: the supernet loads on the first call, in whichever process makes
     it, so one instance can be shipped to worker processes; data given in memory is used
@@ -96,6 +124,7 @@ class SupernetFitness:
             in the process that loads). Recalibration and search-val images are decoded
             on the device where training's would be
             (:func:`~evogroup.torch.loaders.decodes_on_device`).
+        metric: ``"accuracy"`` (top-1 %, the paper) or ``"loss"`` (:func:`negative_loss`).
 
     Example:
         >>> fit = SupernetFitness("runs/demo/supernet.pt", "binmobilenet", SuperNet,
@@ -119,6 +148,7 @@ class SupernetFitness:
         seed: int = 0,
         runtime: Runtime | None = None,
         recalibrate: bool = True,
+        metric: str = "accuracy",
     ):
         if recal_images < 1 or batch_size < 1 or (val_images is not None and val_images < 1):
             raise ValueError(
@@ -129,7 +159,7 @@ class SupernetFitness:
         self.source, self.split_seed, self._data = source, split_seed, data
         self.recal_images, self.val_images = recal_images, val_images
         self.batch_size, self.seed, self.runtime = batch_size, seed, runtime
-        self.recalibrate = recalibrate
+        self.recalibrate, self.metric = recalibrate, check_choice("metric", metric, METRICS)
         self._state: dict[str, Any] | None = None
 
     def variant(self, **changes: Any) -> SupernetFitness:
@@ -141,9 +171,10 @@ class SupernetFitness:
     def describe(self) -> dict[str, Any]:
         """The options, for the search's results."""
         keys = ("checkpoint", "source", "split_seed", "recal_images", "val_images",
-                "batch_size", "seed", "recalibrate")  # fmt: skip
+                "batch_size", "seed", "recalibrate", "metric")  # fmt: skip
         kernel = None if self.runtime is None else self.runtime.kernel
-        return {"fitness": "supernet top-1 (%) on search-val after BN recalibration"} | {
+        what = "top-1 (%)" if self.metric == "accuracy" else "negative cross-entropy"
+        return {"fitness": f"supernet {what} on search-val after BN recalibration"} | {
             k: getattr(self, k) for k in keys
         } | {"kernel": kernel}
 
@@ -157,7 +188,7 @@ class SupernetFitness:
         if self.recalibrate:
             recalibrate_bn(runner, (x for x, _ in state["recal"]()), speed)
         net.eval()
-        return accuracy(runner, state["val"](), speed).top1
+        return SCORES[self.metric](runner, state["val"](), speed)
 
     def _load(self) -> dict[str, Any]:
         from evogroup.torch.accel import prepare

@@ -19,7 +19,10 @@ __all__ = ["EVAL_BATCH", "Recipe", "TrainConfig", "default_recipe", "merge_optio
 
 #: Images per forward pass in evaluation and BatchNorm recalibration.
 EVAL_BATCH = 512
-_PAPER_SAMPLING = {"sampling": "uniform", "distill": False, "budget": None}
+#: The supernet's sampling and levers as the paper trains it: a checkpoint's recipe records
+#: only the values that differ (so one written before a lever existed still resumes).
+_PAPER_SAMPLING = {"sampling": "uniform", "distill": False, "budget": None, "fair": False,
+                   "sandwich_genomes": 3, "bn_per_choice": False, "weight_decay": 0.0}
 
 
 @dataclass(frozen=True)
@@ -34,7 +37,8 @@ class Recipe:
         final_lr: the same for the final model (paper: 1e-3).
         recal_images: training images forwarded to recalibrate BatchNorm per genome.
         eval_batch_size: images per forward pass in evaluation and recalibration.
-        sampling, distill: the supernet's genomes per step (see :class:`TrainConfig`).
+        sampling, distill, fair, sandwich_genomes, bn_per_choice, weight_decay: the
+            supernet's genomes per step and its levers (see :class:`TrainConfig`).
     """
 
     supernet_epochs: int
@@ -46,11 +50,16 @@ class Recipe:
     eval_batch_size: int = EVAL_BATCH
     sampling: str = "uniform"
     distill: bool = False
+    fair: bool = False
+    sandwich_genomes: int = 3
+    bn_per_choice: bool = False
+    weight_decay: float = 0.0
 
     def supernet(self, seed: int, budget: float | None = None) -> TrainConfig:
         """The supernet training of this recipe, with ``seed`` and the genomes' ``budget``."""
-        return TrainConfig(self.supernet_epochs, self.batch_size, self.lr, seed, self.sampling,
-                           self.distill, budget, self.eval_batch_size)  # fmt: skip
+        levers = {k: getattr(self, k) for k in _PAPER_SAMPLING if k != "budget"}
+        return TrainConfig(self.supernet_epochs, self.batch_size, self.lr, seed, budget=budget,
+                           eval_batch_size=self.eval_batch_size, **levers)  # fmt: skip
 
     def final(self, seed: int) -> TrainConfig:
         """The from-scratch training of a searched network under this recipe."""
@@ -82,10 +91,12 @@ def default_recipe(data_name: str = "digits", image_size: int | None = None) -> 
 def merge_options(recipe: Recipe, opts: Any) -> Recipe:
     """``recipe`` with every value the user gave in ``opts`` (a backend's
     :class:`~evogroup.torch.training_options.TrainingOptions`) in place of its own: the one
-    place where options and recipe meet.
+    place where options and recipe meet. The levers ``fair``, ``bn_per_choice`` and
+    ``weight_decay`` come from ``opts`` always (their options default to the paper's values).
 
     Raises:
-        OptionError: ``--distill`` without ``--sampling sandwich``.
+        OptionError: ``--distill`` or ``--sandwich-genomes`` without ``--sampling sandwich``,
+            or ``--fair true`` with ``--train-budget``.
     """
     sampling = opts.sampling or recipe.sampling
     distill = recipe.distill and sampling == "sandwich" if opts.distill is None else opts.distill
@@ -97,8 +108,22 @@ def merge_options(recipe: Recipe, opts: Any) -> Recipe:
         batch_size=opts.batch_size or recipe.batch_size, lr=opts.lr or recipe.lr,
         final_lr=opts.final_lr or recipe.final_lr,
         recal_images=opts.recal_images or recipe.recal_images, sampling=sampling,
-        distill=distill,
+        distill=distill, **_levers(recipe, opts, sampling),
     )  # fmt: skip
+
+
+def _levers(recipe: Recipe, opts: Any, sampling: str) -> dict[str, Any]:
+    """The supernet levers of ``opts`` over ``recipe``'s, refused where they clash."""
+    if opts.sandwich_genomes is not None and sampling != "sandwich":
+        raise OptionError(f"--sandwich-genomes needs --sampling sandwich, but sampling is {sampling}")
+    if opts.fair and opts.train_budget is not None:
+        raise OptionError(f"--fair true draws from the whole space, so --train-budget must not be"
+                          f" given, but got --train-budget {opts.train_budget:g}")  # fmt: skip
+    paper = _PAPER_SAMPLING["sandwich_genomes"]  # the only count uniform sampling allows
+    given = opts.sandwich_genomes or (recipe.sandwich_genomes if sampling == "sandwich" else paper)
+    # the other levers' options default to the paper's values, so opts always hold one
+    return {"fair": opts.fair, "sandwich_genomes": given, "bn_per_choice": opts.bn_per_choice,
+            "weight_decay": opts.weight_decay}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -116,6 +141,14 @@ class TrainConfig:
             largest genome's predictions (in-place distillation) instead of the labels.
         budget: the random genome is drawn under this cost budget (SPOS's constrained
             sampling; ``train_supernet`` is given the draw), ``None`` from the whole space.
+        fair: strictly fair sampling of the random genomes (every choice of every gene
+            used equally often within a cycle; :class:`~evogroup.torch.steps.FairDraw`).
+        sandwich_genomes: genomes per ``"sandwich"`` step: the largest, the smallest and
+            ``sandwich_genomes - 2`` random ones.
+        bn_per_choice: separate BatchNorm statistics and affine per choice of the preceding
+            searchable conv's groups (:mod:`evogroup.torch.choice_bn`; ``train_supernet``
+            converts the net, :func:`~evogroup.torch.weights.load_supernet` again).
+        weight_decay: decoupled weight decay (AdamW) on every weight; 0 is plain Adam.
         eval_batch_size: images per forward pass of the test evaluation (changes no
             weight, so no part of what a resumed run must match).
     """
@@ -128,6 +161,10 @@ class TrainConfig:
     distill: bool = False
     budget: float | None = None
     eval_batch_size: int = EVAL_BATCH
+    fair: bool = False
+    sandwich_genomes: int = 3
+    bn_per_choice: bool = False
+    weight_decay: float = 0.0
 
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch_size < 1 or not self.lr > 0 or self.eval_batch_size < 1:
@@ -140,11 +177,28 @@ class TrainConfig:
                 f"sampling must be one of {SAMPLING} and distill needs 'sandwich', but got"
                 f" {self.to_json()}"
             )
+        _check_levers(self)
 
     def to_json(self) -> dict[str, Any]:
-        """The settings, the supernet's sampling ones only where they differ from the
-        paper's (so a checkpoint written before they existed still resumes)."""
+        """The settings, the supernet's sampling ones and levers only where they differ from
+        the paper's (so a checkpoint written before they existed still resumes)."""
         out = {"epochs": self.epochs, "batch_size": self.batch_size, "lr": self.lr,
                "seed": self.seed}  # fmt: skip
-        extra = {"sampling": self.sampling, "distill": self.distill, "budget": self.budget}
+        extra = {k: getattr(self, k) for k in _PAPER_SAMPLING}
         return out | {k: v for k, v in extra.items() if v != _PAPER_SAMPLING[k]}
+
+
+def _check_levers(config: TrainConfig) -> None:
+    """Refuse supernet levers that contradict each other (one line naming the values)."""
+    if config.sandwich_genomes < 3 or (config.sandwich_genomes != 3 and config.sampling != "sandwich"):
+        raise ValueError(
+            f"sandwich_genomes >= 3 must hold and needs sampling 'sandwich', but got"
+            f" sandwich_genomes={config.sandwich_genomes}, sampling={config.sampling!r}"
+        )
+    if config.fair and config.budget is not None:
+        raise ValueError(
+            f"fair sampling draws from the whole space, so no budget may be given, but got"
+            f" budget={config.budget}"
+        )
+    if not config.weight_decay >= 0:
+        raise ValueError(f"weight_decay >= 0 must hold, but got weight_decay={config.weight_decay}")

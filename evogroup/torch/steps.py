@@ -2,9 +2,11 @@
 
 A static network learns the labels. A supernet learns under the genomes of its
 :class:`~evogroup.torch.recipe.TrainConfig`'s ``sampling``: ``uniform``, one random
-genome per step (the paper, SPOS); ``sandwich``, the largest, the smallest and one
-random genome, their gradients summed (BigNAS), with ``distill`` the two smaller ones
-learning the largest one's predictions (in-place distillation).
+genome per step (the paper, SPOS); ``sandwich``, the largest, the smallest and
+``sandwich_genomes - 2`` random genomes (default one), their gradients summed (BigNAS),
+with ``distill`` the smaller ones learning the largest one's predictions (in-place
+distillation). With ``fair`` the random genomes are drawn strictly fairly
+(:class:`FairDraw`) instead of uniformly.
 """
 
 from __future__ import annotations
@@ -63,22 +65,6 @@ class FairDraw:
         return order
 
 
-def check_levers(config: Any) -> None:
-    """Refuse supernet settings that contradict each other (one line naming the values)."""
-    if config.sandwich_genomes < 3 or (config.sandwich_genomes != 3 and config.sampling != "sandwich"):
-        raise ValueError(
-            f"sandwich_genomes >= 3 must hold and needs sampling 'sandwich', but got"
-            f" sandwich_genomes={config.sandwich_genomes}, sampling={config.sampling!r}"
-        )
-    if config.fair and config.budget is not None:
-        raise ValueError(
-            f"fair sampling draws from the whole space, so no budget may be given, but got"
-            f" budget={config.budget}"
-        )
-    if not config.weight_decay >= 0:
-        raise ValueError(f"weight_decay >= 0 must hold, but got weight_decay={config.weight_decay}")
-
-
 def supernet_step(
     net: WeightSharingNet, config: Any, draw: Callable[[random.Random], tuple] | None = None
 ) -> Step:
@@ -95,7 +81,7 @@ def supernet_step(
     largest = tuple(layer.choices[0] for layer in space.layers)  # fewest groups: most weights
     smallest = tuple(layer.choices[-1] for layer in space.layers)
     randoms = 1 if config.sampling == "uniform" else config.sandwich_genomes - 2
-    fair = FairDraw(space, config.seed) if getattr(config, "fair", False) else None
+    fair = FairDraw(space, config.seed) if config.fair else None
     steps = 0
 
     def one(rng: random.Random, j: int) -> tuple:

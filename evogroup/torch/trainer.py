@@ -73,9 +73,13 @@ def train_supernet(
 
     The genome of each step is drawn from the run's own ``random.Random(config.seed)``
     with ``draw`` (default :func:`evogroup.core.operators.sample`, uniform over the space;
-    :func:`evogroup.core.operators.sample_feasible` under ``config.budget``), and with
-    ``config.sampling == "sandwich"`` trained beside the largest and the smallest
-    genome (:func:`evogroup.torch.steps.supernet_step`). Writes ``files.supernet_csv``
+    :func:`evogroup.core.operators.sample_feasible` under ``config.budget``), or with
+    ``config.fair`` strictly fairly (:class:`~evogroup.torch.steps.FairDraw`, resumed at
+    the step it had reached), and with ``config.sampling == "sandwich"`` trained beside
+    the largest and the smallest genome (:func:`evogroup.torch.steps.supernet_step`).
+    With ``config.bn_per_choice`` the net first gets a BatchNorm per group choice
+    (:func:`~evogroup.torch.choice_bn.per_choice_bn`); with ``config.weight_decay``
+    the optimizer is AdamW. Writes ``files.supernet_csv``
     and the checkpoint ``files.supernet`` after every epoch; with ``resume=True`` an
     existing checkpoint is continued (its settings must match), without it training
     starts over. ``runtime`` (default: :meth:`Runtime.resolve`'s) says where and how it
@@ -163,6 +167,8 @@ def _fit(
         history, start = [], 1
         if resume and ckpt_path.is_file():
             history, start = _restore(loop, ckpt_path, kind, meta)
+        if hasattr(step, "resume_at"):  # a step that counts its steps (fair sampling)
+            step.resume_at((start - 1) * len(loop.loader))
         distributed.check_same(start, "the epoch to start from (same --out and --resume)")
         for epoch in range(start, config.epochs + 1):
             row = _epoch(loop, epoch, step, f"{kind.rsplit('.', 1)[-1]} {epoch}/{config.epochs}",

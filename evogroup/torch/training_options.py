@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from evogroup.backend.options import BackendOptions
 from evogroup.core.options import FINAL, FITNESS, SUPERNET, TRAINING, option
-from evogroup.torch.choices import DECODE_CHOICES, KERNEL_CHOICES, SAMPLING
+from evogroup.torch.choices import DECODE_CHOICES, KERNEL_CHOICES, METRICS, SAMPLING
 
 __all__ = ["TrainingOptions", "WidthOptions"]
 
@@ -72,6 +72,29 @@ class TrainingOptions(BackendOptions):
         None, "supernet training draws its random genomes under this cost budget (SPOS's"
         " constrained sampling) [default: the whole space]", low=0, low_open=True,
         commands=SUPERNET,
+    )  # fmt: skip
+    fair: bool = option(
+        False, "strictly fair sampling of the supernet's random genomes: every choice of every"
+        " gene used equally often within a cycle (FairNAS); not with --train-budget",
+        commands=SUPERNET,
+    )  # fmt: skip
+    sandwich_genomes: int | None = option(
+        None, "with sandwich sampling: genomes per step, the largest, the smallest and N-2"
+        " random ones [default: 3]", low=3, commands=SUPERNET,
+    )  # fmt: skip
+    bn_per_choice: bool = option(
+        False, "separate BatchNorm statistics and affine per choice of the preceding searchable"
+        " conv's group count (keep --compile off: each new choice recompiles)",
+        commands=SUPERNET,
+    )  # fmt: skip
+    weight_decay: float = option(
+        0.0, "supernet decoupled weight decay (AdamW; 0: plain Adam, the paper)", low=0,
+        commands=SUPERNET,
+    )  # fmt: skip
+    fitness_metric: str = option(
+        "accuracy", "supernet fitness: accuracy (top-1 % on search-val, the paper) or loss"
+        " (negative cross-entropy on search-val: separates genomes whose accuracies tie)",
+        choices=METRICS, commands=FITNESS,
     )  # fmt: skip
     kernel: str = option(
         "auto", "weight-sharing conv kernel: grouped (sliced group convs), masked (dense convs"

@@ -27,6 +27,7 @@ from evogroup.core.lazy import Imported
 from evogroup.core.operators import sample_feasible
 from evogroup.core.problem import Problem
 from evogroup.core.space import Genome
+from evogroup.torch.supernet_file import check_supernet, trust
 from evogroup.torch.training_options import TrainingOptions, WidthOptions
 
 if TYPE_CHECKING:  # torch is imported by the steps that need it, not by loading a backend
@@ -152,9 +153,9 @@ class WeightSharingBackend(Backend):
         return self._runtimes[key]
 
     def fitness_label(self, opts: BackendOptions | None = None) -> str:
-        if self._opts(opts).fitness_metric == "loss":
-            return "supernet negative cross-entropy on search-val after BatchNorm recalibration"
-        return "supernet top-1 % on search-val after BatchNorm recalibration"
+        loss = self._opts(opts).fitness_metric == "loss"
+        what = "negative cross-entropy" if loss else "top-1 %"
+        return f"supernet {what} on search-val after BatchNorm recalibration"
 
     # -- data -----------------------------------------------------------------------------
     def data(self, run: Run, opts: Any):
@@ -209,7 +210,8 @@ class WeightSharingBackend(Backend):
         self, budget: float, run: Run, opts: BackendOptions | None = None,
         supernet: Path | None = None, budget_min: float = 0.0,
     ) -> Problem:  # fmt: skip
-        """Fitness = top-1 of ``supernet`` on search-val after BatchNorm recalibration."""
+        """Fitness = top-1 (or with ``--fitness-metric loss`` the negative cross-entropy) of
+        ``supernet`` on search-val after BatchNorm recalibration."""
         from evogroup.torch.fitness import SupernetFitness
         from evogroup.torch.weights import load_checkpoint, supernet_kind
 
@@ -223,12 +225,9 @@ class WeightSharingBackend(Backend):
         fitness = SupernetFitness(
             supernet, self.name, self.supernet_class, data.source, data.split_seed, data=data,
             recal_images=recipe.recal_images, batch_size=recipe.eval_batch_size, seed=run.seed,
-            runtime=self.runtime(o),
+            runtime=self.runtime(o), metric=o.fitness_metric,
         )  # fmt: skip
-        measured_on = len(data.search_val)
-        trust = {"measured_on": measured_on, "resolution_points": 100.0 / measured_on,
-                 "rank_check": _rank_check_of(supernet)}  # fmt: skip
-        atomic_write_json(run.layout.fitness, {**fitness.describe(), **trust})
+        atomic_write_json(run.layout.fitness, {**fitness.describe(), **trust(supernet, data)})
         # Re-scoring of the final top genomes: BatchNorm recalibrated on 4x the images, so
         # the reported fitness of the winner carries less of the recalibration sample's noise.
         precise = fitness.variant(recal_images=4 * fitness.recal_images)
@@ -272,38 +271,6 @@ class WeightSharingBackend(Backend):
         model = self.network_class(tuple(meta["genome"]), **meta["arch"])
         model.load_state_dict(ckpt["model"])
         return model.eval()
-
-
-def check_supernet(path: Path, meta: dict, arch: dict, data: dict) -> None:
-    """Refuse a supernet trained for another architecture or on other data (search-val
-    must stay unseen by it): the one place a supernet's compatibility is checked."""
-    found = {**{f"arch {k}": v for k, v in meta["arch"].items()},
-             **{f"data {k}": meta["data"].get(k) for k in ("name", "split_seed", "sizes")}}  # fmt: skip
-    wanted = {**{f"arch {k}": v for k, v in arch.items()},
-              **{f"data {k}": data.get(k) for k in ("name", "split_seed", "sizes")}}  # fmt: skip
-    for key, want in wanted.items():
-        if found.get(key) != want:
-            what, name = key.split(" ", 1)
-            hint = ("train a supernet for it (evogroup train-supernet)" if what == "arch" else
-                    "search with the supernet's data and split seed so search-val stays unseen")  # fmt: skip
-            raise CheckpointError(
-                f"{path}: the supernet was trained with {name}={found.get(key)!r}, but"
-                f" {name}={want!r} is needed; {hint}"
-            )
-
-
-def _rank_check_of(supernet: Path) -> dict[str, Any] | None:
-    """Kendall's tau of a rank check run on this supernet (``rank_check.json`` beside it)."""
-    import json
-
-    path = Path(supernet).parent / "rank_check.json"
-    try:
-        data = json.loads(path.read_text())
-        return {"kendall": data["kendall"][data["main"]], "samples": data["samples"],
-                "cost_kendall": data.get("cost_kendall"), "file": str(path)}  # fmt: skip
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
 
 
 def _flop_classes(opts: Any) -> int:

@@ -3,7 +3,8 @@
 A checkpoint is a ``torch.save`` dict with ``kind`` (what it holds, e.g.
 ``evogroup.binmobilenet.supernet``), ``epoch``, ``complete``, ``meta`` (the network's
 ``arch``, image_size, data, and for a model its genome), ``recipe``
-(epochs, batch_size, lr, seed), ``history`` (per-epoch metrics), the model, optimizer and
+(epochs, batch_size, lr, seed, and the supernet's sampling and levers where they differ
+from the paper's: :meth:`~evogroup.torch.recipe.TrainConfig.to_json`), ``history`` (per-epoch metrics), the model, optimizer and
 scheduler states, and ``rng`` (the run's RNG states). Loading uses ``weights_only=True``:
 a file that is not such a checkpoint is refused with one line, never unpickled.
 """
@@ -22,6 +23,7 @@ from torch import nn
 
 from evogroup.core.errors import CheckpointError
 from evogroup.core.io import atomic_write_bytes
+from evogroup.torch.choice_bn import per_choice_bn
 
 
 def supernet_kind(backend: str) -> str:
@@ -74,9 +76,10 @@ def load_supernet(
     build: Callable[..., nn.Module],
     map_location: str | torch.device = "cpu",
 ) -> tuple[nn.Module, dict[str, Any]]:
-    """Rebuild a trained supernet from its checkpoint with ``build(**meta["arch"])``
-    (whether it suits a search is :func:`evogroup.torch.weight_sharing.check_supernet`'s
-    question, asked before any search starts).
+    """Rebuild a trained supernet from its checkpoint with ``build(**meta["arch"])``, with a
+    BatchNorm per group choice when its recipe says ``bn_per_choice`` (whether it suits a
+    search is :func:`evogroup.torch.supernet_file.check_supernet`'s question, asked before
+    any search starts).
 
     Raises:
         CheckpointError: the file is missing or is not a supernet checkpoint of ``backend``.
@@ -89,6 +92,8 @@ def load_supernet(
     ckpt = load_checkpoint(path, supernet_kind(backend))
     meta = dict(ckpt["meta"])
     net = build(**meta["arch"])
+    if ckpt["recipe"].get("bn_per_choice"):  # trained with a BatchNorm per group choice
+        per_choice_bn(net)
     net.load_state_dict(ckpt["model"])
     net.to(map_location).eval()
     meta.update({k: ckpt[k] for k in ("epoch", "complete", "recipe", "history")})

@@ -15,7 +15,6 @@ import pytest
 import torch
 from binmobilenet import SuperNet
 from birealnet import SuperNet as BiRealSuperNet
-from evogroup.torch.checkpoints import load_supernet, supernet_kind
 from torch.utils.data import Subset
 
 from evogroup.backend.registry import get_backend
@@ -27,10 +26,13 @@ from evogroup.torch.accel import Speed
 from evogroup.torch.choice_bn import ChoiceBatchNorm2d, per_choice_bn
 from evogroup.torch.data import load_data
 from evogroup.torch.fitness import SupernetFitness, negative_loss, recalibrate_bn
+from evogroup.torch.recipe import TrainConfig
+from evogroup.torch.runtime import Runtime
+from evogroup.torch.weights import load_supernet, supernet_kind
 from tests.helpers import interrupted_in_epoch
 
 SMALL = {"module": "M2", "num_classes": 10, "width_mult": 0.25}
-ALL = tr.TrainConfig(epochs=2, batch_size=64, lr=1e-3, seed=7, sampling="sandwich",
+ALL = TrainConfig(epochs=2, batch_size=64, lr=1e-3, seed=7, sampling="sandwich",
                      fair=True, sandwich_genomes=4, bn_per_choice=True, weight_decay=0.05)  # fmt: skip
 
 
@@ -51,7 +53,7 @@ def _net(seed: int = 0) -> SuperNet:
 def train(net, data, out, config=ALL, **kwargs):
     meta = {"arch": SMALL, "image_size": 32, "data": data.describe()}
     return tr.train_supernet(net, data, config, RunLayout(out), kind=supernet_kind("binmobilenet"),
-                             meta=meta, device="cpu", progress=False, **kwargs)  # fmt: skip
+                             meta=meta, runtime=Runtime.resolve("cpu"), progress=False, **kwargs)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -157,7 +159,7 @@ def test_all_levers_are_recorded_and_a_killed_run_resumes_to_the_same_weights(
 
 def test_weight_decay_shrinks_weights_that_get_no_gradient():
     config = dataclasses.replace(ALL, sampling="uniform", sandwich_genomes=3)
-    assert tr.TrainConfig(1, 64, 1e-3, 0).to_json().get("weight_decay") is None  # paper: none
+    assert TrainConfig(1, 64, 1e-3, 0).to_json().get("weight_decay") is None  # paper: none
     assert config.to_json()["weight_decay"] == 0.05
     w = torch.nn.Parameter(torch.ones(3))
     opt = torch.optim.AdamW([w], lr=0.1, weight_decay=config.weight_decay)
@@ -180,7 +182,7 @@ def test_negative_loss_is_minus_the_mean_cross_entropy():
 def test_loss_fitness_orders_genomes_by_their_cross_entropy(trained, data):
     _, path = trained
     fit = SupernetFitness(path, "binmobilenet", SuperNet, "digits", 0, data=data,
-                          recal_images=64, device="cpu", metric="loss")  # fmt: skip
+                          recal_images=64, runtime=Runtime.resolve("cpu"), metric="loss")  # fmt: skip
     genomes = [_net().space.uniform(g) for g in (1, 2, 4)]
     scores = [fit(g) for g in genomes]
     net, speed = fit._state["net"], fit._state["speed"]

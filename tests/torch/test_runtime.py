@@ -4,6 +4,7 @@ the choices spelled once (``evogroup.torch.choices``)."""
 from __future__ import annotations
 
 import pickle
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -55,8 +56,33 @@ def test_the_recipe_takes_the_given_options_in_one_merge():
         merge_options(recipe, SimpleNamespace(**{**vars(opts), "distill": True}))
 
 
+def test_the_levers_pass_through_the_merge_to_the_supernet_only():
+    opts = TrainingOptions()
+    levers = {"fair": True, "bn_per_choice": True, "weight_decay": 0.01}
+    given = SimpleNamespace(**{**vars(opts), **levers, "sampling": "sandwich", "sandwich_genomes": 5})
+    config = merge_options(default_recipe("digits"), given).supernet(seed=0)
+    assert {k: config.to_json()[k] for k in (*levers, "sandwich_genomes")} == {
+        **levers, "sandwich_genomes": 5}  # fmt: skip
+    final = merge_options(default_recipe("digits"), given).final(seed=0)
+    assert (final.fair, final.sandwich_genomes, final.bn_per_choice, final.weight_decay) == (
+        False, 3, False, 0.0)  # training from scratch: the paper's  # fmt: skip
+    with pytest.raises(OptionError, match="^--sandwich-genomes needs --sampling sandwich, but"
+                                          " sampling is uniform$"):  # fmt: skip
+        merge_options(default_recipe("digits"), SimpleNamespace(**{**vars(opts), "sandwich_genomes": 4}))
+    with pytest.raises(OptionError, match="--train-budget must not be given, but got --train-budget 5e"):
+        merge_options(default_recipe("digits"),
+                      SimpleNamespace(**{**vars(opts), "fair": True, "train_budget": 5e7}))  # fmt: skip
+
+
 def test_the_options_offer_the_choices_the_torch_layer_takes():
     fields = TrainingOptions.__dataclass_fields__
     assert fields["kernel"].metadata["evogroup"].choices == choices.KERNEL_CHOICES
     assert fields["decode"].metadata["evogroup"].choices == choices.DECODE_CHOICES
     assert fields["sampling"].metadata["evogroup"].choices == choices.SAMPLING
+    assert fields["fitness_metric"].metadata["evogroup"].choices == choices.METRICS
+
+
+def test_the_backend_guide_lists_every_training_option():
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "backends.md").read_text()
+    paragraph = guide[guide.index("`TrainingOptions` holds"):guide.index("### 2. Write")]
+    assert [f for f in TrainingOptions.__dataclass_fields__ if f"`{f}`" not in paragraph] == []

@@ -25,7 +25,9 @@ from evogroup.torch.loaders import make_loader
 from evogroup.torch.recipe import Recipe, TrainConfig, default_recipe
 from evogroup.torch.runtime import Runtime
 from evogroup.torch.steps import learn_genomes
-from evogroup.torch.weights import load_supernet, model_kind, supernet_kind
+from evogroup.torch.supernet_file import check_supernet
+from evogroup.torch.weights import load_checkpoint, load_supernet, model_kind, supernet_kind
+from tests.helpers import interrupted_in_epoch
 
 SMALL = {"module": "M2", "num_classes": 10, "width_mult": 0.25}
 CONFIG = TrainConfig(epochs=2, batch_size=64, lr=1e-3, seed=7)
@@ -73,7 +75,7 @@ def test_train_supernet_writes_metrics_and_checkpoint(trained, data):
     assert [r["epoch"] for r in rows] == ["1", "2"]
     assert set(rows[0]) == {"epoch", "loss", "train_acc", "lr", "seconds"}
     assert float(rows[-1]["lr"]) == 0.0 and 0 <= float(rows[0]["train_acc"]) <= 100
-    loaded, meta = load_supernet(path, "binmobilenet", SuperNet, {"module": "M2", "num_classes": 10})
+    loaded, meta = load_supernet(path, "binmobilenet", SuperNet)
     assert meta["arch"] == SMALL and meta["image_size"] == 32
     assert meta["epoch"] == 2 and meta["complete"] and meta["data"]["name"] == "digits"
     assert meta["recipe"] == {"epochs": 2, "batch_size": 64, "lr": 1e-3, "seed": 7}
@@ -92,18 +94,8 @@ def test_training_leaves_the_callers_rng_alone(data, tmp_path):
 
 def test_resume_ends_with_the_weights_of_an_uninterrupted_run(trained, data, tmp_path, monkeypatch):
     uninterrupted, _ = trained
-    real_epoch, calls = tr.train_epoch, []
-
-    def crash_in_second_epoch(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 2:
-            raise KeyboardInterrupt
-        return real_epoch(*args, **kwargs)
-
-    monkeypatch.setattr(tr, "train_epoch", crash_in_second_epoch)
-    with pytest.raises(KeyboardInterrupt):
+    with interrupted_in_epoch(monkeypatch, tr, 2), pytest.raises(KeyboardInterrupt):
         train(_net(), data, tmp_path)
-    monkeypatch.setattr(tr, "train_epoch", real_epoch)
     resumed = _net(seed=99)  # other initial weights: everything must come from the checkpoint
     train(resumed, data, tmp_path, resume=True)
     for (k, a), b in zip(uninterrupted.state_dict().items(), resumed.state_dict().values()):
@@ -119,14 +111,13 @@ def test_resume_with_another_recipe_is_refused(trained, data, tmp_path):
         train(_net(), data, tmp_path, dataclasses.replace(CONFIG, lr=1e-2), resume=True)
 
 
-def test_load_supernet_refuses_another_module_or_class_count(trained):
+def test_a_supernet_of_another_module_or_class_count_is_refused(trained):
     _, path = trained
-    with pytest.raises(
-        CheckpointError, match=r"trained with module='M2', but module='M3' is needed"
-    ):
-        load_supernet(path, "binmobilenet", SuperNet, {"module": "M3"})
+    meta = load_checkpoint(path, KIND)["meta"]
+    with pytest.raises(CheckpointError, match=r"trained with module='M2', but module='M3' is needed"):
+        check_supernet(path, meta, {**SMALL, "module": "M3"}, meta["data"])
     with pytest.raises(CheckpointError, match=r"num_classes=10, but num_classes=1000 is needed"):
-        load_supernet(path, "binmobilenet", SuperNet, {"num_classes": 1000})
+        check_supernet(path, meta, {**SMALL, "num_classes": 1000}, meta["data"])
 
 
 def test_load_supernet_refuses_files_that_are_not_supernet_checkpoints(tmp_path):

@@ -139,3 +139,9 @@ def test_rank_check_on_a_tiny_setting_prints_kendall(tmp_path):
     assert fitness["measured_on"] == 269 and fitness["rank_check"]["samples"] == 6
     cost = fitness["rank_check"]["cost_kendall"]["value"]
     assert cost == data["cost_kendall"]["value"] and f"cost alone {cost:.2f}" in summary
+    by_loss = invoke([*search[:-1], tmp_path / "l", "--fitness-metric", "loss"]).output
+    assert "(supernet negative cross-entropy on search-val" in by_loss
+    fitness = json.loads((tmp_path / "l" / "fitness.json").read_text())
+    assert fitness["metric"] == "loss" and fitness["fitness"].startswith("supernet negative")
+    best = json.loads((tmp_path / "l" / "result.json").read_text())["best"]["fitness"]
+    assert best < 0  # a negative mean cross-entropy
