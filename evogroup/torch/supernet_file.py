@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from evogroup.core.errors import CheckpointError
+from evogroup.rundir.layout import RunLayout
 
 __all__ = ["check_supernet", "trust"]
 
@@ -42,7 +43,7 @@ def trust(supernet: Path, data: Any) -> dict[str, Any]:
 
 def _rank_check_of(supernet: Path) -> dict[str, Any] | None:
     """Kendall's tau of a rank check run on this supernet (``rank_check.json`` beside it)."""
-    path = Path(supernet).parent / "rank_check.json"
+    path = RunLayout(Path(supernet).parent).rank_check_json
     try:
         data = json.loads(path.read_text())
         return {"kendall": data["kendall"][data["main"]], "samples": data["samples"],
