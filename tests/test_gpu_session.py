@@ -30,5 +30,6 @@ def test_the_device_check_runs_every_step_tiny_on_the_cpu(tmp_path):
         ray_missing = step == "ray" and subprocess.run(
             [sys.executable, "-c", "import ray"], capture_output=True).returncode  # fmt: skip
         assert ("| SKIPPED |" if ray_missing else "| passed |") in rows[step], rows[step]
-    assert re.search(r"epochs before the kill: [12]; after --resume: 3 of 3", summary), summary
+    killed = re.search(r"epochs before the kill: (\d+); after --resume: 30 of 30", summary)
+    assert killed and 1 <= int(killed.group(1)) < 30, summary
     assert (tmp_path / "work" / "search" / "result.json").is_file()
