@@ -55,12 +55,7 @@ def kendall_tau(x: Sequence[float], y: Sequence[float]) -> float:
         >>> round(kendall_tau([1, 2, 3, 4], [1, 3, 2, 4]), 3)
         0.667
     """
-    from scipy import stats  # imported on first use: the command line starts faster
-
-    a, b = _pair(x, y)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", stats.ConstantInputWarning)
-        return float(stats.kendalltau(a, b).statistic)
+    return _scipy_correlation("kendalltau", x, y)
 
 
 def spearman_rho(x: Sequence[float], y: Sequence[float]) -> float:
@@ -70,12 +65,17 @@ def spearman_rho(x: Sequence[float], y: Sequence[float]) -> float:
         >>> round(spearman_rho([1, 2, 3, 4], [10, 20, 40, 30]), 3)
         0.8
     """
+    return _scipy_correlation("spearmanr", x, y)
+
+
+def _scipy_correlation(name: str, x: Sequence[float], y: Sequence[float]) -> float:
+    """``scipy.stats.<name>(x, y).statistic``, NaN (without a warning) when either is constant."""
     from scipy import stats  # imported on first use: the command line starts faster
 
     a, b = _pair(x, y)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", stats.ConstantInputWarning)
-        return float(stats.spearmanr(a, b).statistic)
+        return float(getattr(stats, name)(a, b).statistic)
 
 
 def kendall_tau_better_half(proxy: Sequence[float], truth: Sequence[float]) -> float:
