@@ -109,6 +109,7 @@ torchrun_resume() {  # killed after its first epoch, then resumed to the end
     sleep 0.05
   done
   kill -TERM $pid 2>/dev/null; wait $pid
+  timeout 60 flock "$out/.lock" true  # the worker it started has let go of the run directory
   local done_before=$(epochs_done "$out")
   torchrun --standalone --nproc-per-node 1 -m evogroup $args --resume || return 1
   local done_after=$(epochs_done "$out")

@@ -21,13 +21,11 @@ class EvogroupGroup(click.Group):
         except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except KeyboardInterrupt as exc:
-            what = "Terminated" if isinstance(exc, Terminated) else "Interrupted"
-            click.echo(
-                f"\n{what}; finished work is saved in the run directory (use --resume).",
-                err=True,
-            )
-            sys.exit(TERMINATED if isinstance(exc, Terminated) else INTERRUPTED)
+            _stopped(exc)
         except Exception as exc:
+            interrupt = _interrupt_behind(exc)
+            if interrupt is not None:  # e.g. a DataLoader's worker ended by the same signal
+                _stopped(interrupt)
             known = None if ctx.params.get("debug") else describe(exc)
             if known is None:
                 raise  # a bug (or --debug): keep the traceback for the report
@@ -35,6 +33,24 @@ class EvogroupGroup(click.Group):
             if code == USAGE:
                 raise click.UsageError(message) from None
             raise click.ClickException(message) from None
+
+
+def _stopped(exc: KeyboardInterrupt) -> None:
+    """The one line and exit code of a command stopped by Ctrl-C or SIGTERM."""
+    what = "Terminated" if isinstance(exc, Terminated) else "Interrupted"
+    click.echo(f"\n{what}; finished work is saved in the run directory (use --resume).", err=True)
+    sys.exit(TERMINATED if isinstance(exc, Terminated) else INTERRUPTED)
+
+
+def _interrupt_behind(exc: BaseException) -> KeyboardInterrupt | None:
+    """The Ctrl-C or SIGTERM that ``exc`` was raised while handling, if any."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__context__
+    return None
 
 
 @click.group(cls=EvogroupGroup, context_settings={"help_option_names": ["-h", "--help"]})
