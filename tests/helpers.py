@@ -52,16 +52,21 @@ class AlwaysDies:
 
 
 class DiesOnceMidway:
-    """Wraps a picklable fitness; the process evaluating it dies at its ``at``-th call, once,
-    writing the genome it was given into ``marker``."""
+    """Wraps a picklable fitness; the process evaluating it dies at its ``at``-th call, once
+    over all processes, writing the genome it was given into ``marker``."""
 
     def __init__(self, fitness, marker, at: int = 3):
         self.fitness, self.marker, self.at, self.calls = fitness, marker, at, 0
 
     def __call__(self, genome):
         self.calls += 1
-        if self.calls == self.at and not self.marker.exists():
-            self.marker.write_text(",".join(map(str, genome)))
+        if self.calls == self.at:
+            try:  # created exclusively: of workers reaching the call together, one alone dies
+                fd = os.open(self.marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            except FileExistsError:
+                return self.fitness(genome)
+            os.write(fd, ",".join(map(str, genome)).encode())
+            os.close(fd)
             os._exit(1)
         return self.fitness(genome)
 
