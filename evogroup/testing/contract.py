@@ -14,8 +14,11 @@ train a genome from scratch — so choose options that make those steps take sec
 
 from __future__ import annotations
 
+import json
 import math
 import re
+import subprocess
+import sys
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, ClassVar
@@ -72,6 +75,18 @@ class BackendContract:
         return (table.min_cost + table.max_cost) / 2 if self.budget is None else self.budget
 
     # -- registration --------------------------------------------------------------------
+
+    def test_loading_it_imports_no_torch(self, backend: Backend) -> None:
+        """Listing backends and their options (``evogroup backends``, ``--help``) stays cheap:
+        loading the entry point and reading its options and labels imports no torch."""
+        code = (
+            "import json, sys; sys.modules['torch'] = None\n"
+            "from evogroup.backend.registry import get_backend\n"
+            f"b = get_backend({self.backend_name!r})\n"
+            f"print(b.cost_label(b.options(**json.loads({json.dumps(json.dumps(self.options))}))))\n"
+        )
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
 
     def test_registered_under_the_entry_point_group(self) -> None:
         names = {ep.name for ep in entry_points(group=BACKENDS.group)}
