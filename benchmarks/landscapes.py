@@ -52,10 +52,11 @@ class Landscape:
     seen: dict[Genome, float]
     budgets: tuple[float, ...]
     draws: dict[Genome, tuple[float, ...]] | None = None
+    proxy: bool = False  # ``seen`` is a one-shot supernet's estimate of ``truth``
 
     def problem(self, budget: float, run_seed: int) -> Problem:
         fitness = self.seen.__getitem__ if self.draws is None else SeedDraw(self.draws, run_seed)
-        return Problem(self.space, fitness, self.cost, budget)
+        return Problem(self.space, fitness, self.cost, budget, proxy=self.proxy)
 
     def optimum(self, budget: float) -> float:
         """The best true fitness within the budget."""
@@ -126,7 +127,7 @@ def load_real(data: Path) -> list[Landscape]:
     flops = {g: float(row["flops"]) for g, row in cbm.items()}
     return [
         Landscape("NB201 ground truth", space, cost, truth, truth, NB201_BUDGETS),
-        Landscape("NB201 one-shot proxy", space, cost, truth, proxy, NB201_BUDGETS),
+        Landscape("NB201 one-shot proxy", space, cost, truth, proxy, NB201_BUDGETS, proxy=True),
         Landscape(
             "CBM MobileNet, seed noise", cbm_space(), TableCost(flops),
             {g: row["mean"] for g, row in cbm.items()}, {g: row["mean"] for g, row in cbm.items()},
@@ -158,7 +159,9 @@ def synthetic(seed: int = 0) -> list[Landscape]:
     draws = {g: tuple(v + runs.gauss(0, 0.15) for _ in range(3)) for g, v in mean.items()}
     return [
         Landscape("synthetic NB201 ground truth", space, cost, truth, truth, NB201_BUDGETS),
-        Landscape("synthetic NB201 one-shot proxy", space, cost, truth, proxy, NB201_BUDGETS),
+        Landscape(
+            "synthetic NB201 one-shot proxy", space, cost, truth, proxy, NB201_BUDGETS, proxy=True
+        ),
         Landscape(
             "synthetic CBM, seed noise", cbm_space(), TableCost(flops), mean, mean,
             cbm_budgets(flops), draws=draws,

@@ -28,6 +28,8 @@ def test_stand_ins_have_the_real_shapes(stand_ins):
     assert isinstance(nb201.cost, CostTable) and not isinstance(cbm.cost, CostTable)
     assert nb201.cost((1,) * 6) == pytest.approx(220.1e6, rel=1e-3)  # NB201's reported range
     assert proxy.truth is nb201.truth and proxy.seen is not nb201.truth
+    assert proxy.problem(proxy.budgets[0], run_seed=0).proxy
+    assert not nb201.problem(nb201.budgets[0], run_seed=0).proxy
     problem = cbm.problem(cbm.budgets[0], run_seed=1)
     genome = next(iter(cbm.draws))
     assert problem.fitness(genome) == problem.fitness(genome) in cbm.draws[genome]

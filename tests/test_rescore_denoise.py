@@ -11,7 +11,7 @@ import pytest
 
 from evogroup import Problem, SearchResult
 from evogroup.core.loop import search
-from evogroup.strategies.denoise import denoised, nugget
+from evogroup.strategies.denoise import PRIOR_TRUST, _estimates, denoised, nugget, recommended
 from evogroup.strategies.surrogate import RidgeSurrogate
 
 
@@ -58,6 +58,27 @@ def test_without_noise_denoised_ranks_like_fitness(synthetic_problem):
     result = search(exact, strategy="paper", seed=2)
     ranked = [e for _, e in denoised(result.history, exact.space)]
     assert ranked[:5] == sorted(result.history, key=lambda e: -e.fitness)[:5]
+
+
+def test_a_proxy_is_recommended_by_its_estimate_even_where_the_prior_is_poor(synthetic_problem):
+    space = synthetic_problem.space
+    rugged = Additive(space, sigma=1.0)  # per-genome terms dwarf the additive part
+    result = search(replace(synthetic_problem, fitness=rugged), strategy="paper", seed=3)
+    ok = [e for e in result.history if e.ok]
+    assert _estimates(ok, space)[1] < PRIOR_TRUST
+    by_fitness = sorted(ok, key=lambda e: -e.fitness)
+    by_estimate = [e for _, e in denoised(ok, space)]
+    assert by_fitness[0] != by_estimate[0]
+    assert recommended(ok, space)[0] == by_fitness[0]
+    assert recommended(ok, space, proxy=True)[0] == by_estimate[0]
+
+
+def test_guided_reads_the_proxy_flag_only_for_its_recommendation(synthetic_problem):
+    rugged = replace(synthetic_problem, fitness=Additive(synthetic_problem.space, sigma=1.0))
+    plain = search(rugged, seed=4, iterations=3)
+    proxy = search(replace(rugged, proxy=True), seed=4, iterations=3)
+    assert [e.genome for e in proxy.history] == [e.genome for e in plain.history]
+    assert proxy.best == recommended(proxy.history, rugged.space, proxy=True)[0]
 
 
 def test_rescoring_reports_both_numbers_and_picks_the_best_rescored(noisy, tmp_path):

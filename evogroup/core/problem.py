@@ -24,6 +24,10 @@ class Problem:
         budget_min: the smallest admissible cost (default 0: no lower bound).
         rescore: an optional second, more precise fitness (e.g. more validation images);
             :func:`evogroup.search` calls it on the final top-K only and reports both numbers.
+        proxy: the fitness only stands in for what the result is judged by (a weight-sharing
+            supernet's accuracy for the retrained network's), so its errors are not noise a
+            second call would average away: a strategy may trust what many genomes share
+            over any one score (``guided`` then recommends by its denoised estimate).
 
     Example:
         >>> space = SearchSpace.from_channels([8, 8])
@@ -39,6 +43,7 @@ class Problem:
     budget: float
     budget_min: float = 0.0
     rescore: Fitness | None = None
+    proxy: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.space, SearchSpace):

@@ -55,7 +55,9 @@ def denoised(history: Sequence[Evaluation], space: SearchSpace) -> list[tuple[fl
     return [(float(estimates[i]), ok[i]) for i in order]
 
 
-def recommended(history: Sequence[Evaluation], space: SearchSpace) -> list[Evaluation]:
+def recommended(
+    history: Sequence[Evaluation], space: SearchSpace, proxy: bool = False
+) -> list[Evaluation]:
     r"""The successful evaluations, the one to recommend first.
 
     The denoised estimate leans on the additive prior :math:`\mu`, so it is only as good
@@ -63,10 +65,15 @@ def recommended(history: Sequence[Evaluation], space: SearchSpace) -> list[Evalu
     variance (:math:`R^2`), the order is by the estimate; otherwise (a real landscape whose
     layers interact, where the neighbour differences the nugget reads as noise are mostly
     the landscape's own ruggedness) by fitness, ties broken by the estimate.
+
+    A ``proxy`` fitness (:attr:`evogroup.Problem.proxy`) is ordered by the estimate
+    whatever :math:`R^2`: there its ruggedness is partly the proxy's own error (one
+    genome's weight-sharing luck), which the per-layer effects, each measured over many
+    genomes, average away.
     """
     ok = [e for e in history if e.ok]
     estimates, r2 = _estimates(ok, space)
-    if r2 >= PRIOR_TRUST:
+    if proxy or r2 >= PRIOR_TRUST:
         key = lambda i: -estimates[i]  # noqa: E731
     else:
         key = lambda i: (-ok[i].fitness, -estimates[i])  # noqa: E731

@@ -22,7 +22,8 @@ by dynamic programming, for a cost table). Every later iteration proposes
 
 The genome recommended at the end (``SearchResult.best``) is chosen by
 :func:`evogroup.strategies.denoise.recommended`: by a denoised estimate of fitness where the additive
-prior is sound, else the fittest evaluated.
+prior is sound or the fitness is a proxy (:attr:`evogroup.Problem.proxy`, e.g. a supernet's), else
+the fittest evaluated.
 
 Choices were made on ``benchmarks/search_quality.py`` and ``benchmarks/real_landscapes.py``
 (docs/benchmarks.md).
@@ -111,9 +112,9 @@ class Guided(Strategy):
             out.genomes.append(genome)
 
     def rank(self, history: list[Evaluation]) -> list[Evaluation]:
-        """By a denoised estimate of fitness when the additive prior it leans on is sound,
-        else by fitness (:func:`evogroup.strategies.denoise.recommended`)."""
-        return recommended(history, self.problem.space)
+        """By a denoised estimate of fitness when the additive prior it leans on is sound or
+        the fitness is a proxy, else by fitness (:func:`evogroup.strategies.denoise.recommended`)."""
+        return recommended(history, self.problem.space, self.problem.proxy)
 
     def _optima(self, model: RidgeSurrogate, rng: random.Random) -> list[Genome]:
         draws = min(THOMPSON, self.children // 10)

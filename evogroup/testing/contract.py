@@ -220,6 +220,11 @@ class BackendContract:
         for genome in (table.min_genome(), table.max_genome()):
             assert problem.cost(genome) == pytest.approx(table(genome), rel=1e-12)
 
+    def test_a_supernet_fitness_is_declared_a_proxy(self, backend: Backend, problem: Problem):
+        """A weight-sharing supernet's score stands in for the retrained network's; strategies
+        read :attr:`Problem.proxy` to recommend accordingly."""
+        assert problem.proxy == backend.needs_supernet
+
     def test_fitness_is_finite_and_repeatable(self, problem: Problem, table: CostTable) -> None:
         genome = table.min_genome()
         first = problem.fitness(genome)

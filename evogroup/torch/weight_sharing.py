@@ -231,7 +231,9 @@ class WeightSharingBackend(Backend):
         # Re-scoring of the final top genomes: BatchNorm recalibrated on 4x the images, so
         # the reported fitness of the winner carries less of the recalibration sample's noise.
         precise = fitness.variant(recal_images=4 * fitness.recal_images)
-        return Problem(self.space(o), fitness, self.cost(o), budget, budget_min, rescore=precise)
+        return Problem(
+            self.space(o), fitness, self.cost(o), budget, budget_min, rescore=precise, proxy=True
+        )
 
     def proxies(self, problem: Problem, opts: BackendOptions | None = None) -> dict[str, Any]:
         """The supernet's fitness after BatchNorm recalibration (what the search uses), with
