@@ -45,8 +45,8 @@ def rate(fn, genomes, seconds=0.5) -> float:
 
 STRATEGIES = [
     ("guided (default)", {}),
-    ("paper, reject", {"strategy": "paper", "constraint": "reject"}),
-    ("paper, repair", {"strategy": "paper", "constraint": "repair"}),
+    ("paper, reject", {"strategy": "paper", "strategy_options": {"constraint": "reject"}}),
+    ("paper, repair", {"strategy": "paper", "strategy_options": {"constraint": "repair"}}),
     ("nsga2", {"strategy": "nsga2"}),
 ]
 

@@ -41,10 +41,10 @@ PEERS = {
     "SPOS loop": spos,
     "optuna TPE": tpe,
     "paper reject": lambda p, s: (
-        search(p, strategy="paper", constraint="reject", seed=s).best.genome
+        search(p, strategy="paper", strategy_options={"constraint": "reject"}, seed=s).best.genome
     ),
     "paper repair": lambda p, s: (
-        search(p, strategy="paper", constraint="repair", seed=s).best.genome
+        search(p, strategy="paper", strategy_options={"constraint": "repair"}, seed=s).best.genome
     ),
     "nsga2": lambda p, s: search(p, strategy="nsga2", seed=s).best.genome,
     "guided (default)": lambda p, s: search(p, seed=s).best.genome,

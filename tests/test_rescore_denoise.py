@@ -9,9 +9,10 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from evogroup import Problem, SearchResult
+from evogroup import Problem, SearchResult, SearchSettings, SearchSpace
 from evogroup.core.loop import search
-from evogroup.strategies.denoise import PRIOR_TRUST, _estimates, denoised, nugget, recommended
+from evogroup.strategies.denoise import PRIOR_TRUST, denoised, estimates, nugget, recommended
+from evogroup.strategies.guided import ELITE, Guided
 from evogroup.strategies.surrogate import RidgeSurrogate
 
 
@@ -37,12 +38,26 @@ def noisy(synthetic_problem):
     return replace(synthetic_problem, fitness=fitness)
 
 
-def test_the_nugget_estimates_the_noise_level(noisy):
+def test_the_nuggetestimates_the_noise_level(noisy):
     result = search(noisy, strategy="paper", seed=1)
     genomes = [e.genome for e in result.history]
     y = np.array([e.fitness for e in result.history])
     residuals = y - RidgeSurrogate(noisy.space).fit(genomes, y).predict(genomes)
     assert 0.15**2 < nugget(genomes, residuals, noisy.space) < 0.25**2
+
+
+def test_the_nugget_is_half_the_mean_square_over_one_gene_pairs():
+    space = SearchSpace.from_channels([8, 8, 4, 4])
+    rng = random.Random(5)
+    genomes = sorted({tuple(rng.choice(layer.choices) for layer in space.layers) for _ in range(60)})
+    residuals = np.array([rng.gauss(0, 1) for _ in genomes])
+    squares = [
+        (residuals[i] - residuals[j]) ** 2
+        for i in range(len(genomes)) for j in range(i + 1, len(genomes))
+        if sum(a != b for a, b in zip(genomes[i], genomes[j])) == 1
+    ]  # fmt: skip
+    assert squares and nugget(genomes, residuals, space) == pytest.approx(0.5 * np.mean(squares))
+    assert nugget(genomes[:1], residuals[:1], space) is None
 
 
 def test_denoised_pick_is_truly_better_than_the_luckiest(noisy):
@@ -65,7 +80,7 @@ def test_a_proxy_is_recommended_by_its_estimate_even_where_the_prior_is_poor(syn
     rugged = Additive(space, sigma=1.0)  # per-genome terms dwarf the additive part
     result = search(replace(synthetic_problem, fitness=rugged), strategy="paper", seed=3)
     ok = [e for e in result.history if e.ok]
-    assert _estimates(ok, space)[1] < PRIOR_TRUST
+    assert estimates(ok, space)[1] < PRIOR_TRUST
     by_fitness = sorted(ok, key=lambda e: -e.fitness)
     by_estimate = [e for _, e in denoised(ok, space)]
     assert by_fitness[0] != by_estimate[0]
@@ -79,6 +94,28 @@ def test_guided_reads_the_proxy_flag_only_for_its_recommendation(synthetic_probl
     proxy = search(replace(rugged, proxy=True), seed=4, iterations=3)
     assert [e.genome for e in proxy.history] == [e.genome for e in plain.history]
     assert proxy.best == recommended(proxy.history, rugged.space, proxy=True)[0]
+
+
+def _guided_after(problem, history):
+    strategy = Guided(problem, SearchSettings())
+    strategy.observe(history)
+    return strategy
+
+
+def test_guided_searches_around_the_denoised_best_where_the_prior_is_sound(noisy):
+    history = search(noisy, strategy="paper", seed=1).history
+    assert estimates(history, noisy.space)[1] >= PRIOR_TRUST
+    by_fitness = [e.genome for e in sorted(history, key=lambda e: -e.fitness)]
+    elite = _guided_after(noisy, history)._elite(by_fitness)
+    assert elite == [e.genome for _, e in denoised(history, noisy.space)][: len(elite)]
+    assert elite[0] != by_fitness[0]  # not the luckiest draw
+
+
+def test_guided_searches_around_the_fittest_where_the_prior_is_poor(synthetic_problem):
+    rugged = replace(synthetic_problem, fitness=Additive(synthetic_problem.space, sigma=1.0))
+    history = search(rugged, strategy="paper", seed=3).history
+    by_fitness = [e.genome for e in sorted(history, key=lambda e: -e.fitness)]
+    assert _guided_after(rugged, history)._elite(by_fitness) == by_fitness[:ELITE]
 
 
 def test_rescoring_reports_both_numbers_and_picks_the_best_rescored(noisy, tmp_path):

@@ -32,27 +32,40 @@ PRIOR_TRUST = 0.9  # the prior's R^2 from which its denoised estimate ranks the 
 
 
 def nugget(genomes: Sequence[Genome], residuals: np.ndarray, space: SearchSpace) -> float | None:
-    """Half the mean squared residual difference over pairs differing in one gene (None: no pair)."""
-    where = {g: i for i, g in enumerate(genomes)}
-    squares = []
-    for i, genome in enumerate(genomes):
-        for layer_index, layer in enumerate(space.layers):
-            for g in layer.choices:
-                if g > genome[layer_index]:  # each pair once
-                    other = genome[:layer_index] + (g,) + genome[layer_index + 1 :]
-                    j = where.get(other)
-                    if j is not None:
-                        squares.append((residuals[i] - residuals[j]) ** 2)
-    return 0.5 * float(np.mean(squares)) if squares else None
+    r"""Half the mean squared residual difference over pairs of (distinct) genomes differing
+    in one gene (None: no such pair).
+
+    The pairs differing in gene :math:`l` are those that share every other gene: grouped by
+    the others, a group of :math:`m` holds :math:`m(m-1)/2` pairs and
+    :math:`\sum_{i<j} (r_i - r_j)^2 = m \sum_i (r_i - \bar r)^2`, so each layer costs one
+    grouping of the genomes rather than a lookup per genome and value."""
+    rows = np.asarray(genomes, dtype=np.int64).reshape(len(genomes), len(space.layers))
+    r = np.asarray(residuals, dtype=float)
+    total = pairs = 0.0
+    for layer in range(rows.shape[1]):
+        group = _groups(np.delete(rows, layer, axis=1))
+        m = np.bincount(group)
+        deviation = r - (np.bincount(group, r) / m)[group]
+        total += float(np.sum(m * np.bincount(group, deviation**2)))
+        pairs += float(np.sum(m * (m - 1))) / 2
+    return 0.5 * total / pairs if pairs else None
+
+
+def _groups(rows: np.ndarray) -> np.ndarray:
+    """A group number per row: equal rows, equal numbers."""
+    if rows.shape[1] == 0:
+        return np.zeros(len(rows), dtype=np.int64)
+    packed = np.ascontiguousarray(rows).view(np.dtype((np.void, rows.itemsize * rows.shape[1])))
+    return np.unique(packed.ravel(), return_inverse=True)[1].ravel()
 
 
 def denoised(history: Sequence[Evaluation], space: SearchSpace) -> list[tuple[float, Evaluation]]:
     r"""``(estimate, evaluation)`` for every successful evaluation, best estimate first
     (earlier first on ties). Without a neighbour pair the estimate is the fitness itself."""
     ok = [e for e in history if e.ok]
-    estimates, _ = _estimates(ok, space)
-    order = sorted(range(len(ok)), key=lambda i: -estimates[i])
-    return [(float(estimates[i]), ok[i]) for i in order]
+    values, _ = estimates(ok, space)
+    order = sorted(range(len(ok)), key=lambda i: -values[i])
+    return [(float(values[i]), ok[i]) for i in order]
 
 
 def recommended(
@@ -72,16 +85,22 @@ def recommended(
     genomes, average away.
     """
     ok = [e for e in history if e.ok]
-    estimates, r2 = _estimates(ok, space)
+    values, r2 = estimates(ok, space)
     if proxy or r2 >= PRIOR_TRUST:
-        key = lambda i: -estimates[i]  # noqa: E731
+        key = lambda i: -values[i]  # noqa: E731
     else:
-        key = lambda i: (-ok[i].fitness, -estimates[i])  # noqa: E731
+        key = lambda i: (-ok[i].fitness, -values[i])  # noqa: E731
     return [ok[i] for i in sorted(range(len(ok)), key=key)]
 
 
-def _estimates(ok: list[Evaluation], space: SearchSpace) -> tuple[np.ndarray, float]:
-    """The denoised estimates of ``ok`` and the prior's :math:`R^2` (0 under 3 evaluations)."""
+def estimates(ok: list[Evaluation], space: SearchSpace) -> tuple[np.ndarray, float]:
+    r"""The denoised estimates of ``ok`` (successful evaluations) and the additive prior's
+    adjusted :math:`R^2`.
+
+    With :math:`n` evaluations and :math:`p = \sum_l (C_l - 1)` free per-choice effects, the
+    in-sample :math:`R^2` of the fit is biased upwards by about :math:`p / n` (early in a
+    search it is near 1 whatever the landscape), so it is adjusted,
+    :math:`1 - (1 - R^2)\,(n - 1) / (n - p - 1)`, and is 0 while :math:`n \le p + 1`."""
     y = np.array([e.fitness for e in ok], dtype=float)
     if len(ok) < 3:
         return y, 0.0
@@ -90,5 +109,11 @@ def _estimates(ok: list[Evaluation], space: SearchSpace) -> tuple[np.ndarray, fl
     residuals = y - mu
     noise, spread = nugget(genomes, residuals, space), float(residuals.var())
     k = 1.0 if noise is None or spread == 0 else max(0.0, 1.0 - noise / spread)
-    r2 = 1.0 - spread / float(y.var()) if y.var() > 0 else 0.0
-    return mu + k * residuals, r2
+    return mu + k * residuals, _adjusted_r2(spread, float(y.var()), len(ok), space)
+
+
+def _adjusted_r2(residual_var: float, var: float, n: int, space: SearchSpace) -> float:
+    free = sum(len(layer.choices) - 1 for layer in space.layers)
+    if var <= 0 or n <= free + 1:
+        return 0.0
+    return 1.0 - (residual_var / var) * (n - 1) / (n - free - 1)

@@ -10,10 +10,13 @@ by dynamic programming, for a cost table). Every later iteration proposes
    from its posterior mean and from up to ``THOMPSON`` posterior draws (one per 10
    children): a multiple-choice knapsack on the cost table, or on an additive fit of a
    cost given as a plain function, every genome re-checked with the true cost;
-2. a portfolio share of random one- and two-gene neighbours of the ``ELITE`` best genomes
-   (local search), as many as the children times :math:`1 - R^2_\mathrm{LOO}`, where
-   :math:`R^2_\mathrm{LOO}` is the leave-one-out skill of the interaction model below:
-   the less the model predicts, the more evaluations go to plain local search;
+2. a portfolio share of random one- and two-gene neighbours (local search,
+   :mod:`evogroup.strategies.neighbours`) of the
+   ``ELITE`` best genomes (by the denoised estimate where the additive prior is sound, as
+   below, so that with a noisy fitness the search does not circle the luckiest draws), as many as
+   the children times :math:`1 - R^2_\mathrm{LOO}`, where :math:`R^2_\mathrm{LOO}` is the
+   leave-one-out skill of the interaction model below: the less the model predicts, the
+   more evaluations go to plain local search;
 3. the rest: the best-predicted, by a model with pairwise layer interactions
    (:mod:`evogroup.strategies.interactions`, fitted to the ``CRITIC_FIT`` best evaluations), of a
    pool of those neighbours and ``POOL`` x children
@@ -33,6 +36,8 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
+
 from evogroup.core.population import Individual
 from evogroup.core.records import Evaluation
 from evogroup.core.space import Genome
@@ -44,8 +49,9 @@ from evogroup.core.strategy import (
     initial_population,
 )
 from evogroup.strategies.bounded import FeasibleSampler, crossover_within, mutate_within
-from evogroup.strategies.denoise import recommended
+from evogroup.strategies.denoise import PRIOR_TRUST, estimates, recommended
 from evogroup.strategies.interactions import InteractionModel
+from evogroup.strategies.neighbours import Neighbours
 from evogroup.strategies.planning import Planner
 from evogroup.strategies.surrogate import RidgeSurrogate
 
@@ -68,6 +74,7 @@ class Guided(Strategy):
         self.sampler = FeasibleSampler(problem)
         self.model = RidgeSurrogate(problem.space)  # fed every successful evaluation
         self.planner = Planner(problem)
+        self.neighbours = Neighbours(problem)
 
     def initial(self, rng: random.Random) -> Offspring:
         first = [self.planner.dearest()]
@@ -89,8 +96,9 @@ class Guided(Strategy):
         ok = sorted((e for e in self.history if e.ok), key=lambda e: -e.fitness)[:CRITIC_FIT]
         critic = InteractionModel([e.genome for e in ok], [e.fitness for e in ok])
         explore = round(self.children * (1.0 - max(critic.skill, 0.0)))
-        self._take(out, self._near(parents[:ELITE], explore, taken, rng), taken)
-        near = self._near(parents[:ELITE], NEAR * self.children, taken, rng)
+        elite = self._elite(parents)
+        self._take(out, self._near(elite, explore, taken, rng), taken)
+        near = self._near(elite, NEAR * self.children, taken, rng)
         pool = self._pool(parents, near, taken, rng)
         scores = critic.predict(pool)
         self._take(
@@ -115,6 +123,16 @@ class Guided(Strategy):
         """By a denoised estimate of fitness when the additive prior it leans on is sound or
         the fitness is a proxy, else by fitness (:func:`evogroup.strategies.denoise.recommended`)."""
         return recommended(history, self.problem.space, self.problem.proxy)
+
+    def _elite(self, parents: list[Genome]) -> list[Genome]:
+        """The ``ELITE`` genomes whose neighbours are searched: the best by the denoised
+        estimate where the additive prior is sound (there a noisy fitness's best are partly
+        its luckiest draws), else the best parents by fitness."""
+        ok = [e for e in self.history if e.ok]
+        values, r2 = estimates(ok, self.problem.space)
+        if r2 < PRIOR_TRUST:
+            return parents[:ELITE]
+        return [ok[i].genome for i in np.argsort(-values, kind="stable")[:ELITE]]
 
     def _optima(self, model: RidgeSurrogate, rng: random.Random) -> list[Genome]:
         draws = min(THOMPSON, self.children // 10)
@@ -141,17 +159,4 @@ class Guided(Strategy):
     def _near(
         self, elite: list[Genome], count: int, taken: set[Genome], rng: random.Random
     ) -> list[Genome]:
-        """Up to ``count`` distinct genomes within the range, none in ``taken``: an elite
-        genome with one or two genes (equally likely) redrawn among their other values."""
-        layers, found = self.problem.space.layers, {}
-        for _ in range(count * ATTEMPTS_PER_CHILD):
-            if len(found) >= count:
-                break
-            genes = list(rng.choice(elite))
-            for i in rng.sample(range(len(genes)), min(rng.choice((1, 2)), len(genes))):
-                others = [g for g in layers[i].choices if g != genes[i]]
-                genes[i] = rng.choice(others) if others else genes[i]
-            genome = tuple(genes)
-            if genome not in taken and genome not in found and self.problem.feasible(genome):
-                found[genome] = None
-        return list(found)
+        return self.neighbours.draw(elite, count, taken, count * ATTEMPTS_PER_CHILD, rng)
