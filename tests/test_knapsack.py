@@ -8,7 +8,7 @@ import random
 from hypothesis import given
 from hypothesis import strategies as st
 
-from evogroup import Problem
+from evogroup import CostTable, Problem, SearchSpace
 from evogroup.core.knapsack import Grid, UniformSampler, best_genome, find_in_range
 from evogroup.strategies.bounded import FeasibleSampler, crossover_within, mutate_within
 from evogroup.testing import cost_tables, genomes, search_spaces
@@ -100,3 +100,12 @@ def test_mutation_within_range_with_zero_probability_changes_nothing(data, seed)
     genome = data.draw(genomes(space))
     problem = Problem(space, sum, table, table.max_cost)
     assert mutate_within(genome, problem, random.Random(seed), 0.0) == genome
+
+
+def test_a_range_far_narrower_than_the_table_keeps_its_bucket_counts_finite():
+    space = SearchSpace.from_channels([2])
+    table = CostTable([{1: 2.0, 2: 1.0}], constant=1184.0)  # costs 1186 and 1185
+    grid = Grid.build(table, space, 0.0, 1185.0000000000002)  # a rounding error above 1185
+    assert grid.buckets[0].max() <= grid.high + 1
+    assert best_genome(grid, [[1.0, 0.0]]) == (2,)
+    assert UniformSampler(grid).sample(random.Random(0)) == (2,)

@@ -69,17 +69,24 @@ class Grid:
         if lo > table.min_cost and hi > lo:  # a narrow range needs buckets finer than it
             width = min(width, max((hi - lo) / (2 * len(choices) + 2), width / MAX_REFINE))
         width = width if width > 0 else 1.0
-        buckets = tuple(
-            np.array([round((row[g] - b) / width) for g in cs], dtype=np.int64)
-            for row, b, cs in zip(table.table, base, choices)
-        )
         slack = (len(choices) + 1) // 2  # rounding moves a total by at most L/2 buckets
         low = math.ceil((lo - table.min_cost) / width - 1e-9) - slack
         high = math.floor((hi - table.min_cost) / width + 1e-9) + slack
+        buckets = tuple(
+            np.array([_bucket((row[g] - b) / width, high) for g in cs], dtype=np.int64)
+            for row, b, cs in zip(table.table, base, choices)
+        )
         return cls(table, choices, buckets, lo, hi, low, high, width)
 
     def fits(self, genome: Genome) -> bool:
         return self.lo <= self.table(genome) <= self.hi
+
+
+def _bucket(extra: float, high: int) -> int:
+    """``extra`` rounded to whole buckets; any count past ``high`` is ``high + 1``: such a
+    choice alone leaves the range, and a range far narrower than the table's spread (a
+    budget just above the cheapest genome) would otherwise give counts past int64."""
+    return high + 1 if extra > high + 1 else round(extra)
 
 
 def best_genome(
