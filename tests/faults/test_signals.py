@@ -19,7 +19,9 @@ from tests.faults.helpers import ENV, evogroup, lines, run, wait_for
 from tests.helpers import strip_timing
 
 posix = pytest.mark.skipif(sys.platform != "linux", reason="signals and /proc")
-SEARCH = ["search", "--backend", "synthetic", "--budget", "0.8e8", "--iterations", 10,
+# 40 iterations: with an instant fitness the run lasts seconds, so the signal sent after
+# two iterations still finds it running on a loaded machine (10 ended in about a second).
+SEARCH = ["search", "--backend", "synthetic", "--budget", "0.8e8", "--iterations", 40,
           "--seed", 5]  # fmt: skip
 
 
