@@ -19,8 +19,8 @@ from tests.faults.helpers import ENV, evogroup, lines, run, wait_for
 from tests.helpers import strip_timing
 
 posix = pytest.mark.skipif(sys.platform != "linux", reason="signals and /proc")
-# 40 iterations: with an instant fitness the run lasts seconds, so the signal sent after
-# two iterations still finds it running on a loaded machine (10 ended in about a second).
+# 40 iterations: with an instant fitness 10 last about a second; 40 leave the signal sent
+# after two iterations a margin of seconds on a loaded machine.
 SEARCH = ["search", "--backend", "synthetic", "--budget", "0.8e8", "--iterations", 40,
           "--seed", 5]  # fmt: skip
 
@@ -39,6 +39,12 @@ def alive_in_group(pgid: int) -> list[str]:
         if int(group) == pgid and state != "Z":
             found.append(f"{pid}: {command[:120]}")
     return found
+
+
+def _interruptible() -> None:
+    """Ctrl-C as from a terminal: a test run started in the background by a non-interactive
+    shell inherits SIGINT ignored (POSIX), and Python then installs no handler for it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +67,8 @@ def test_a_signalled_parallel_search_ends_every_process_it_started(
     out = tmp_path / "run"
     args = evogroup(*SEARCH, "--workers", 2, "--out", out)
     proc = subprocess.Popen(args, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, start_new_session=True)  # its own process group  # fmt: skip
+                            text=True, start_new_session=True,  # its own process group
+                            preexec_fn=_interruptible)  # fmt: skip
     started = wait_for(proc, lambda: lines(out / "evaluations.jsonl") >= 100, "two iterations")
     assert started, proc.communicate()[0]
     workers = alive_in_group(proc.pid)
