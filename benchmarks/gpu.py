@@ -32,9 +32,9 @@ import torch
 from binmobilenet.supernet import SuperNet, base_width, scaled_blocks
 from torch import nn
 
-from evogroup.torch.accel import Speed, prepare
-from evogroup.torch.accuracy import accuracy
-from evogroup.torch.fitness import recalibrate_bn
+from evogroup.torch.device.accel import Speed, prepare
+from evogroup.torch.fitness.accuracy import accuracy
+from evogroup.torch.fitness.supernet_fitness import recalibrate_bn
 
 IMAGENET_TRAIN = 1_281_167
 ROWS = ("grouped", "masked", "compiled", "static", "reference", "reference-compiled")

@@ -3,16 +3,16 @@ device decoding overlapped with a training step.
 
 Writes synthetic JPEGs of ImageNet sizes (500x375 and its neighbours, quality 90, smooth
 noise: ~100 KB like ImageNet's average; or reads ``--data``), loads them with
-``evogroup.torch.data.load_data`` (so decoding and augmentation are exactly what
+``evogroup.torch.data.sources.load_data`` (so decoding and augmentation are exactly what
 training does) and prints
 
 1. images/s of one loader process (PIL decode + augment on one CPU core), and of a
    DataLoader with 1..N workers;
-2. images/s of ``--decode gpu`` (:mod:`evogroup.torch.loaders`: workers read file bytes,
+2. images/s of ``--decode gpu`` (:mod:`evogroup.torch.data.loaders`: workers read file bytes,
    batched ``torchvision.io.decode_jpeg`` and the augmentation on the device), alone and
    through the loader, which decodes the next batch on a side stream;
 3. with ``--step``, images/s of training the masked supernet (M2, ``--width``, compiled on
-   CUDA, a random genome every step as :func:`evogroup.torch.steps.supernet_step` draws)
+   CUDA, a random genome every step as :func:`evogroup.torch.train.steps.supernet_step` draws)
    on those batches: decoded when asked (serial) and one batch ahead on the side
    stream (overlapped), side by side, with the loader's own rate for scale;
 4. how many loader cores a GPU training at ``--rate`` images/s needs.
@@ -38,10 +38,10 @@ import torch
 from PIL import Image
 from torch.utils.data import DataLoader, Subset
 
-from evogroup.torch.data import load_data
-from evogroup.torch.jpeg import DeviceTransform, EncodedImages, collate_encoded
-from evogroup.torch.loaders import loader
-from evogroup.torch.runtime import Runtime
+from evogroup.torch.data.sources import load_data
+from evogroup.torch.data.jpeg import DeviceTransform, EncodedImages, collate_encoded
+from evogroup.torch.data.loaders import loader
+from evogroup.torch.device.runtime import Runtime
 
 SIZES = ((500, 375), (375, 500), (500, 333), (640, 480), (400, 300))  # common ImageNet shapes
 
@@ -124,9 +124,9 @@ def step_rates(dataset, args, runtime: Runtime) -> tuple[float, float]:
     a side stream (the loader's overlap)."""
     from binmobilenet.supernet import SuperNet
 
-    from evogroup.torch.accel import prepare
-    from evogroup.torch.recipe import TrainConfig
-    from evogroup.torch.steps import supernet_step
+    from evogroup.torch.device.accel import prepare
+    from evogroup.torch.options.recipe import TrainConfig
+    from evogroup.torch.train.steps import supernet_step
 
     net = SuperNet("M2", num_classes=1000, width_mult=args.width, kernel="masked")
     speed = runtime.speed(net)

@@ -37,7 +37,7 @@ from peers import rea, spos_history, tpe_history
 
 from evogroup import search
 from evogroup.runs.baselines import random_search
-from evogroup.strategies.planning import dearest_feasible
+from evogroup.strategies.guided.planning import dearest_feasible
 
 STRATEGY_POPULATION, STRATEGY_CHILDREN, SPOS_POPULATION = 20, 10, 40
 TPE_TRIALS = 10  # trials per evaluation at most: TPE repeats genomes and proposes some over budget

@@ -27,7 +27,7 @@ import torch.nn.functional as F
 from binmobilenet.supernet import BinMobileNet, SuperNet
 
 from evogroup import get_backend
-from evogroup.torch.flops import count_flops
+from evogroup.torch.backend.flops import count_flops
 
 
 def parse_args() -> argparse.Namespace:

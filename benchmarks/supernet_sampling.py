@@ -3,7 +3,7 @@ r"""Why does the digits supernet learn so slowly? Training accuracy when only so
 The demo supernet (M2, width 1.0, digits) stays near chance for its first 10-15 epochs under
 a new uniformly random genome every step, where any one genome trained alone reaches
 40 % after one epoch. This trains the same supernet with the library's trainer
-(:func:`evogroup.torch.trainer.train_supernet`) while only some genes are drawn at random
+(:func:`evogroup.torch.train.trainer.train_supernet`) while only some genes are drawn at random
 per step, the others held at one fixed genome:
 
     none      every gene fixed: one genome trained through the shared weights
@@ -60,7 +60,7 @@ def agreement(net, which: str, pairs: int = 8, images: int = 128) -> float:
     import torch
     import torch.nn.functional as F
 
-    from evogroup.torch.data import load_data
+    from evogroup.torch.data.sources import load_data
 
     data = load_data(None, seed=0)
     x = torch.stack([data.search_val[i][0] for i in range(images)])
@@ -85,11 +85,11 @@ def train(which: str, epochs: int, lr: float, threads: int, root: str) -> tuple[
     from binmobilenet.supernet import SuperNet
 
     from evogroup.rundir.layout import RunLayout
-    from evogroup.torch.data import load_data
-    from evogroup.torch.recipe import TrainConfig
-    from evogroup.torch.runtime import Runtime
-    from evogroup.torch.trainer import seeded, train_supernet
-    from evogroup.torch.weights import supernet_kind
+    from evogroup.torch.data.sources import load_data
+    from evogroup.torch.options.recipe import TrainConfig
+    from evogroup.torch.device.runtime import Runtime
+    from evogroup.torch.train.trainer import seeded, train_supernet
+    from evogroup.torch.nn.weights import supernet_kind
 
     torch.set_num_threads(threads)
     with seeded(0):
@@ -109,7 +109,7 @@ def checkpoint_agreement(path: str, threads: int) -> float:
     import torch
     from binmobilenet.supernet import build_model
 
-    from evogroup.torch.weights import load_supernet
+    from evogroup.torch.nn.weights import load_supernet
 
     torch.set_num_threads(threads)
     net, _ = load_supernet(path, "binmobilenet", build_model, map_location="cpu")

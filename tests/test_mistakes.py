@@ -286,7 +286,7 @@ def _images(folder: Path, n: int, size: int = 12) -> None:
 def _cifar(folder: Path, damaged: str | None = None, missing: str | None = None) -> None:
     import numpy as np
 
-    from evogroup.torch.folders import CIFAR_FILES
+    from evogroup.torch.data.folders import CIFAR_FILES
 
     folder.mkdir(parents=True)
     for name in CIFAR_FILES:

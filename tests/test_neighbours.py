@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from evogroup import CostTable, Problem, SearchSpace
-from evogroup.strategies.neighbours import Neighbours
+from evogroup.strategies.guided.neighbours import Neighbours
 from evogroup.testing import cost_tables, genomes, search_spaces
 
 

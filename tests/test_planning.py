@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from evogroup import CostTable, Layer, Problem, SearchSpace, search
-from evogroup.strategies.interactions import InteractionModel
-from evogroup.strategies.planning import Planner, dearest_feasible, fit_additive
+from evogroup.strategies.guided.interactions import InteractionModel
+from evogroup.strategies.guided.planning import Planner, dearest_feasible, fit_additive
 
 SPACE = SearchSpace(tuple(Layer(f"w{i}", (1, 2, 3, 4)) for i in range(5)))
 

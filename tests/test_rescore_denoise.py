@@ -11,9 +11,9 @@ import pytest
 
 from evogroup import Problem, SearchResult, SearchSettings, SearchSpace
 from evogroup.core.loop import search
-from evogroup.strategies.denoise import PRIOR_TRUST, denoised, estimates, nugget, recommended
-from evogroup.strategies.guided import ELITE, Guided
-from evogroup.strategies.surrogate import RidgeSurrogate
+from evogroup.strategies.guided.denoise import PRIOR_TRUST, denoised, estimates, nugget, recommended
+from evogroup.strategies.guided.strategy import ELITE, Guided
+from evogroup.strategies.guided.surrogate import RidgeSurrogate
 
 
 class Additive:

@@ -10,7 +10,7 @@ import pytest
 
 from evogroup import EvogroupError, InfeasibleBudgetError, Problem, SearchResult
 from evogroup.core.loop import search
-from evogroup.strategies.denoise import denoised
+from evogroup.strategies.guided.denoise import denoised
 from tests.helpers import strip_timing
 
 SMALL = dict(population=10, top_k=4, crossovers=5, mutations=5, iterations=3)

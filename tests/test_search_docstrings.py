@@ -7,7 +7,7 @@ import importlib
 
 import pytest
 
-MODULES = ["evogroup.core.front", "evogroup.strategies.surrogate"]
+MODULES = ["evogroup.core.front", "evogroup.strategies.guided.surrogate"]
 
 
 @pytest.mark.parametrize("name", MODULES)

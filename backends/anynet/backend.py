@@ -4,7 +4,7 @@
 ``weights=None``) and ``module`` an import path (``--factory mypkg.nets:build``); both
 find the model's searchable convs by module surgery (:mod:`anynet.surgery`), so no
 network code is written. Everything else — data, supernet training, fitness, fvcore FLOP
-tables, training from scratch — is :class:`~evogroup.torch.weight_sharing.WeightSharingBackend`'s.
+tables, training from scratch — is :class:`~evogroup.torch.backend.weight_sharing.WeightSharingBackend`'s.
 ``native`` names the model's own group counts wherever a genome is given
 (``evogroup flops --groups native``). Loading this module does not import torch.
 
@@ -26,7 +26,7 @@ from evogroup.backend.options import BackendOptions
 from evogroup.core.errors import OptionError
 from evogroup.core.options import option
 from evogroup.core.space import Genome, SearchSpace
-from evogroup.torch.weight_sharing import FLOP_CLASSES, TrainingOptions, WeightSharingBackend
+from evogroup.torch.backend.weight_sharing import FLOP_CLASSES, TrainingOptions, WeightSharingBackend
 
 GROUPED = "grouped"  # anynet.surgery.GROUPED, without importing torch
 

@@ -2,8 +2,8 @@
 own class with the searched convs' ``groups`` changed.
 
 :class:`ModuleSupernet` wraps a model whose searchable convs were replaced by
-:class:`~evogroup.torch.shared.SharedConv2d` (each holding the model's weight on its native
-block diagonal), and satisfies :class:`~evogroup.torch.protocol.WeightSharingNet`.
+:class:`~evogroup.torch.nn.shared.SharedConv2d` (each holding the model's weight on its native
+block diagonal), and satisfies :class:`~evogroup.torch.nn.protocol.WeightSharingNet`.
 :meth:`ModuleSupernet.export` returns a copy of the wrapped model — the user's class, e.g.
 ``torchvision.models.MobileNetV2`` — whose searched convs are plain ``nn.Conv2d`` (or
 ``BinaryConv2d``) with the genome's group counts and the sliced weights.
@@ -36,8 +36,8 @@ from anynet.surgery import (
     shared_from,
 )
 from evogroup.core.space import Genome
-from evogroup.torch.binary import BinaryConv2d
-from evogroup.torch.shared import SharedConv2d, SharedSupernet, block_diagonal
+from evogroup.torch.nn.binary import BinaryConv2d
+from evogroup.torch.nn.shared import SharedConv2d, SharedSupernet, block_diagonal
 
 
 class _Wrapper(nn.Module):
@@ -117,7 +117,7 @@ def _static_of(shared: SharedConv2d, groups: int) -> nn.Conv2d:
 
 
 def mark_static(model: nn.Module, genome: Genome) -> nn.Module:
-    """Give a static network what :class:`~evogroup.torch.protocol.StaticNet` asks:
+    """Give a static network what :class:`~evogroup.torch.nn.protocol.StaticNet` asks:
     ``genome`` and ``gene_path``. Gene names are module names, so ``gene_path`` is the
     identity; ``str`` is one that pickles by reference to builtins, so ``torch.save(model)``
     loads with torchvision alone."""

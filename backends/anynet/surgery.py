@@ -12,7 +12,7 @@ Its *native* value is the model's own group count.
 ``ReLU``/``ReLU6`` a ``PReLU`` (whose output a binary conv's ``sign`` can read).
 
 A searchable conv must be square, unbiased, undilated and zero-padded by
-``kernel // 2`` with equal strides (what :class:`~evogroup.torch.shared.SharedConv2d` and
+``kernel // 2`` with equal strides (what :class:`~evogroup.torch.nn.shared.SharedConv2d` and
 the FLOP table's single-layer counts compute); the convs of torchvision's CNNs are.
 """
 
@@ -26,8 +26,8 @@ from torch import nn
 
 from evogroup.core.errors import OptionError
 from evogroup.core.space import Genome, Layer, SearchSpace
-from evogroup.torch.binary import BinaryConv2d
-from evogroup.torch.shared import SharedConv2d
+from evogroup.torch.nn.binary import BinaryConv2d
+from evogroup.torch.nn.shared import SharedConv2d
 
 GROUPED = "grouped"
 
@@ -127,7 +127,7 @@ def real_convs(model: nn.Module) -> set[str]:
 
 def binarize_model(model: nn.Module) -> nn.Module:
     """Binarize ``model`` in place: every conv but :func:`real_convs` becomes a
-    :class:`~evogroup.torch.binary.BinaryConv2d` holding the same parameters, and every
+    :class:`~evogroup.torch.nn.binary.BinaryConv2d` holding the same parameters, and every
     ``ReLU``/``ReLU6`` module a ``PReLU`` (one slope, as the paper's stem): ``sign`` of a
     ReLU's output is always +1, so a binary conv reading it would see a constant input."""
     keep = real_convs(model)
@@ -159,7 +159,7 @@ def regrouped(
 
 
 def shared_from(conv: nn.Conv2d, binary: bool) -> SharedConv2d:
-    """A :class:`~evogroup.torch.shared.SharedConv2d` whose full weight holds ``conv``'s
+    """A :class:`~evogroup.torch.nn.shared.SharedConv2d` whose full weight holds ``conv``'s
     weight on its ``conv.groups``-block diagonal (the rest: the shared conv's own init), so
     that under ``conv.groups`` groups it computes what ``conv`` computes."""
     shared = SharedConv2d(conv.in_channels, conv.out_channels, conv.kernel_size[0],
@@ -173,7 +173,7 @@ def shared_from(conv: nn.Conv2d, binary: bool) -> SharedConv2d:
 def embed_block_diagonal(full: torch.Tensor, weight: torch.Tensor, groups: int) -> None:
     r"""Write a ``groups``-group weight ``[C_out, C_in/g, k, k]`` into the block diagonal of
     the full weight ``[C_out, C_in, k, k]``, in place: the inverse of
-    :func:`~evogroup.torch.shared.block_diagonal`,
+    :func:`~evogroup.torch.nn.shared.block_diagonal`,
     :math:`W[j\,C_{out}/g + a,\ j\,C_{in}/g + b] = W^{(g)}[j\,C_{out}/g + a,\ b]`."""
     cout, cin, kh, kw = full.shape
     blocks = full.view(groups, cout // groups, groups, cin // groups, kh, kw)

@@ -1,7 +1,7 @@
 """The ``binmobilenet`` backend: binary MobileNetV1 (modules M1, M2, M3) for evogroup.
 
 Everything a weight-sharing backend shares (data, training, fitness, FLOP tables) comes
-from :class:`~evogroup.torch.weight_sharing.WeightSharingBackend`; this declares the
+from :class:`~evogroup.torch.backend.weight_sharing.WeightSharingBackend`; this declares the
 architecture's options and its networks. Loading it does not import torch.
 
 Example:
@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from evogroup import InfeasibleBudgetError, SearchSpace, option
-from evogroup.torch.weight_sharing import WeightSharingBackend, WidthOptions
+from evogroup.torch.backend.weight_sharing import WeightSharingBackend, WidthOptions
 
 MODULES = ("M1", "M2", "M3")  # binmobilenet.supernet.MODULES, without importing torch
 

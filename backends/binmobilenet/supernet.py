@@ -5,7 +5,7 @@ pointwise part that depends on the module (M1, M2, M3; the paper's section 3.2.2
 Each conv is followed by BatchNorm; an identity shortcut (``AvgPool2d(2)`` when strided)
 goes around every binary conv whose input and output shapes allow it.
 
-Weight sharing (section 3.2.3) is :mod:`evogroup.torch.shared`'s block-diagonal slicing.
+Weight sharing (section 3.2.3) is :mod:`evogroup.torch.nn.shared`'s block-diagonal slicing.
 
 Genes, in order: for each block ``block1`` ... ``block13``, its ``conv3x3``, then (M2 only,
 in the five blocks with ``C_in != C_out``) its ``pw_real``. The gene ``blockN.X`` is the
@@ -23,9 +23,9 @@ import torch
 from torch import Tensor, nn
 
 from evogroup import Layer, SearchSpace
-from evogroup.torch.binary import BinaryConv2d
-from evogroup.torch.protocol import StemFeaturesClassifier
-from evogroup.torch.shared import SharedSupernet, searchable_conv
+from evogroup.torch.nn.binary import BinaryConv2d
+from evogroup.torch.nn.protocol import StemFeaturesClassifier
+from evogroup.torch.nn.shared import SharedSupernet, searchable_conv
 
 MODULES = ("M1", "M2", "M3")
 
@@ -204,7 +204,7 @@ class SuperNet(SharedSupernet, BinMobileNet):
     """The weight-sharing supernet of ``module``: one full weight per searchable conv.
 
     ``kernel`` picks how the searchable convs compute (the same function either way, see
-    :mod:`evogroup.torch.masked`): ``"grouped"`` slices the weight for ``F.conv2d(groups=g)``
+    :mod:`evogroup.torch.nn.masked`): ``"grouped"`` slices the weight for ``F.conv2d(groups=g)``
     (fast on a CPU); ``"masked"`` is a dense conv over a block-diagonal masked weight, one
     shape for every genome (fast on a GPU). It is not part of :attr:`arch`.
 

@@ -1,7 +1,7 @@
 """The ``birealnet`` backend: Bi-Real Net ResNet-18 with searchable group counts.
 
 Everything a weight-sharing backend shares (data, training, fitness, FLOP tables) comes
-from :class:`~evogroup.torch.weight_sharing.WeightSharingBackend`; this declares the
+from :class:`~evogroup.torch.backend.weight_sharing.WeightSharingBackend`; this declares the
 architecture's options and its networks. Loading it does not import torch.
 
 Example:
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from evogroup import SearchSpace
 from evogroup.core.units import format_flops
-from evogroup.torch.weight_sharing import WeightSharingBackend, WidthOptions
+from evogroup.torch.backend.weight_sharing import WeightSharingBackend, WidthOptions
 
 
 @dataclass(frozen=True)

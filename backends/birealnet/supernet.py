@@ -3,8 +3,8 @@ static nets.
 
 Bi-Real Net (Liu et al., ECCV 2018) gives every binary conv its own real identity
 shortcut. With :math:`s` the sign of Bi-Real's approximate gradient
-(:func:`~evogroup.torch.binary.binarize_activation`) and :math:`W_b` the XNOR-scaled
-binary weight (:func:`~evogroup.torch.binary.binarize_weight`), each of the 16 binary
+(:func:`~evogroup.torch.nn.binary.binarize_activation`) and :math:`W_b` the XNOR-scaled
+binary weight (:func:`~evogroup.torch.nn.binary.binarize_weight`), each of the 16 binary
 3x3 convs computes
 
 .. math::
@@ -15,7 +15,7 @@ where the shortcut is the identity, or ``AvgPool2d(2) -> real 1x1 conv -> BN`` f
 first conv of a downsampling block. Stem (7x7/2 conv, BN, 3x3/2 max-pool), shortcuts and
 classifier are real.
 
-Weight sharing is :mod:`evogroup.torch.shared`'s block-diagonal slicing. Genes, in order:
+Weight sharing is :mod:`evogroup.torch.nn.shared`'s block-diagonal slicing. Genes, in order:
 ``stage{s}.block{b}.conv{c}`` for s = 1..4, b = 1, 2, c = 1, 2; the gene's conv is the
 module ``features.stage{s}.block{b}.conv{c}.conv``.
 """
@@ -30,8 +30,8 @@ from typing import Any
 from torch import Tensor, nn
 
 from evogroup import Layer, SearchSpace
-from evogroup.torch.protocol import StemFeaturesClassifier
-from evogroup.torch.shared import SharedSupernet, searchable_conv
+from evogroup.torch.nn.protocol import StemFeaturesClassifier
+from evogroup.torch.nn.shared import SharedSupernet, searchable_conv
 
 # Bi-Real Net ResNet-18 at width 1.0, after the stem (3 -> 64, 7x7/2, BN, 3x3/2 max-pool).
 # c: output channels, n: basic blocks (two binary 3x3 convs each), s: stride of the first block
@@ -108,8 +108,8 @@ def _shortcut(cin: int, cout: int, stride: int) -> nn.Module:
 class BinaryConvBN(nn.Module):
     """``BN(binary_conv(sign(x))) + shortcut(x)``: one Bi-Real unit.
 
-    ``groups`` None makes the conv a :class:`~evogroup.torch.shared.SharedConv2d`
-    (supernet), else a static :class:`~evogroup.torch.binary.BinaryConv2d` of that many
+    ``groups`` None makes the conv a :class:`~evogroup.torch.nn.shared.SharedConv2d`
+    (supernet), else a static :class:`~evogroup.torch.nn.binary.BinaryConv2d` of that many
     groups; either binarizes its input itself.
     """
 
@@ -186,7 +186,7 @@ class BiRealNet(StemFeaturesClassifier):
 
 class SuperNet(SharedSupernet, BiRealNet):
     """The weight-sharing supernet: one full weight per binary 3x3 conv, computed by
-    ``kernel`` (``"grouped"`` or ``"masked"``; see :mod:`evogroup.torch.masked`; not part
+    ``kernel`` (``"grouped"`` or ``"masked"``; see :mod:`evogroup.torch.nn.masked`; not part
     of :attr:`arch`).
 
     Example:

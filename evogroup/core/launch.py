@@ -2,7 +2,7 @@
 
 ``torchrun`` sets ``RANK``, ``LOCAL_RANK`` and ``WORLD_SIZE`` in every process it starts;
 a process started any other way is rank 0 of a world of 1. Only rank 0 writes a run's
-files and prints; :mod:`evogroup.torch.distributed` joins the processes for training.
+files and prints; :mod:`evogroup.torch.device.distributed` joins the processes for training.
 A :class:`Coordinator` (the backend's) lets the torch-free pipeline coordinate the ranks.
 """
 
@@ -37,7 +37,7 @@ def is_main() -> bool:
 
 class Coordinator(Protocol):
     """How the processes of one launch agree: the torch-free pipeline asks its backend for one
-    (:meth:`evogroup.Backend.coordinator`); the torch layer's is :mod:`evogroup.torch.distributed`."""
+    (:meth:`evogroup.Backend.coordinator`); the torch layer's is :mod:`evogroup.torch.device.distributed`."""
 
     def from_main(self, compute: Callable[[], T]) -> T:
         """``compute()`` run on rank 0 alone, its value returned on every rank."""

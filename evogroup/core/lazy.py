@@ -4,6 +4,10 @@ importing a package (or loading a backend's entry point) does not import torch."
 from __future__ import annotations
 
 import importlib
+import importlib.abc
+import importlib.util
+import sys
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -50,3 +54,35 @@ class Imported:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         module, _, name = self.path.partition(":")
         return getattr(importlib.import_module(module), name)(*args, **kwargs)
+
+
+class _MovedModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Import hook behind :func:`moved_modules`: an old module path loads the new module."""
+
+    def __init__(self, moved: Mapping[str, str], until: str) -> None:
+        self.moved, self.until = dict(moved), until
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
+        if name not in self.moved:
+            return None
+        return importlib.util.spec_from_loader(name, self)
+
+    def create_module(self, spec: Any) -> None:
+        return None
+
+    def exec_module(self, module: Any) -> None:
+        old, new = module.__name__, self.moved[module.__name__]
+        warnings.warn(
+            f"{old} moved to {new}; the old path is removed in evogroup {self.until}",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        # The import system hands back whatever sys.modules holds under the old name.
+        sys.modules[old] = importlib.import_module(new)
+
+
+def moved_modules(moved: Mapping[str, str], *, until: str) -> None:
+    """Keep old module paths importable for one release: ``import old`` (a key of ``moved``)
+    warns with a :class:`DeprecationWarning` and gives the module now at ``moved[old]``."""
+    if not any(isinstance(f, _MovedModules) and f.moved == dict(moved) for f in sys.meta_path):
+        sys.meta_path.append(_MovedModules(moved, until))

@@ -14,7 +14,7 @@ pytest.importorskip("torchvision")
 from PIL import Image  # noqa: E402
 
 from evogroup.core.errors import DataError  # noqa: E402
-from evogroup.torch.folders import load_image  # noqa: E402
+from evogroup.torch.data.folders import load_image  # noqa: E402
 
 
 def png_claiming(path, pixels: int) -> None:

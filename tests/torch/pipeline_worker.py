@@ -23,8 +23,8 @@ from evogroup.core import launch
 from evogroup.core.io import atomic_write_json
 from evogroup.core.settings import SearchSettings
 from evogroup.runs.pipeline import Candidate, reproduce, retrain
-from evogroup.torch import distributed
-from evogroup.torch.distributed import MainFailedError
+from evogroup.torch.device import distributed
+from evogroup.torch.device.distributed import MainFailedError
 
 #: The default group's timeout: far shorter than rank 0's late answer below, so that
 #: waiting for rank 0 must not go through the default group.

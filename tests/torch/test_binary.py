@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from evogroup.torch.binary import (
+from evogroup.torch.nn.binary import (
     BinaryActivation,
     BinaryConv2d,
     binarize_activation,

@@ -61,9 +61,9 @@ def test_compiled_bf16_masked_step_matches_eager_and_compiles_once():
 
 
 def test_the_trainer_and_the_fitness_run_on_cuda(tmp_path):
-    from evogroup.torch.fitness import SupernetFitness
-    from evogroup.torch.recipe import TrainConfig
-    from evogroup.torch.runtime import Runtime
+    from evogroup.torch.fitness.supernet_fitness import SupernetFitness
+    from evogroup.torch.options.recipe import TrainConfig
+    from evogroup.torch.device.runtime import Runtime
     from tests.torch.test_masked import trained_masked_supernet
 
     config = TrainConfig(2, 128, 5e-3, 0, sampling="sandwich", distill=True)
@@ -82,8 +82,8 @@ def test_the_trainer_and_the_fitness_run_on_cuda(tmp_path):
 def test_gpu_decoding_matches_the_cpu_decoder(tmp_path):
     from torchvision import datasets
 
-    from evogroup.torch import jpeg
-    from evogroup.torch.folders import load_image
+    from evogroup.torch.data import jpeg
+    from evogroup.torch.data.folders import load_image
     from tests.torch.test_jpeg import IMAGES, _write
 
     for seed, (name, size, mode, fmt) in enumerate(IMAGES):
@@ -123,10 +123,10 @@ def test_overlapped_decoding_on_a_side_stream_equals_decoding_when_asked(tmp_pat
     from torch.utils.data import Subset
     from torchvision import datasets
 
-    from evogroup.torch import jpeg
-    from evogroup.torch.folders import load_image
-    from evogroup.torch.loaders import loader
-    from evogroup.torch.runtime import Runtime
+    from evogroup.torch.data import jpeg
+    from evogroup.torch.data.folders import load_image
+    from evogroup.torch.data.loaders import loader
+    from evogroup.torch.device.runtime import Runtime
     from tests.torch.test_jpeg import IMAGES, _write
 
     for seed, (name, size, mode, fmt) in enumerate(IMAGES):

@@ -14,7 +14,7 @@ from PIL import Image
 from torchvision.transforms import v2
 
 from evogroup.core.errors import DataError
-from evogroup.torch.data import load_data, stratified_split
+from evogroup.torch.data.sources import load_data, stratified_split
 
 
 @pytest.fixture(scope="module")

@@ -82,7 +82,7 @@ def test_torchrun_train_supernet_cli_writes_one_checkpoint(tmp_path):
 def test_a_global_batch_must_split_evenly():
     pytest.importorskip("torch.distributed")
     from evogroup.core.errors import OptionError
-    from evogroup.torch.runtime import Runtime
+    from evogroup.torch.device.runtime import Runtime
 
     with pytest.raises(OptionError, match="multiple of the 2 processes, but got 15"):
         Runtime(torch.device("cpu"), world=2).per_process(15)

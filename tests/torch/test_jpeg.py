@@ -1,4 +1,4 @@
-"""JPEGs decoded on the training device (``evogroup.torch.jpeg``, ``evogroup.torch.loaders``),
+"""JPEGs decoded on the training device (``evogroup.torch.data.jpeg``, ``evogroup.torch.data.loaders``),
 run on the CPU: the same images as the PIL path, reproducible crops, the overlapped loader
 equal to decoding each batch when asked, named unreadable files, and ``--decode``."""
 
@@ -17,12 +17,12 @@ from torch.utils.data import Subset
 from torchvision import datasets
 
 from evogroup.core.errors import DataError, OptionError
-from evogroup.torch import jpeg
-from evogroup.torch.accel import Speed
-from evogroup.torch.data import load_data
-from evogroup.torch.folders import _folder_transforms, load_image
-from evogroup.torch.loaders import DecodedLoader, decodes_on_device, evaluation_batches, loader
-from evogroup.torch.runtime import Runtime
+from evogroup.torch.data import jpeg
+from evogroup.torch.device.accel import Speed
+from evogroup.torch.data.sources import load_data
+from evogroup.torch.data.folders import _folder_transforms, load_image
+from evogroup.torch.data.loaders import DecodedLoader, decodes_on_device, evaluation_batches, loader
+from evogroup.torch.device.runtime import Runtime
 
 CPU, CUDA = torch.device("cpu"), torch.device("cuda")  # decodes_on_device reads the type only
 #: name, size (w, h), PIL mode, format: two classes of ImageNet-like photos, one grey, one PNG.
@@ -198,9 +198,9 @@ def test_the_trainer_trains_on_device_decoded_batches(tmp_path, monkeypatch):
     from binmobilenet import SuperNet
 
     from evogroup.rundir.layout import RunLayout
-    from evogroup.torch import trainer as tr
-    from evogroup.torch.recipe import TrainConfig
-    from evogroup.torch.weights import model_kind
+    from evogroup.torch.train import trainer as tr
+    from evogroup.torch.options.recipe import TrainConfig
+    from evogroup.torch.nn.weights import model_kind
 
     for i in range(20):
         _write(tmp_path / "data", f"{'ab'[i % 2]}/{i}.jpg", (256, 240), seed=i)

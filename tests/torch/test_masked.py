@@ -9,13 +9,13 @@ import torch
 from binmobilenet.supernet import SuperNet
 from birealnet.supernet import SuperNet as BiRealSuperNet
 
-from evogroup.torch.accel import Speed, choose_speed, fixed_shapes
-from evogroup.torch.accuracy import accuracy
-from evogroup.torch.binary import binarize_weight
-from evogroup.torch.fitness import recalibrate_bn
-from evogroup.torch.masked import binarize_masked_weight, block_mask_
-from evogroup.torch.runtime import Runtime, resolve_kernel
-from evogroup.torch.shared import SharedConv2d, block_diagonal
+from evogroup.torch.device.accel import Speed, choose_speed, fixed_shapes
+from evogroup.torch.fitness.accuracy import accuracy
+from evogroup.torch.nn.binary import binarize_weight
+from evogroup.torch.fitness.supernet_fitness import recalibrate_bn
+from evogroup.torch.nn.masked import binarize_masked_weight, block_mask_
+from evogroup.torch.device.runtime import Runtime, resolve_kernel
+from evogroup.torch.nn.shared import SharedConv2d, block_diagonal
 
 SMALL = {"num_classes": 10, "width_mult": 0.25}
 
@@ -191,10 +191,10 @@ def test_a_compiled_training_step_matches_eager_and_never_recompiles():
 def trained_masked_supernet(out, config=None, device="cpu", compile=None):
     """``(net, data, checkpoint)``: a masked M2 supernet at width 0.25 trained on digits."""
     from evogroup.rundir.layout import RunLayout
-    from evogroup.torch.data import load_data
-    from evogroup.torch.recipe import TrainConfig
-    from evogroup.torch.trainer import seeded, train_supernet
-    from evogroup.torch.weights import supernet_kind
+    from evogroup.torch.data.sources import load_data
+    from evogroup.torch.options.recipe import TrainConfig
+    from evogroup.torch.train.trainer import seeded, train_supernet
+    from evogroup.torch.nn.weights import supernet_kind
 
     arch = {"module": "M2", **SMALL}
     with seeded(0):
@@ -209,7 +209,7 @@ def trained_masked_supernet(out, config=None, device="cpu", compile=None):
 
 
 def test_either_kernel_searches_a_supernet_trained_with_the_other(tmp_path):
-    from evogroup.torch.fitness import SupernetFitness
+    from evogroup.torch.fitness.supernet_fitness import SupernetFitness
 
     net, data, path = trained_masked_supernet(tmp_path)
     for kernel in ("grouped", "masked"):
@@ -223,7 +223,7 @@ def test_either_kernel_searches_a_supernet_trained_with_the_other(tmp_path):
 def test_after_recalibration_on_real_images_the_kernels_agree_to_float64_rounding():
     # In float32 they may not: a sum rounded differently can flip sign(x) where x ~ 0 (flat
     # image regions), as any change of summation order can (threads, another device).
-    from evogroup.torch.data import load_data
+    from evogroup.torch.data.sources import load_data
 
     grouped, masked = twins("M2", torch.float64)
     data = load_data()

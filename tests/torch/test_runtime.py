@@ -1,5 +1,5 @@
 """The runtime resolved once per command, the recipe merged once with the options, and
-the choices spelled once (``evogroup.torch.choices``)."""
+the choices spelled once (``evogroup.torch.options.choices``)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import pytest
 import torch
 
 from evogroup.core.errors import DeviceError, OptionError
-from evogroup.torch import choices
-from evogroup.torch.recipe import Recipe, default_recipe, merge_options
-from evogroup.torch.runtime import Runtime, resolve_device
-from evogroup.torch.training_options import TrainingOptions
+from evogroup.torch.options import choices
+from evogroup.torch.options.recipe import Recipe, default_recipe, merge_options
+from evogroup.torch.device.runtime import Runtime, resolve_device
+from evogroup.torch.options.training_options import TrainingOptions
 
 
 def test_the_runtime_resolves_each_option_once():

@@ -14,8 +14,8 @@ import torchvision
 from torch import nn
 
 from anynet.networks import ModuleSupernet, build_network, build_supernet
-from evogroup.torch.binary import BinaryConv2d
-from evogroup.torch.shared import SharedConv2d
+from evogroup.torch.nn.binary import BinaryConv2d
+from evogroup.torch.nn.shared import SharedConv2d
 
 MODELS = ["mobilenet_v2", "resnext50_32x4d", "regnet_x_400mf", "shufflenet_v2_x1_0",
           "efficientnet_b0"]  # fmt: skip

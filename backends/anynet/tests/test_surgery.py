@@ -16,8 +16,8 @@ from anynet.surgery import (
 )
 from anynet.tests.models import conv_classifier, tiny_net
 from evogroup.core.errors import OptionError
-from evogroup.torch.binary import BinaryConv2d
-from evogroup.torch.shared import block_diagonal
+from evogroup.torch.nn.binary import BinaryConv2d
+from evogroup.torch.nn.shared import block_diagonal
 
 
 @pytest.mark.parametrize("groups", [1, 2, 4, 8])

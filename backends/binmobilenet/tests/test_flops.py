@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from binmobilenet.backend import BinMobileNetBackend
 from binmobilenet.supernet import SuperNet, search_space
 from evogroup.core.errors import OptionError
-from evogroup.torch import flops
-from evogroup.torch.flops import count_flops
+from evogroup.torch.backend import flops
+from evogroup.torch.backend.flops import count_flops
 
 
 def cost_table(module="M2", **arch):

@@ -13,8 +13,8 @@ from binmobilenet.supernet import (
     search_space,
 )
 from evogroup import InvalidGenomeError, divisors
-from evogroup.torch.binary import BinaryConv2d
-from evogroup.torch.shared import SharedConv2d, block_diagonal
+from evogroup.torch.nn.binary import BinaryConv2d
+from evogroup.torch.nn.shared import SharedConv2d, block_diagonal
 
 MODULES = ("M1", "M2", "M3")
 

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from birealnet.backend import BiRealNetBackend
-from evogroup.torch.flops import count_flops
+from evogroup.torch.backend.flops import count_flops
 
 # At 224x224 and 1000 classes (DESIGN.md): binary MACs 1.676e9 / 64 + real MACs 137.8M.
 STEM, SHORTCUT, FC = 118_013_952, 6_422_528, 512_000  # real MACs: 7x7/2 conv, each 1x1, Linear

@@ -8,9 +8,9 @@ import torch
 from birealnet.backend import BiRealNetBackend
 from birealnet.supernet import BiRealNet, SuperNet, build_model, scaled_blocks, search_space
 from evogroup import InvalidGenomeError, divisors
-from evogroup.torch.binary import BinaryConv2d
-from evogroup.torch.protocol import StaticNet, WeightSharingNet
-from evogroup.torch.shared import SharedConv2d
+from evogroup.torch.nn.binary import BinaryConv2d
+from evogroup.torch.nn.protocol import StaticNet, WeightSharingNet
+from evogroup.torch.nn.shared import SharedConv2d
 
 
 def test_sixteen_genes_in_stage_block_conv_order_with_gcd_divisors():

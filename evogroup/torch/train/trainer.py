@@ -1,14 +1,14 @@
 """Training: the supernet with a random genome per step, and a searched network from scratch.
 
 Both run one loop (:func:`_fit`) under the settings of a
-:class:`~evogroup.torch.recipe.TrainConfig` on a :class:`~evogroup.torch.runtime.Runtime`:
-Adam with a linear decay per step, the batches of :mod:`evogroup.torch.loaders`, one
-epoch of :func:`~evogroup.torch.epoch.train_epoch` at a time. Each epoch writes a metrics
+:class:`~evogroup.torch.options.recipe.TrainConfig` on a :class:`~evogroup.torch.device.runtime.Runtime`:
+Adam with a linear decay per step, the batches of :mod:`evogroup.torch.data.loaders`, one
+epoch of :func:`~evogroup.torch.train.epoch.train_epoch` at a time. Each epoch writes a metrics
 CSV and an atomic checkpoint (model, optimizer, scheduler, RNG states, metadata; see
-:mod:`evogroup.torch.weights`); ``resume=True`` continues from it and ends with the same
+:mod:`evogroup.torch.nn.weights`); ``resume=True`` continues from it and ends with the same
 weights as an uninterrupted run.
 
-Under ``torchrun`` (:mod:`evogroup.torch.distributed`) the model trains under DDP:
+Under ``torchrun`` (:mod:`evogroup.torch.device.distributed`) the model trains under DDP:
 ``config.batch_size`` is the global batch, split evenly over the ranks, so the learning
 rate and the number of steps are those of one process; a :class:`DistributedSampler`
 deals each global batch out (1 process: the same batches whole); with ``sync_bn``
@@ -33,18 +33,18 @@ from tqdm.auto import tqdm
 
 from evogroup.core import launch
 from evogroup.rundir.layout import RunLayout
-from evogroup.torch import distributed
-from evogroup.torch.accel import Speed, prepare
-from evogroup.torch.accuracy import accuracy
-from evogroup.torch.choice_bn import per_choice_bn
-from evogroup.torch.epoch import train_epoch, write_csv
-from evogroup.torch.loaders import decodes_on_device, loader
-from evogroup.torch.protocol import WeightSharingNet
-from evogroup.torch.recipe import TrainConfig
-from evogroup.torch.runtime import Runtime
-from evogroup.torch.splits import DataSplits
-from evogroup.torch.steps import Step, learn_static, supernet_step
-from evogroup.torch.weights import (
+from evogroup.torch.device import distributed
+from evogroup.torch.device.accel import Speed, prepare
+from evogroup.torch.fitness.accuracy import accuracy
+from evogroup.torch.nn.choice_bn import per_choice_bn
+from evogroup.torch.train.epoch import train_epoch, write_csv
+from evogroup.torch.data.loaders import decodes_on_device, loader
+from evogroup.torch.nn.protocol import WeightSharingNet
+from evogroup.torch.options.recipe import TrainConfig
+from evogroup.torch.device.runtime import Runtime
+from evogroup.torch.data.splits import DataSplits
+from evogroup.torch.train.steps import Step, learn_static, supernet_step
+from evogroup.torch.nn.weights import (
     check_resumable,
     load_checkpoint,
     rng_states,
@@ -74,18 +74,18 @@ def train_supernet(
     The genome of each step is drawn from the run's own ``random.Random(config.seed)``
     with ``draw`` (default :func:`evogroup.core.operators.sample`, uniform over the space;
     :func:`evogroup.core.operators.sample_feasible` under ``config.budget``), or with
-    ``config.fair`` strictly fairly (:class:`~evogroup.torch.steps.FairDraw`, resumed at
+    ``config.fair`` strictly fairly (:class:`~evogroup.torch.train.steps.FairDraw`, resumed at
     the step it had reached), and with ``config.sampling == "sandwich"`` trained beside
-    the largest and the smallest genome (:func:`evogroup.torch.steps.supernet_step`).
+    the largest and the smallest genome (:func:`evogroup.torch.train.steps.supernet_step`).
     With ``config.bn_per_choice`` the net first gets a BatchNorm per group choice
-    (:func:`~evogroup.torch.choice_bn.per_choice_bn`); with ``config.weight_decay``
+    (:func:`~evogroup.torch.nn.choice_bn.per_choice_bn`); with ``config.weight_decay``
     the optimizer is AdamW. Writes ``files.supernet_csv``
     and the checkpoint ``files.supernet`` after every epoch; with ``resume=True`` an
     existing checkpoint is continued (its settings must match), without it training
     starts over. ``runtime`` (default: :meth:`Runtime.resolve`'s) says where and how it
     computes: bf16, channels_last and compilation follow
-    :func:`evogroup.torch.accel.choose_speed`, JPEG decoding
-    :func:`evogroup.torch.loaders.decodes_on_device`. Under ``torchrun`` every rank draws
+    :func:`evogroup.torch.device.accel.choose_speed`, JPEG decoding
+    :func:`evogroup.torch.data.loaders.decodes_on_device`. Under ``torchrun`` every rank draws
     the same genome from the same seed.
 
     Returns:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from evogroup.core.errors import OptionError
-from evogroup.torch.choices import SAMPLING
+from evogroup.torch.options.choices import SAMPLING
 
 __all__ = ["EVAL_BATCH", "Recipe", "TrainConfig", "default_recipe", "merge_options"]
 
@@ -90,7 +90,7 @@ def default_recipe(data_name: str = "digits", image_size: int | None = None) -> 
 
 def merge_options(recipe: Recipe, opts: Any) -> Recipe:
     """``recipe`` with every value the user gave in ``opts`` (a backend's
-    :class:`~evogroup.torch.training_options.TrainingOptions`) in place of its own: the one
+    :class:`~evogroup.torch.options.training_options.TrainingOptions`) in place of its own: the one
     place where options and recipe meet. The levers ``fair``, ``bn_per_choice`` and
     ``weight_decay`` come from ``opts`` always (their options default to the paper's values).
 
@@ -132,9 +132,9 @@ class TrainConfig:
 
     Attributes:
         epochs, batch_size, lr: Adam with ``lr`` decayed linearly to 0 over all steps.
-        seed: initialises the network (when built under :func:`evogroup.torch.trainer.seeded`),
+        seed: initialises the network (when built under :func:`evogroup.torch.train.trainer.seeded`),
             orders the data, drives augmentation and draws the supernet's genomes.
-        sampling: the supernet's genomes per step (:func:`evogroup.torch.trainer.train_supernet`):
+        sampling: the supernet's genomes per step (:func:`evogroup.torch.train.trainer.train_supernet`):
             ``"uniform"``, one random genome (the paper, SPOS); ``"sandwich"``, the largest,
             the smallest and one random genome, their gradients summed (BigNAS).
         distill: with ``"sandwich"``, the smallest and the random genome learn the
@@ -142,12 +142,12 @@ class TrainConfig:
         budget: the random genome is drawn under this cost budget (SPOS's constrained
             sampling; ``train_supernet`` is given the draw), ``None`` from the whole space.
         fair: strictly fair sampling of the random genomes (every choice of every gene
-            used equally often within a cycle; :class:`~evogroup.torch.steps.FairDraw`).
+            used equally often within a cycle; :class:`~evogroup.torch.train.steps.FairDraw`).
         sandwich_genomes: genomes per ``"sandwich"`` step: the largest, the smallest and
             ``sandwich_genomes - 2`` random ones.
         bn_per_choice: separate BatchNorm statistics and affine per choice of the preceding
-            searchable conv's groups (:mod:`evogroup.torch.choice_bn`; ``train_supernet``
-            converts the net, :func:`~evogroup.torch.weights.load_supernet` again).
+            searchable conv's groups (:mod:`evogroup.torch.nn.choice_bn`; ``train_supernet``
+            converts the net, :func:`~evogroup.torch.nn.weights.load_supernet` again).
         weight_decay: decoupled weight decay (AdamW) on every weight; 0 is plain Adam.
         eval_batch_size: images per forward pass of the test evaluation (changes no
             weight, so no part of what a resumed run must match).

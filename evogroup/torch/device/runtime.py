@@ -3,8 +3,8 @@
 A :class:`Runtime` holds the device, the weight-sharing kernel, where JPEGs are decoded,
 compilation, synchronized BatchNorm and the ``torchrun`` world. A backend resolves it
 once per command (:meth:`Runtime.resolve`, refusing a device this machine lacks before
-any work) and hands it to training (:mod:`evogroup.torch.trainer`), the loaders
-(:mod:`evogroup.torch.loaders`) and the fitness (:mod:`evogroup.torch.fitness`), which
+any work) and hands it to training (:mod:`evogroup.torch.train.trainer`), the loaders
+(:mod:`evogroup.torch.data.loaders`) and the fitness (:mod:`evogroup.torch.fitness.supernet_fitness`), which
 read it and resolve nothing themselves.
 
 A runtime shipped to another process (a search worker) resolves again there from what
@@ -22,8 +22,8 @@ from torch import nn
 
 from evogroup.core import launch
 from evogroup.core.errors import DeviceError, OptionError
-from evogroup.torch.accel import Speed, choose_speed
-from evogroup.torch.choices import DECODE_CHOICES, KERNEL_CHOICES, check_choice
+from evogroup.torch.device.accel import Speed, choose_speed
+from evogroup.torch.options.choices import DECODE_CHOICES, KERNEL_CHOICES, check_choice
 
 __all__ = ["Runtime", "resolve_device", "resolve_kernel"]
 
@@ -95,9 +95,9 @@ class Runtime:
         device: this process's device (``cuda:LOCAL_RANK`` under ``torchrun`` on CUDA).
         kernel: the supernet's weight-sharing kernel, ``"grouped"`` or ``"masked"``.
         decode: where JPEGs are decoded: ``"cpu"``, ``"gpu"`` (refused off CUDA) or
-            ``"auto"``, which :func:`evogroup.torch.loaders.decodes_on_device` settles
+            ``"auto"``, which :func:`evogroup.torch.data.loaders.decodes_on_device` settles
             per dataset.
-        compile: ``torch.compile`` (``None``: :func:`~evogroup.torch.accel.choose_speed`'s
+        compile: ``torch.compile`` (``None``: :func:`~evogroup.torch.device.accel.choose_speed`'s
             default, on for fixed-shape nets on CUDA).
         sync_bn: under ``torchrun``, SyncBatchNorm over the global batch (CUDA only).
         world, rank: the ``torchrun`` world (1 and 0 without it).

@@ -1,7 +1,7 @@
 """One optimisation step's forward(s) and backward(s), before the optimizer steps.
 
 A static network learns the labels. A supernet learns under the genomes of its
-:class:`~evogroup.torch.recipe.TrainConfig`'s ``sampling``: ``uniform``, one random
+:class:`~evogroup.torch.options.recipe.TrainConfig`'s ``sampling``: ``uniform``, one random
 genome per step (the paper, SPOS); ``sandwich``, the largest, the smallest and
 ``sandwich_genomes - 2`` random genomes (default one), their gradients summed (BigNAS),
 with ``distill`` the smaller ones learning the largest one's predictions (in-place
@@ -21,9 +21,9 @@ from torch import nn
 
 from evogroup.core.operators import sample
 from evogroup.core.space import SearchSpace
-from evogroup.torch import distributed
-from evogroup.torch.accel import Speed
-from evogroup.torch.protocol import WeightSharingNet
+from evogroup.torch.device import distributed
+from evogroup.torch.device.accel import Speed
+from evogroup.torch.nn.protocol import WeightSharingNet
 
 Learned = tuple[torch.Tensor, torch.Tensor]  # one step's loss and logits, gradients taken
 Step = Callable[[nn.Module, torch.Tensor, torch.Tensor, random.Random, Speed], Learned]

@@ -12,7 +12,7 @@ it uses the block-diagonal slice, output block :math:`j` reading input block :ma
 reshaped to :math:`[C_{out}, C_{in}/g, k, k]` for ``F.conv2d(groups=g)``, binarized after
 slicing. Parts of :math:`W` a genome does not use get a zero gradient.
 
-That is the ``"grouped"`` kernel. The ``"masked"`` kernel (:mod:`evogroup.torch.masked`)
+That is the ``"grouped"`` kernel. The ``"masked"`` kernel (:mod:`evogroup.torch.nn.masked`)
 computes the same function as a dense conv over :math:`W \odot M^{(g)}`, with shapes fixed
 for every genome (fast on a GPU). The kernel is a runtime choice: checkpoints and
 :meth:`SharedSupernet.export` are the same for both.
@@ -28,10 +28,10 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from evogroup.torch.binary import binarize_activation, binarize_weight
-from evogroup.torch.choice_bn import choice_state
-from evogroup.torch.choices import KERNELS
-from evogroup.torch.masked import add_mask_buffers, drop_mask_buffers, masked_conv, set_mask
+from evogroup.torch.nn.binary import binarize_activation, binarize_weight
+from evogroup.torch.nn.choice_bn import choice_state
+from evogroup.torch.options.choices import KERNELS
+from evogroup.torch.nn.masked import add_mask_buffers, drop_mask_buffers, masked_conv, set_mask
 
 
 def block_diagonal(weight: Tensor, groups: int) -> Tensor:
@@ -51,7 +51,7 @@ class SharedConv2d(nn.Module):
     Args:
         binary: binarize activations and (sliced) weights, as :class:`BinaryConv2d`.
         kernel: ``"grouped"`` (slice, ``F.conv2d(groups=g)``) or ``"masked"`` (dense conv
-            over the block-diagonal masked weight; :mod:`evogroup.torch.masked`).
+            over the block-diagonal masked weight; :mod:`evogroup.torch.nn.masked`).
     """
 
     def __init__(
@@ -106,7 +106,7 @@ def searchable_conv(
     (binary or real, padding ``kernel_size // 2``)."""
     if groups is None:
         return SharedConv2d(cin, cout, kernel_size, stride, binary, kernel)
-    from evogroup.torch.binary import BinaryConv2d
+    from evogroup.torch.nn.binary import BinaryConv2d
 
     cls = BinaryConv2d if binary else nn.Conv2d
     return cls(cin, cout, kernel_size, stride, kernel_size // 2, groups=groups, bias=False)
@@ -119,7 +119,7 @@ class SharedSupernet:
     to that class, and have ``__init__`` build the net with genome ``None`` (every gene a
     :class:`SharedConv2d`, see :func:`searchable_conv`) and then call :meth:`_bind_genes`. The static class provides ``space``, ``arch`` (its constructor
     arguments besides the genome) and ``gene_path``. This gives the
-    :class:`~evogroup.torch.protocol.WeightSharingNet` protocol: ``set_genome``,
+    :class:`~evogroup.torch.nn.protocol.WeightSharingNet` protocol: ``set_genome``,
     ``forward(x, genome=None)`` and ``export``.
     """
 

@@ -56,7 +56,7 @@ def active() -> bool:
 
 def join(device: torch.device) -> None:
     """Join the ``torchrun`` launch this process belongs to (once; later calls do nothing):
-    NCCL for a CUDA ``device`` (this rank's, :class:`~evogroup.torch.runtime.Runtime`),
+    NCCL for a CUDA ``device`` (this rank's, :class:`~evogroup.torch.device.runtime.Runtime`),
     gloo otherwise. Without ``torchrun`` (a world of 1), nothing is joined."""
     if launch.world_size() > 1 and not dist.is_initialized():
         dist.init_process_group("nccl" if device.type == "cuda" else "gloo")

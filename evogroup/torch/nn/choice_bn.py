@@ -5,14 +5,14 @@ A searchable conv's output statistics depend on its group count :math:`g` (a
 :math:`g`-group conv sums :math:`C_{in}/g` inputs per output), so one BatchNorm shared by
 every choice normalizes each of them with statistics that fit none (the channel-search
 literature keeps BatchNorm per width choice for this reason). :func:`per_choice_bn`
-replaces, in a :class:`~evogroup.torch.shared.SharedSupernet`, every BatchNorm that
+replaces, in a :class:`~evogroup.torch.nn.shared.SharedSupernet`, every BatchNorm that
 directly follows a searchable conv (the next conv-or-BatchNorm module in registration
 order) by a :class:`ChoiceBatchNorm2d` holding one ``BatchNorm2d`` per choice of that gene,
 each starting as a copy of the original; the conv's current group count picks the one
 that runs. :func:`choice_state` turns a supernet state dict into the static network's
 (the chosen BatchNorm under the plain name), for :meth:`SharedSupernet.export`.
 
-BatchNorm recalibration (:func:`~evogroup.torch.fitness.recalibrate_bn`) needs nothing
+BatchNorm recalibration (:func:`~evogroup.torch.fitness.supernet_fitness.recalibrate_bn`) needs nothing
 new: it resets every BatchNorm and the active choice's gathers the statistics. The
 forward pass reads the conv's group count (a Python int): under ``torch.compile`` every
 new combination of choices recompiles, so keep ``--compile`` off with this option.

@@ -3,10 +3,10 @@
 PIL decodes ImageNet-sized JPEGs at 75-190 images/s per CPU core (``docs/benchmarks.md``),
 so a GPU training at thousands of images/s would need tens of loader cores. Here the
 workers read each file's bytes (:class:`EncodedImages`, :func:`collate_encoded`); the
-loader (:class:`evogroup.torch.loaders.DecodedLoader`, which overlaps it with the
+loader (:class:`evogroup.torch.data.loaders.DecodedLoader`, which overlaps it with the
 training step) decodes the whole batch at once with a :class:`DeviceTransform`:
 ``torchvision.io.decode_jpeg(list, device=...)`` (nvjpeg on CUDA, libjpeg-turbo on the
-CPU), then the ImageNet recipe of :mod:`evogroup.torch.folders` on the device:
+CPU), then the ImageNet recipe of :mod:`evogroup.torch.data.folders` on the device:
 resize the shorter side to 256 (antialiased), then a random 224 crop and a random
 horizontal flip (training) or the center 224 crop (evaluation), to float in [0, 1],
 normalize with ``IMAGENET_MEAN`` / ``IMAGENET_STD``. The pixels differ from PIL's by
@@ -18,7 +18,7 @@ the end-of-image marker) 8-bit baseline or progressive JPEG with one (grey, made
 the decode mode) or three components. Anything else in the folder (PNG, a PNG named
 ``.JPEG`` as in ImageNet, a CMYK JPEG, which nvjpeg refuses, a 12-bit or a truncated
 one) is decoded by PIL in the worker, exactly as ``--decode cpu`` decodes it
-(:func:`evogroup.torch.folders.load_image`), and joins the batch already decoded: such
+(:func:`evogroup.torch.data.folders.load_image`), and joins the batch already decoded: such
 a rare file costs a worker some CPU time and never stops a run by itself. A file that
 cannot be decoded (by PIL, or by the device) stops the run with
 :class:`~evogroup.core.errors.DataError` naming it, as on the cpu path.
@@ -42,9 +42,9 @@ from torchvision.io import ImageReadMode, decode_jpeg
 from torchvision.transforms.v2 import functional as TF
 
 from evogroup.core.errors import DataError
-from evogroup.torch.folders import IMAGENET_MEAN, IMAGENET_STD, load_image
+from evogroup.torch.data.folders import IMAGENET_MEAN, IMAGENET_STD, load_image
 
-RESIZE, CROP = 256, 224  # the ImageNet recipe of evogroup.torch.folders._folder_transforms
+RESIZE, CROP = 256, 224  # the ImageNet recipe of evogroup.torch.data.folders._folder_transforms
 # Frame markers nvjpeg and libjpeg-turbo both decode: baseline, extended sequential and
 # progressive Huffman (arithmetic coding, lossless and hierarchical frames go to PIL).
 _DEVICE_FRAMES = frozenset((0xC0, 0xC1, 0xC2))
@@ -249,7 +249,7 @@ def _reason(exc: BaseException) -> str:
 
 
 def _unreadable(path: str, reason: Any) -> DataError:
-    """The cpu path's message (:func:`evogroup.torch.folders.load_image`)."""
+    """The cpu path's message (:func:`evogroup.torch.data.folders.load_image`)."""
     return DataError(
         f"--data: cannot read image {path} ({reason}); remove or replace it, then --resume"
     )

@@ -1,7 +1,7 @@
 r"""The fixed-shape ("masked") kernel of a weight-sharing conv: a dense conv over a
 block-diagonal masked weight.
 
-With :math:`g` groups the grouped kernel (:func:`~evogroup.torch.shared.block_diagonal`)
+With :math:`g` groups the grouped kernel (:func:`~evogroup.torch.nn.shared.block_diagonal`)
 slices the full weight :math:`W \in \mathbb{R}^{C_{out} \times C_{in} \times k \times k}`
 and calls ``F.conv2d(groups=g)``: every genome meets other conv shapes. The masked kernel
 runs one dense conv (``groups=1``) over :math:`W \odot M^{(g)}`, with the block-diagonal
@@ -39,7 +39,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from evogroup.torch.binary import _sign, binarize_activation
+from evogroup.torch.nn.binary import _sign, binarize_activation
 
 __all__ = ["binarize_masked_weight", "block_mask_", "masked_conv", "set_mask"]
 
@@ -92,7 +92,7 @@ def binarize_masked_weight(w: Tensor, mask: Tensor, inv_count: Tensor) -> Tensor
 
 
 def add_mask_buffers(conv: nn.Module) -> None:
-    """Give a :class:`~evogroup.torch.shared.SharedConv2d` its (non-persistent) buffers:
+    """Give a :class:`~evogroup.torch.nn.shared.SharedConv2d` its (non-persistent) buffers:
     ``mask`` ``[C_out, C_in]`` and, when binary, ``inv_count`` (a 0-d tensor)."""
     w = conv.weight.detach()
     conv.register_buffer("mask", w.new_ones(w.shape[:2]), persistent=False)
@@ -116,7 +116,7 @@ def set_mask(conv: nn.Module, groups: int) -> None:
 
 
 def masked_conv(conv: nn.Module, x: Tensor) -> Tensor:
-    """The forward pass of a masked :class:`~evogroup.torch.shared.SharedConv2d`."""
+    """The forward pass of a masked :class:`~evogroup.torch.nn.shared.SharedConv2d`."""
     mask = conv.mask[:, :, None, None]
     if conv.binary:
         w = binarize_masked_weight(conv.weight, mask, conv.inv_count)

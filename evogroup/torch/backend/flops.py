@@ -8,8 +8,8 @@ Convention (Bi-Real Net, CI-BCNN; followed by the paper):
 
 one multiply-add counting as one op. Convs and ``Linear`` layers are counted by fvcore
 (which counts MACs); a module is binary when its ``binary`` attribute is true
-(:class:`~evogroup.torch.binary.BinaryConv2d`, a binary
-:class:`~evogroup.torch.shared.SharedConv2d`). BatchNorm, pooling, additions, ``sign`` and
+(:class:`~evogroup.torch.nn.binary.BinaryConv2d`, a binary
+:class:`~evogroup.torch.nn.shared.SharedConv2d`). BatchNorm, pooling, additions, ``sign`` and
 :math:`\alpha` count zero. Real stems, shortcuts and classifiers are counted.
 
 :func:`cost_table` builds a backend's table once per architecture (a row per gene, one
@@ -40,7 +40,7 @@ with warnings.catch_warnings():
 from evogroup.core.cost import CostTable
 from evogroup.core.io import atomic_write_json
 from evogroup.core.space import SearchSpace
-from evogroup.torch.shared import SharedConv2d
+from evogroup.torch.nn.shared import SharedConv2d
 
 BINARY_DIVISOR = 64
 CONVENTION = "binary MACs/64 + real MACs"
@@ -116,7 +116,7 @@ def count_flops(model: nn.Module, resolution: int | tuple[int, int] = 224) -> Fl
     """Count a whole model's FLOPs on one ``resolution`` x ``resolution`` RGB image.
 
     Example:
-        >>> from evogroup.torch.binary import BinaryConv2d
+        >>> from evogroup.torch.nn.binary import BinaryConv2d
         >>> net = nn.Sequential(nn.Conv2d(3, 8, 3), BinaryConv2d(8, 8, 3, groups=2, bias=False))
         >>> report = count_flops(net, 32)
         >>> report.flops == report.binary_macs / 64 + report.real_macs

@@ -2,7 +2,7 @@
 
 Every split is drawn once from a seed (the *split seed*) by :func:`stratified_split`:
 keep it fixed across supernet training, search and final training so that the search
-never sees the test split. :mod:`evogroup.torch.data` and :mod:`evogroup.torch.folders`
+never sees the test split. :mod:`evogroup.torch.data.sources` and :mod:`evogroup.torch.data.folders`
 build :class:`DataSplits` from their sources.
 """
 

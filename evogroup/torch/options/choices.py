@@ -1,8 +1,8 @@
 """The choices of the torch layer's options, spelled once and torch-free.
 
 The CLI (through the backends' option declarations) and the torch layer
-(:mod:`evogroup.torch.runtime`, :mod:`evogroup.torch.shared`, :mod:`evogroup.torch.recipe`,
-:mod:`evogroup.torch.fitness`) read these tuples, so a new kernel, decoder or fitness
+(:mod:`evogroup.torch.device.runtime`, :mod:`evogroup.torch.nn.shared`, :mod:`evogroup.torch.options.recipe`,
+:mod:`evogroup.torch.fitness.supernet_fitness`) read these tuples, so a new kernel, decoder or fitness
 metric is added here and nowhere else.
 """
 
@@ -17,17 +17,17 @@ __all__ = [
     "check_choice",
 ]  # fmt: skip
 
-#: How a weight-sharing conv computes (:mod:`evogroup.torch.shared`, :mod:`evogroup.torch.masked`).
+#: How a weight-sharing conv computes (:mod:`evogroup.torch.nn.shared`, :mod:`evogroup.torch.nn.masked`).
 KERNELS = ("grouped", "masked")
 #: ``--kernel``: a kernel, or ``auto`` (masked on CUDA, grouped elsewhere).
 KERNEL_CHOICES = (*KERNELS, "auto")
-#: Where training and evaluation JPEGs are decoded (:mod:`evogroup.torch.loaders`).
+#: Where training and evaluation JPEGs are decoded (:mod:`evogroup.torch.data.loaders`).
 DECODES = ("cpu", "gpu")
 #: ``--decode``: a place, or ``auto`` (gpu on CUDA for ImageFolder data at 224 px).
 DECODE_CHOICES = (*DECODES, "auto")
-#: The supernet's genomes per step (:mod:`evogroup.torch.steps`).
+#: The supernet's genomes per step (:mod:`evogroup.torch.train.steps`).
 SAMPLING = ("uniform", "sandwich")
-#: What the supernet's fitness measures on search-val (:mod:`evogroup.torch.fitness`):
+#: What the supernet's fitness measures on search-val (:mod:`evogroup.torch.fitness.supernet_fitness`):
 #: top-1 accuracy (the paper) or the negative cross-entropy.
 METRICS = ("accuracy", "loss")
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from evogroup.backend.options import BackendOptions
 from evogroup.core.options import FINAL, FITNESS, SUPERNET, TRAINING, option
-from evogroup.torch.choices import DECODE_CHOICES, KERNEL_CHOICES, METRICS, SAMPLING
+from evogroup.torch.options.choices import DECODE_CHOICES, KERNEL_CHOICES, METRICS, SAMPLING
 
 __all__ = ["TrainingOptions", "WidthOptions"]
 

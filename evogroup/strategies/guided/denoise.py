@@ -3,7 +3,7 @@ r"""Denoised fitness estimates: the best of many noisy evaluations, without the 
 A supernet's fitness is measured on a finite validation set, :math:`y_i = f_i +
 \varepsilon_i` with :math:`\varepsilon_i \sim N(0, s^2)`, so the largest :math:`y_i` of
 a thousand is mostly a lucky draw. With the ridge surrogate's prediction :math:`\mu_i`
-(:mod:`evogroup.strategies.surrogate`) as a prior :math:`f_i \sim N(\mu_i, \tau^2)`, the posterior
+(:mod:`evogroup.strategies.guided.surrogate`) as a prior :math:`f_i \sim N(\mu_i, \tau^2)`, the posterior
 mean is
 
 .. math::
@@ -26,7 +26,7 @@ import numpy as np
 
 from evogroup.core.records import Evaluation
 from evogroup.core.space import Genome, SearchSpace
-from evogroup.strategies.surrogate import RidgeSurrogate
+from evogroup.strategies.guided.surrogate import RidgeSurrogate
 
 PRIOR_TRUST = 0.9  # the prior's R^2 from which its denoised estimate ranks the evaluations
 

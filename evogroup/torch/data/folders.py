@@ -1,7 +1,7 @@
 """Datasets read from a directory: CIFAR-10 python batches and ImageFolder trees.
 
-:func:`evogroup.torch.data.load_data` picks the reader; each returns a
-:class:`~evogroup.torch.data.DataSplits`. Large images (shorter side >= 160) get the
+:func:`evogroup.torch.data.sources.load_data` picks the reader; each returns a
+:class:`~evogroup.torch.data.sources.DataSplits`. Large images (shorter side >= 160) get the
 paper's ImageNet transforms; small ones keep their size.
 """
 
@@ -25,7 +25,7 @@ from torchvision.datasets.folder import IMG_EXTENSIONS
 from torchvision.transforms import v2
 
 from evogroup.core.errors import DataError
-from evogroup.torch.splits import DataSplits, TensorImages, stratified_split
+from evogroup.torch.data.splits import DataSplits, TensorImages, stratified_split
 
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 CIFAR_MEAN, CIFAR_STD = (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)

@@ -4,7 +4,7 @@ A checkpoint is a ``torch.save`` dict with ``kind`` (what it holds, e.g.
 ``evogroup.binmobilenet.supernet``), ``epoch``, ``complete``, ``meta`` (the network's
 ``arch``, image_size, data, and for a model its genome), ``recipe``
 (epochs, batch_size, lr, seed, and the supernet's sampling and levers where they differ
-from the paper's: :meth:`~evogroup.torch.recipe.TrainConfig.to_json`), ``history`` (per-epoch metrics), the model, optimizer and
+from the paper's: :meth:`~evogroup.torch.options.recipe.TrainConfig.to_json`), ``history`` (per-epoch metrics), the model, optimizer and
 scheduler states, and ``rng`` (the run's RNG states). Loading uses ``weights_only=True``:
 a file that is not such a checkpoint is refused with one line, never unpickled.
 """
@@ -23,7 +23,7 @@ from torch import nn
 
 from evogroup.core.errors import CheckpointError
 from evogroup.core.io import atomic_write_bytes
-from evogroup.torch.choice_bn import per_choice_bn
+from evogroup.torch.nn.choice_bn import per_choice_bn
 
 
 def supernet_kind(backend: str) -> str:
@@ -78,7 +78,7 @@ def load_supernet(
 ) -> tuple[nn.Module, dict[str, Any]]:
     """Rebuild a trained supernet from its checkpoint with ``build(**meta["arch"])``, with a
     BatchNorm per group choice when its recipe says ``bn_per_choice`` (whether it suits a
-    search is :func:`evogroup.torch.supernet_file.check_supernet`'s question, asked before
+    search is :func:`evogroup.torch.fitness.supernet_file.check_supernet`'s question, asked before
     any search starts).
 
     Raises:

@@ -2,7 +2,7 @@
 ``torch.compile``, chosen per device and per network (DESIGN.md, "Fast on a GPU").
 
 On CUDA, a network whose conv shapes never change (a static network, or a supernet whose
-searchable convs use the masked kernel, :mod:`evogroup.torch.masked`) runs
+searchable convs use the masked kernel, :mod:`evogroup.torch.nn.masked`) runs
 
 - under bf16 autocast: convs and the classifier's matmul on tensor cores. What stays
   fp32: the weights and Adam's update (fused Adam on fp32 master weights); weight
@@ -67,7 +67,7 @@ class Speed:
 def fixed_shapes(model: nn.Module) -> bool:
     """True when no searchable conv of ``model`` uses the grouped kernel (its conv shapes
     are the same under every genome)."""
-    from evogroup.torch.shared import SharedConv2d
+    from evogroup.torch.nn.shared import SharedConv2d
 
     return not any(isinstance(m, SharedConv2d) and m.kernel == "grouped" for m in model.modules())
 

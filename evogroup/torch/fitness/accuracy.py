@@ -10,7 +10,7 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
-from evogroup.torch.accel import Speed
+from evogroup.torch.device.accel import Speed
 
 __all__ = ["Accuracy", "accuracy", "summed_over"]
 
@@ -45,7 +45,7 @@ def summed_over(
     """``(sums, images)``: the sums over ``(images, labels)`` batches of
     ``per_batch(logits, labels)`` (a 1-d tensor), with ``model`` in eval mode and inference
     mode under ``speed``'s autocast and input memory format (see
-    :mod:`evogroup.torch.accel`); summed on the device in float64 (exact for counts) and
+    :mod:`evogroup.torch.device.accel`); summed on the device in float64 (exact for counts) and
     read back once. The model's mode is restored after.
 
     Raises:

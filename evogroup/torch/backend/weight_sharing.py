@@ -3,7 +3,7 @@
 A backend derives from :class:`WeightSharingBackend`, declares its architecture options
 (a dataclass deriving from :class:`TrainingOptions`) and names its two network classes;
 this class supplies the rest: the FLOP table (fvcore, cached), the data (loaded once per
-command), the runtime (:class:`~evogroup.torch.runtime.Runtime`: device, kernel, decode,
+command), the runtime (:class:`~evogroup.torch.device.runtime.Runtime`: device, kernel, decode,
 compile, sync-BN, resolved once per command) and the recipe (merged once with the
 options), supernet training with a random genome per step, the search problem whose
 fitness is the BN-recalibrated supernet accuracy, and training a genome from scratch.
@@ -27,11 +27,11 @@ from evogroup.core.lazy import Imported
 from evogroup.core.operators import sample_feasible
 from evogroup.core.problem import Problem
 from evogroup.core.space import Genome
-from evogroup.torch.supernet_file import check_supernet, trust
-from evogroup.torch.training_options import TrainingOptions, WidthOptions
+from evogroup.torch.fitness.supernet_file import check_supernet, trust
+from evogroup.torch.options.training_options import TrainingOptions, WidthOptions
 
 if TYPE_CHECKING:  # torch is imported by the steps that need it, not by loading a backend
-    from evogroup.torch.runtime import Runtime
+    from evogroup.torch.device.runtime import Runtime
 
 FLOP_CLASSES = 1000  # classes of the FLOP table when num_classes is not set (ImageNet)
 #: The digits demo's search: 4 iterations (250 evaluations, not the paper's 1,050) keep
@@ -56,8 +56,8 @@ class WeightSharingBackend(Backend):
     - :attr:`supernet_class` and :attr:`network_class`: ``"package.module:Name"`` (imported
       when first called, so loading the backend imports no torch) or picklable callables:
       ``supernet_class(num_classes=..., **arch, kernel=...)`` builds a
-      :class:`~evogroup.torch.protocol.WeightSharingNet` whose searchable convs compute with
-      ``kernel``, ``"grouped"`` or ``"masked"`` (:class:`~evogroup.torch.shared.SharedConv2d`),
+      :class:`~evogroup.torch.nn.protocol.WeightSharingNet` whose searchable convs compute with
+      ``kernel``, ``"grouped"`` or ``"masked"`` (:class:`~evogroup.torch.nn.shared.SharedConv2d`),
       ``network_class(genome, num_classes=..., **arch)`` its static network.
     """
 
@@ -91,7 +91,7 @@ class WeightSharingBackend(Backend):
     def cost(self, opts: BackendOptions | None = None) -> CostTable:
         """The FLOP table at ``resolution`` with ``num_classes`` (default 1000) classes,
         counted once per architecture (then cached on disk and on this backend)."""
-        from evogroup.torch.flops import cost_table
+        from evogroup.torch.backend.flops import cost_table
 
         o = self._opts(opts)
         arch, classes = self.arch(o), _flop_classes(o)
@@ -114,7 +114,7 @@ class WeightSharingBackend(Backend):
     def cost_report(self, genome: Genome, opts: BackendOptions | None = None) -> dict[str, Any]:
         """The base report plus ``flops``, ``binary_macs``, ``real_macs`` (a whole-model
         fvcore count of the static net) and each searched layer's binary/real MACs."""
-        from evogroup.torch.flops import count_flops
+        from evogroup.torch.backend.flops import count_flops
 
         o = self._opts(opts)
         report = super().cost_report(genome, o)
@@ -131,7 +131,7 @@ class WeightSharingBackend(Backend):
 
     def coordinator(self, opts: BackendOptions | None = None) -> Any:
         """The ranks of a ``torchrun`` launch agree through torch.distributed."""
-        from evogroup.torch import distributed
+        from evogroup.torch.device import distributed
 
         return distributed
 
@@ -140,10 +140,10 @@ class WeightSharingBackend(Backend):
         return str(self.runtime(opts).device)
 
     def runtime(self, opts: BackendOptions | None = None) -> Runtime:
-        """The :class:`~evogroup.torch.runtime.Runtime` of ``opts``' device, kernel, decode,
+        """The :class:`~evogroup.torch.device.runtime.Runtime` of ``opts``' device, kernel, decode,
         compile and sync-BN options: resolved once per command (cached on this backend)
         and passed to training and the fitness."""
-        from evogroup.torch.runtime import Runtime
+        from evogroup.torch.device.runtime import Runtime
 
         o = self._opts(opts)
         key = (o.device, o.kernel, o.decode, o.compile, o.sync_bn)
@@ -160,7 +160,7 @@ class WeightSharingBackend(Backend):
     # -- data -----------------------------------------------------------------------------
     def data(self, run: Run, opts: Any):
         """The data split by ``split_seed`` (never the run seed), loaded once per command."""
-        from evogroup.torch.data import load_data
+        from evogroup.torch.data.sources import load_data
 
         key = ("data", opts.data, opts.split_seed)
         if key not in run.cache:
@@ -172,9 +172,9 @@ class WeightSharingBackend(Backend):
         return dict(DEMO_SEARCH) if self._opts(opts).data in (None, "digits") else {}
 
     def recipe(self, data: Any, opts: BackendOptions | None = None):
-        """The data's default recipe (:func:`~evogroup.torch.recipe.default_recipe`) with the
-        values given in ``opts`` in its place (:func:`~evogroup.torch.recipe.merge_options`)."""
-        from evogroup.torch.recipe import default_recipe, merge_options
+        """The data's default recipe (:func:`~evogroup.torch.options.recipe.default_recipe`) with the
+        values given in ``opts`` in its place (:func:`~evogroup.torch.options.recipe.merge_options`)."""
+        from evogroup.torch.options.recipe import default_recipe, merge_options
 
         return merge_options(default_recipe(data.name, data.image_size), self._opts(opts))
 
@@ -187,8 +187,8 @@ class WeightSharingBackend(Backend):
         return None if given is None else Path(given)
 
     def train_supernet(self, run: Run, opts: BackendOptions | None = None) -> Path:
-        from evogroup.torch.trainer import seeded, train_supernet
-        from evogroup.torch.weights import supernet_kind
+        from evogroup.torch.train.trainer import seeded, train_supernet
+        from evogroup.torch.nn.weights import supernet_kind
 
         o = self._opts(opts)
         data, runtime = self.data(run, o), self.runtime(o)
@@ -212,8 +212,8 @@ class WeightSharingBackend(Backend):
     ) -> Problem:  # fmt: skip
         """Fitness = top-1 (or with ``--fitness-metric loss`` the negative cross-entropy) of
         ``supernet`` on search-val after BatchNorm recalibration."""
-        from evogroup.torch.fitness import SupernetFitness
-        from evogroup.torch.weights import load_checkpoint, supernet_kind
+        from evogroup.torch.fitness.supernet_fitness import SupernetFitness
+        from evogroup.torch.nn.weights import load_checkpoint, supernet_kind
 
         o = self._opts(opts)
         if supernet is None:
@@ -245,8 +245,8 @@ class WeightSharingBackend(Backend):
                 f"recalibrated, by {other}": fitness.variant(metric=other)}  # fmt: skip
 
     def train(self, genome: Genome, run: Run, opts: BackendOptions | None = None) -> TrainResult:
-        from evogroup.torch.trainer import seeded, train_network
-        from evogroup.torch.weights import model_kind
+        from evogroup.torch.train.trainer import seeded, train_network
+        from evogroup.torch.nn.weights import model_kind
 
         o = self._opts(opts)
         genome = self.space(o).validate(genome)
@@ -267,7 +267,7 @@ class WeightSharingBackend(Backend):
 
     def load_model(self, path: str | Path):
         """The trained static network saved by ``evogroup train`` (``model.pt``), in eval mode."""
-        from evogroup.torch.weights import load_checkpoint, model_kind
+        from evogroup.torch.nn.weights import load_checkpoint, model_kind
 
         meta = (ckpt := load_checkpoint(path, model_kind(self.name)))["meta"]
         model = self.network_class(tuple(meta["genome"]), **meta["arch"])

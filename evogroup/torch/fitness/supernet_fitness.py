@@ -6,7 +6,7 @@ particular, and ranking candidates with them is poor. As in SPOS and OFA, every
 evaluation first resets each BatchNorm's running statistics, forwards a fixed sample of
 (non-augmented) training images under the genome in train mode and keeps the cumulative
 average of their batch statistics, then measures top-1 accuracy in eval mode. Both run on
-the device with what :mod:`evogroup.torch.accel` chooses (on CUDA with the masked kernel:
+the device with what :mod:`evogroup.torch.device.accel` chooses (on CUDA with the masked kernel:
 bf16, channels_last, one ``torch.compile`` for every genome); hits are counted on the
 device and read back once per genome.
 """
@@ -24,12 +24,12 @@ from torch import nn
 from torch.utils.data import Dataset, Subset
 
 from evogroup.core.space import Genome
-from evogroup.torch.accel import Speed
-from evogroup.torch.accuracy import accuracy, summed_over
-from evogroup.torch.choices import METRICS, check_choice
-from evogroup.torch.recipe import EVAL_BATCH
-from evogroup.torch.runtime import Runtime
-from evogroup.torch.splits import DataSplits
+from evogroup.torch.device.accel import Speed
+from evogroup.torch.fitness.accuracy import accuracy, summed_over
+from evogroup.torch.options.choices import METRICS, check_choice
+from evogroup.torch.options.recipe import EVAL_BATCH
+from evogroup.torch.device.runtime import Runtime
+from evogroup.torch.data.splits import DataSplits
 
 
 def recalibrate_bn(
@@ -74,7 +74,7 @@ def negative_loss(net: nn.Module, batches: Iterable, speed: Speed) -> float:
     r"""The negative mean cross-entropy of ``net`` on ``(x, y)`` batches,
     :math:`-\frac1N \sum_i -\log \mathrm{softmax}(z_i)_{y_i}` (higher is better, as a
     fitness must be), in inference mode under ``speed``'s autocast (the loss in float32);
-    summed on the device and read back once (:func:`~evogroup.torch.accuracy.summed_over`).
+    summed on the device and read back once (:func:`~evogroup.torch.fitness.accuracy.summed_over`).
     Unlike top-1 it moves with every image's confidence, so it separates genomes whose
     accuracies tie on a small search-val."""
 
@@ -90,7 +90,7 @@ def top1(net: nn.Module, batches: Iterable, speed: Speed) -> float:
     return accuracy(net, batches, speed).top1
 
 
-#: The score of each of :data:`~evogroup.torch.choices.METRICS`.
+#: The score of each of :data:`~evogroup.torch.options.choices.METRICS`.
 SCORES: dict[str, Callable[[nn.Module, Iterable, Speed], float]] = {
     "accuracy": top1, "loss": negative_loss,
 }  # fmt: skip
@@ -106,7 +106,7 @@ class SupernetFitness:
 
     Args:
         checkpoint: a supernet checkpoint of ``backend`` (see
-            :func:`~evogroup.torch.trainer.train_supernet`), already checked against the
+            :func:`~evogroup.torch.train.trainer.train_supernet`), already checked against the
             search's data and architecture by the backend.
         backend: the backend's name (the checkpoint's kind).
         build: rebuilds the supernet from the checkpoint's ``arch`` (picklable: a class or
@@ -120,10 +120,10 @@ class SupernetFitness:
         batch_size: images per forward pass (a recipe's ``eval_batch_size``).
         seed: picks the recalibration sample (and the search-val subset).
         runtime: the device, kernel, compilation and where JPEGs are decoded
-            (:class:`~evogroup.torch.runtime.Runtime`; ``None``: resolved from the defaults,
+            (:class:`~evogroup.torch.device.runtime.Runtime`; ``None``: resolved from the defaults,
             in the process that loads). Recalibration and search-val images are decoded
             on the device where training's would be
-            (:func:`~evogroup.torch.loaders.decodes_on_device`).
+            (:func:`~evogroup.torch.data.loaders.decodes_on_device`).
         metric: ``"accuracy"`` (top-1 %, the paper) or ``"loss"`` (:func:`negative_loss`).
 
     Example:
@@ -191,10 +191,10 @@ class SupernetFitness:
         return SCORES[self.metric](runner, state["val"](), speed)
 
     def _load(self) -> dict[str, Any]:
-        from evogroup.torch.accel import prepare
-        from evogroup.torch.data import load_data
-        from evogroup.torch.loaders import decodes_on_device, evaluation_batches
-        from evogroup.torch.weights import load_supernet
+        from evogroup.torch.device.accel import prepare
+        from evogroup.torch.data.sources import load_data
+        from evogroup.torch.data.loaders import decodes_on_device, evaluation_batches
+        from evogroup.torch.nn.weights import load_supernet
 
         runtime = self.runtime or Runtime.resolve()
         build = functools.partial(self.build, kernel=runtime.kernel)

@@ -1,30 +1,30 @@
 r"""``guided`` (the default): model-guided evolution within the budget range, hedged by local search.
 
 Iteration 0 evaluates the dearest genome within ``[budget_min, budget]`` (a knapsack,
-:mod:`evogroup.strategies.planning`: on a real landscape the network that spends the budget is a
+:mod:`evogroup.strategies.guided.planning`: on a real landscape the network that spends the budget is a
 strong start) and ``population - 1`` genomes drawn uniformly within the range (exactly,
 by dynamic programming, for a cost table). Every later iteration proposes
 ``crossovers + mutations`` genomes:
 
-1. the optimum within the range of a one-hot ridge surrogate (:mod:`evogroup.strategies.surrogate`),
+1. the optimum within the range of a one-hot ridge surrogate (:mod:`evogroup.strategies.guided.surrogate`),
    from its posterior mean and from up to ``THOMPSON`` posterior draws (one per 10
    children): a multiple-choice knapsack on the cost table, or on an additive fit of a
    cost given as a plain function, every genome re-checked with the true cost;
 2. a portfolio share of random one- and two-gene neighbours (local search,
-   :mod:`evogroup.strategies.neighbours`) of the
+   :mod:`evogroup.strategies.guided.neighbours`) of the
    ``ELITE`` best genomes (by the denoised estimate where the additive prior is sound, as
    below, so that with a noisy fitness the search does not circle the luckiest draws), as many as
    the children times :math:`1 - R^2_\mathrm{LOO}`, where :math:`R^2_\mathrm{LOO}` is the
    leave-one-out skill of the interaction model below: the less the model predicts, the
    more evaluations go to plain local search;
 3. the rest: the best-predicted, by a model with pairwise layer interactions
-   (:mod:`evogroup.strategies.interactions`, fitted to the ``CRITIC_FIT`` best evaluations), of a
+   (:mod:`evogroup.strategies.guided.interactions`, fitted to the ``CRITIC_FIT`` best evaluations), of a
    pool of those neighbours and ``POOL`` x children
    made by crossover and mutation of top-K parents; every operator draws only values
    within the range (:mod:`evogroup.strategies.bounded`), so nothing is repaired or rejected.
 
 The genome recommended at the end (``SearchResult.best``) is chosen by
-:func:`evogroup.strategies.denoise.recommended`: by a denoised estimate of fitness where the additive
+:func:`evogroup.strategies.guided.denoise.recommended`: by a denoised estimate of fitness where the additive
 prior is sound or the fitness is a proxy (:attr:`evogroup.Problem.proxy`, e.g. a supernet's), else
 the fittest evaluated.
 
@@ -49,11 +49,11 @@ from evogroup.core.strategy import (
     initial_population,
 )
 from evogroup.strategies.bounded import FeasibleSampler, crossover_within, mutate_within
-from evogroup.strategies.denoise import PRIOR_TRUST, estimates, recommended
-from evogroup.strategies.interactions import InteractionModel
-from evogroup.strategies.neighbours import Neighbours
-from evogroup.strategies.planning import Planner
-from evogroup.strategies.surrogate import RidgeSurrogate
+from evogroup.strategies.guided.denoise import PRIOR_TRUST, estimates, recommended
+from evogroup.strategies.guided.interactions import InteractionModel
+from evogroup.strategies.guided.neighbours import Neighbours
+from evogroup.strategies.guided.planning import Planner
+from evogroup.strategies.guided.surrogate import RidgeSurrogate
 
 THOMPSON = 4  # knapsack optima of posterior draws per iteration
 POOL = 5  # candidates screened by the surrogate per child proposed
@@ -121,7 +121,7 @@ class Guided(Strategy):
 
     def rank(self, history: list[Evaluation]) -> list[Evaluation]:
         """By a denoised estimate of fitness when the additive prior it leans on is sound or
-        the fitness is a proxy, else by fitness (:func:`evogroup.strategies.denoise.recommended`)."""
+        the fitness is a proxy, else by fitness (:func:`evogroup.strategies.guided.denoise.recommended`)."""
         return recommended(history, self.problem.space, self.problem.proxy)
 
     def _elite(self, parents: list[Genome]) -> list[Genome]:

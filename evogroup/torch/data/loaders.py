@@ -2,10 +2,10 @@
 decoded by PIL in worker processes or on the device.
 
 Where JPEGs are decoded is settled once per dataset by :func:`decodes_on_device` from
-the :class:`~evogroup.torch.runtime.Runtime`; :func:`loader` then builds either a plain
+the :class:`~evogroup.torch.device.runtime.Runtime`; :func:`loader` then builds either a plain
 DataLoader of transformed tensors or a :class:`DecodedLoader`, whose workers only read
 file bytes and whose batches are decoded and augmented on the device
-(:mod:`evogroup.torch.jpeg`).
+(:mod:`evogroup.torch.data.jpeg`).
 
 **Overlap.** A :class:`DecodedLoader` on CUDA decodes the next batch on a side CUDA
 stream while the caller's stream trains on the current one: the next batch is enqueued
@@ -32,9 +32,9 @@ from torch.utils.data import DataLoader, Dataset, Sampler, Subset
 from torchvision import datasets
 
 from evogroup.core.errors import OptionError
-from evogroup.torch.accel import Speed
-from evogroup.torch.jpeg import CROP, RESIZE, DeviceTransform, EncodedImages, collate_encoded
-from evogroup.torch.runtime import Runtime
+from evogroup.torch.device.accel import Speed
+from evogroup.torch.data.jpeg import CROP, RESIZE, DeviceTransform, EncodedImages, collate_encoded
+from evogroup.torch.device.runtime import Runtime
 
 __all__ = ["DecodedLoader", "decodes_on_device", "evaluation_batches", "loader", "make_loader"]
 
@@ -114,8 +114,8 @@ def loader(
 
 
 class DecodedLoader:
-    """Iterates a DataLoader of :class:`~evogroup.torch.jpeg.EncodedImages` and yields
-    ``(x, y)`` on the device, ``x`` made by a :class:`~evogroup.torch.jpeg.DeviceTransform`
+    """Iterates a DataLoader of :class:`~evogroup.torch.data.jpeg.EncodedImages` and yields
+    ``(x, y)`` on the device, ``x`` made by a :class:`~evogroup.torch.data.jpeg.DeviceTransform`
     one batch ahead, on a side stream on CUDA (the module's docstring): a drop-in for a
     DataLoader (``len``, ``sampler``, ``dataset`` pass through)."""
 

@@ -14,9 +14,9 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from evogroup.core.io import atomic_open
-from evogroup.torch import distributed
-from evogroup.torch.accel import Speed
-from evogroup.torch.steps import Step
+from evogroup.torch.device import distributed
+from evogroup.torch.device.accel import Speed
+from evogroup.torch.train.steps import Step
 
 __all__ = ["SHOW_EVERY", "train_epoch", "write_csv"]
 
