@@ -38,9 +38,9 @@ import torch
 from PIL import Image
 from torch.utils.data import DataLoader, Subset
 
-from evogroup.torch.data.sources import load_data
 from evogroup.torch.data.jpeg import DeviceTransform, EncodedImages, collate_encoded
 from evogroup.torch.data.loaders import loader
+from evogroup.torch.data.sources import load_data
 from evogroup.torch.device.runtime import Runtime
 
 SIZES = ((500, 375), (375, 500), (500, 333), (640, 480), (400, 300))  # common ImageNet shapes

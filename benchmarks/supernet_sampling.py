@@ -86,10 +86,10 @@ def train(which: str, epochs: int, lr: float, threads: int, root: str) -> tuple[
 
     from evogroup.rundir.layout import RunLayout
     from evogroup.torch.data.sources import load_data
-    from evogroup.torch.options.recipe import TrainConfig
     from evogroup.torch.device.runtime import Runtime
-    from evogroup.torch.train.trainer import seeded, train_supernet
     from evogroup.torch.nn.weights import supernet_kind
+    from evogroup.torch.options.recipe import TrainConfig
+    from evogroup.torch.train.trainer import seeded, train_supernet
 
     torch.set_num_threads(threads)
     with seeded(0):

@@ -26,7 +26,11 @@ from evogroup.backend.options import BackendOptions
 from evogroup.core.errors import OptionError
 from evogroup.core.options import option
 from evogroup.core.space import Genome, SearchSpace
-from evogroup.torch.backend.weight_sharing import FLOP_CLASSES, TrainingOptions, WeightSharingBackend
+from evogroup.torch.backend.weight_sharing import (
+    FLOP_CLASSES,
+    TrainingOptions,
+    WeightSharingBackend,
+)
 
 GROUPED = "grouped"  # anynet.surgery.GROUPED, without importing torch
 

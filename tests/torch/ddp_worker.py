@@ -16,10 +16,10 @@ from torch.utils.data import Subset
 from evogroup.core import launch
 from evogroup.rundir.layout import RunLayout
 from evogroup.torch.data.sources import load_data
-from evogroup.torch.options.recipe import TrainConfig
 from evogroup.torch.device.runtime import Runtime
-from evogroup.torch.train.trainer import seeded, train_supernet
 from evogroup.torch.nn.weights import supernet_kind
+from evogroup.torch.options.recipe import TrainConfig
+from evogroup.torch.train.trainer import seeded, train_supernet
 
 SMALL = {"module": "M2", "num_classes": 10, "width_mult": 0.25}
 CONFIG = TrainConfig(epochs=2, batch_size=16, lr=5e-3, seed=3)  # 4 steps of 16 per epoch

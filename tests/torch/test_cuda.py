@@ -61,9 +61,9 @@ def test_compiled_bf16_masked_step_matches_eager_and_compiles_once():
 
 
 def test_the_trainer_and_the_fitness_run_on_cuda(tmp_path):
+    from evogroup.torch.device.runtime import Runtime
     from evogroup.torch.fitness.supernet_fitness import SupernetFitness
     from evogroup.torch.options.recipe import TrainConfig
-    from evogroup.torch.device.runtime import Runtime
     from tests.torch.test_masked import trained_masked_supernet
 
     config = TrainConfig(2, 128, 5e-3, 0, sampling="sandwich", distill=True)

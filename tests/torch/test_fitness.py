@@ -10,13 +10,13 @@ from binmobilenet import SuperNet
 
 from evogroup.core.errors import CheckpointError
 from evogroup.rundir.layout import RunLayout
-from evogroup.torch.data.sources import load_data
-from evogroup.torch.fitness.supernet_fitness import SupernetFitness, recalibrate_bn
-from evogroup.torch.options.recipe import TrainConfig
-from evogroup.torch.device.runtime import Runtime
-from evogroup.torch.train.trainer import seeded, train_supernet
 from evogroup.torch.backend.weight_sharing import check_supernet
+from evogroup.torch.data.sources import load_data
+from evogroup.torch.device.runtime import Runtime
+from evogroup.torch.fitness.supernet_fitness import SupernetFitness, recalibrate_bn
 from evogroup.torch.nn.weights import load_checkpoint, supernet_kind
+from evogroup.torch.options.recipe import TrainConfig
+from evogroup.torch.train.trainer import seeded, train_supernet
 
 ARCH = {"module": "M2", "num_classes": 10, "width_mult": 0.25}
 

@@ -18,10 +18,10 @@ from torchvision import datasets
 
 from evogroup.core.errors import DataError, OptionError
 from evogroup.torch.data import jpeg
-from evogroup.torch.device.accel import Speed
-from evogroup.torch.data.sources import load_data
 from evogroup.torch.data.folders import _folder_transforms, load_image
 from evogroup.torch.data.loaders import DecodedLoader, decodes_on_device, evaluation_batches, loader
+from evogroup.torch.data.sources import load_data
+from evogroup.torch.device.accel import Speed
 from evogroup.torch.device.runtime import Runtime
 
 CPU, CUDA = torch.device("cpu"), torch.device("cuda")  # decodes_on_device reads the type only
@@ -198,9 +198,9 @@ def test_the_trainer_trains_on_device_decoded_batches(tmp_path, monkeypatch):
     from binmobilenet import SuperNet
 
     from evogroup.rundir.layout import RunLayout
-    from evogroup.torch.train import trainer as tr
-    from evogroup.torch.options.recipe import TrainConfig
     from evogroup.torch.nn.weights import model_kind
+    from evogroup.torch.options.recipe import TrainConfig
+    from evogroup.torch.train import trainer as tr
 
     for i in range(20):
         _write(tmp_path / "data", f"{'ab'[i % 2]}/{i}.jpg", (256, 240), seed=i)

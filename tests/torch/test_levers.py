@@ -20,15 +20,15 @@ from torch.utils.data import Subset
 from evogroup.backend.registry import get_backend
 from evogroup.rundir.layout import RunLayout
 from evogroup.testing.fixtures import invoke
+from evogroup.torch.data.sources import load_data
+from evogroup.torch.device.accel import Speed
+from evogroup.torch.device.runtime import Runtime
+from evogroup.torch.fitness.supernet_fitness import SupernetFitness, negative_loss, recalibrate_bn
+from evogroup.torch.nn.choice_bn import ChoiceBatchNorm2d, per_choice_bn
+from evogroup.torch.nn.weights import load_supernet, supernet_kind
+from evogroup.torch.options.recipe import TrainConfig
 from evogroup.torch.train import steps
 from evogroup.torch.train import trainer as tr
-from evogroup.torch.device.accel import Speed
-from evogroup.torch.nn.choice_bn import ChoiceBatchNorm2d, per_choice_bn
-from evogroup.torch.data.sources import load_data
-from evogroup.torch.fitness.supernet_fitness import SupernetFitness, negative_loss, recalibrate_bn
-from evogroup.torch.options.recipe import TrainConfig
-from evogroup.torch.device.runtime import Runtime
-from evogroup.torch.nn.weights import load_supernet, supernet_kind
 from tests.helpers import interrupted_in_epoch
 
 SMALL = {"module": "M2", "num_classes": 10, "width_mult": 0.25}

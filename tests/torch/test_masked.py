@@ -10,11 +10,11 @@ from binmobilenet.supernet import SuperNet
 from birealnet.supernet import SuperNet as BiRealSuperNet
 
 from evogroup.torch.device.accel import Speed, choose_speed, fixed_shapes
-from evogroup.torch.fitness.accuracy import accuracy
-from evogroup.torch.nn.binary import binarize_weight
-from evogroup.torch.fitness.supernet_fitness import recalibrate_bn
-from evogroup.torch.nn.masked import binarize_masked_weight, block_mask_
 from evogroup.torch.device.runtime import Runtime, resolve_kernel
+from evogroup.torch.fitness.accuracy import accuracy
+from evogroup.torch.fitness.supernet_fitness import recalibrate_bn
+from evogroup.torch.nn.binary import binarize_weight
+from evogroup.torch.nn.masked import binarize_masked_weight, block_mask_
 from evogroup.torch.nn.shared import SharedConv2d, block_diagonal
 
 SMALL = {"num_classes": 10, "width_mult": 0.25}
@@ -192,9 +192,9 @@ def trained_masked_supernet(out, config=None, device="cpu", compile=None):
     """``(net, data, checkpoint)``: a masked M2 supernet at width 0.25 trained on digits."""
     from evogroup.rundir.layout import RunLayout
     from evogroup.torch.data.sources import load_data
+    from evogroup.torch.nn.weights import supernet_kind
     from evogroup.torch.options.recipe import TrainConfig
     from evogroup.torch.train.trainer import seeded, train_supernet
-    from evogroup.torch.nn.weights import supernet_kind
 
     arch = {"module": "M2", **SMALL}
     with seeded(0):

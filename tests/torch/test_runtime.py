@@ -11,9 +11,9 @@ import pytest
 import torch
 
 from evogroup.core.errors import DeviceError, OptionError
+from evogroup.torch.device.runtime import Runtime, resolve_device
 from evogroup.torch.options import choices
 from evogroup.torch.options.recipe import Recipe, default_recipe, merge_options
-from evogroup.torch.device.runtime import Runtime, resolve_device
 from evogroup.torch.options.training_options import TrainingOptions
 
 

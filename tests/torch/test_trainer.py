@@ -17,16 +17,16 @@ from torch.utils.data import Subset
 from evogroup.core.errors import CheckpointError
 from evogroup.core.operators import sample
 from evogroup.rundir.layout import RunLayout
-from evogroup.torch.train import trainer as tr
-from evogroup.torch.device.accel import Speed
-from evogroup.torch.fitness.accuracy import accuracy
-from evogroup.torch.data.sources import load_data
 from evogroup.torch.data.loaders import make_loader
-from evogroup.torch.options.recipe import Recipe, TrainConfig, default_recipe
+from evogroup.torch.data.sources import load_data
+from evogroup.torch.device.accel import Speed
 from evogroup.torch.device.runtime import Runtime
-from evogroup.torch.train.steps import learn_genomes
+from evogroup.torch.fitness.accuracy import accuracy
 from evogroup.torch.fitness.supernet_file import check_supernet
 from evogroup.torch.nn.weights import load_checkpoint, load_supernet, model_kind, supernet_kind
+from evogroup.torch.options.recipe import Recipe, TrainConfig, default_recipe
+from evogroup.torch.train import trainer as tr
+from evogroup.torch.train.steps import learn_genomes
 from tests.helpers import interrupted_in_epoch
 
 SMALL = {"module": "M2", "num_classes": 10, "width_mult": 0.25}

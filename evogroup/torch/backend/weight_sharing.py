@@ -187,8 +187,8 @@ class WeightSharingBackend(Backend):
         return None if given is None else Path(given)
 
     def train_supernet(self, run: Run, opts: BackendOptions | None = None) -> Path:
-        from evogroup.torch.train.trainer import seeded, train_supernet
         from evogroup.torch.nn.weights import supernet_kind
+        from evogroup.torch.train.trainer import seeded, train_supernet
 
         o = self._opts(opts)
         data, runtime = self.data(run, o), self.runtime(o)
@@ -245,8 +245,8 @@ class WeightSharingBackend(Backend):
                 f"recalibrated, by {other}": fitness.variant(metric=other)}  # fmt: skip
 
     def train(self, genome: Genome, run: Run, opts: BackendOptions | None = None) -> TrainResult:
-        from evogroup.torch.train.trainer import seeded, train_network
         from evogroup.torch.nn.weights import model_kind
+        from evogroup.torch.train.trainer import seeded, train_network
 
         o = self._opts(opts)
         genome = self.space(o).validate(genome)

@@ -32,8 +32,8 @@ from torch.utils.data import DataLoader, Dataset, Sampler, Subset
 from torchvision import datasets
 
 from evogroup.core.errors import OptionError
-from evogroup.torch.device.accel import Speed
 from evogroup.torch.data.jpeg import CROP, RESIZE, DeviceTransform, EncodedImages, collate_encoded
+from evogroup.torch.device.accel import Speed
 from evogroup.torch.device.runtime import Runtime
 
 __all__ = ["DecodedLoader", "decodes_on_device", "evaluation_batches", "loader", "make_loader"]

@@ -28,7 +28,13 @@ import torch
 from torchvision.transforms import v2
 
 from evogroup.core.errors import DataError
-from evogroup.torch.data.folders import CIFAR_FILES, cifar10, folder_tree, is_imagefolder, single_folder
+from evogroup.torch.data.folders import (
+    CIFAR_FILES,
+    cifar10,
+    folder_tree,
+    is_imagefolder,
+    single_folder,
+)
 from evogroup.torch.data.splits import DataSplits, TensorImages, stratified_split
 
 __all__ = ["DataSplits", "load_data", "stratified_split"]

@@ -24,12 +24,12 @@ from torch import nn
 from torch.utils.data import Dataset, Subset
 
 from evogroup.core.space import Genome
+from evogroup.torch.data.splits import DataSplits
 from evogroup.torch.device.accel import Speed
+from evogroup.torch.device.runtime import Runtime
 from evogroup.torch.fitness.accuracy import accuracy, summed_over
 from evogroup.torch.options.choices import METRICS, check_choice
 from evogroup.torch.options.recipe import EVAL_BATCH
-from evogroup.torch.device.runtime import Runtime
-from evogroup.torch.data.splits import DataSplits
 
 
 def recalibrate_bn(
@@ -191,9 +191,9 @@ class SupernetFitness:
         return SCORES[self.metric](runner, state["val"](), speed)
 
     def _load(self) -> dict[str, Any]:
-        from evogroup.torch.device.accel import prepare
-        from evogroup.torch.data.sources import load_data
         from evogroup.torch.data.loaders import decodes_on_device, evaluation_batches
+        from evogroup.torch.data.sources import load_data
+        from evogroup.torch.device.accel import prepare
         from evogroup.torch.nn.weights import load_supernet
 
         runtime = self.runtime or Runtime.resolve()

@@ -30,8 +30,8 @@ from torch import Tensor, nn
 
 from evogroup.torch.nn.binary import binarize_activation, binarize_weight
 from evogroup.torch.nn.choice_bn import choice_state
-from evogroup.torch.options.choices import KERNELS
 from evogroup.torch.nn.masked import add_mask_buffers, drop_mask_buffers, masked_conv, set_mask
+from evogroup.torch.options.choices import KERNELS
 
 
 def block_diagonal(weight: Tensor, groups: int) -> Tensor:

@@ -33,17 +33,14 @@ from tqdm.auto import tqdm
 
 from evogroup.core import launch
 from evogroup.rundir.layout import RunLayout
+from evogroup.torch.data.loaders import decodes_on_device, loader
+from evogroup.torch.data.splits import DataSplits
 from evogroup.torch.device import distributed
 from evogroup.torch.device.accel import Speed, prepare
+from evogroup.torch.device.runtime import Runtime
 from evogroup.torch.fitness.accuracy import accuracy
 from evogroup.torch.nn.choice_bn import per_choice_bn
-from evogroup.torch.train.epoch import train_epoch, write_csv
-from evogroup.torch.data.loaders import decodes_on_device, loader
 from evogroup.torch.nn.protocol import WeightSharingNet
-from evogroup.torch.options.recipe import TrainConfig
-from evogroup.torch.device.runtime import Runtime
-from evogroup.torch.data.splits import DataSplits
-from evogroup.torch.train.steps import Step, learn_static, supernet_step
 from evogroup.torch.nn.weights import (
     check_resumable,
     load_checkpoint,
@@ -51,6 +48,9 @@ from evogroup.torch.nn.weights import (
     save_checkpoint,
     set_rng_states,
 )
+from evogroup.torch.options.recipe import TrainConfig
+from evogroup.torch.train.epoch import train_epoch, write_csv
+from evogroup.torch.train.steps import Step, learn_static, supernet_step
 
 __all__ = ["seeded", "train_network", "train_supernet"]
 
