@@ -17,8 +17,15 @@ crossovers, refilled at random) for E / 40 - 1 epochs; REA, random search and TP
 at E distinct evaluations; "dearest" evaluates one genome, the most expensive within
 the budget. Every run's count is checked.
 
+With ``--splits``, evogroup's strategies run every split of each E in ``SPLITS``
+(population + children x iterations, the last batch cut at E, as ``search(problem,
+evaluations=E, population=..., crossovers=..., mutations=...)`` runs it) and with
+``evaluations=E`` alone; the table shows each peer's median regret per split and the
+spread (max - min) of those medians. Peers that take no split (REA, SPOS, random, TPE,
+dearest) show their one median in every column.
+
 Run: python benchmarks/real_landscapes.py --data /path/to/data [--seeds 10]
-     [--evaluations 160,400] [--tpe-seeds 10]; --synthetic runs the stand-ins instead.
+     [--evaluations 160,400] [--tpe-seeds 10] [--splits]; --synthetic runs the stand-ins.
 """
 
 from __future__ import annotations
@@ -38,23 +45,48 @@ from peers import rea, spos_history, tpe_history
 from evogroup import search
 from evogroup.runs.baselines import random_search
 from evogroup.strategies.guided.planning import dearest_feasible
+from evogroup.strategies.guided.strategy import batch_size, initial_design
 
 STRATEGY_POPULATION, STRATEGY_CHILDREN, SPOS_POPULATION = 20, 10, 40
+SPLITS = ((16, 16), (20, 10), (32, 8), (10, 30), (50, 50), None)  # (population, children)
 TPE_TRIALS = 10  # trials per evaluation at most: TPE repeats genomes and proposes some over budget
 
 
+REUSED: dict = {}  # guided's runs by planned schedule, per landscape (see splits_table)
+
+
+def guided_schedule(evaluations: int, split) -> tuple[int, int]:
+    """The (initial design, batch) guided plans for ``split`` of ``evaluations``."""
+    batch = batch_size(evaluations)
+    return initial_design(evaluations), batch if split is None else min(split[1], batch)
+
+
 def evogroup_peer(strategy: str):
-    def run(problem, seed: int, evaluations: int):
-        iterations, rest = divmod(evaluations - STRATEGY_POPULATION, STRATEGY_CHILDREN)
-        assert rest == 0 and iterations >= 0, f"E = 20 + 10 x iterations, got {evaluations}"
-        half = STRATEGY_CHILDREN // 2
-        result = search(
-            problem, strategy=strategy, population=STRATEGY_POPULATION, crossovers=half,
-            mutations=STRATEGY_CHILDREN - half, iterations=iterations, seed=seed, rescore_top=0,
-        )  # fmt: skip
-        return [(e.genome, e.fitness) for e in result.history], result.best.genome
+    def run(problem, seed: int, evaluations: int, split=(STRATEGY_POPULATION, STRATEGY_CHILDREN)):
+        if strategy == "guided":
+            key = (problem.budget, seed, evaluations, guided_schedule(evaluations, split))
+            if key not in REUSED:
+                REUSED[key] = planned(problem, seed, evaluations, split)
+            return REUSED[key]
+        return planned(problem, seed, evaluations, split, strategy)
 
     return run
+
+
+def planned(problem, seed: int, evaluations: int, split, strategy: str = "guided"):
+    """One search of ``evaluations`` with ``split`` (None: the strategy's own)."""
+    sizes = {}
+    if split is not None:
+        population, children = split
+        sizes = dict(population=population, crossovers=children // 2,
+                     mutations=children - children // 2)  # fmt: skip
+    result = search(problem, strategy=strategy, evaluations=evaluations, seed=seed,
+                    rescore_top=0, **sizes)  # fmt: skip
+    return [(e.genome, e.fitness) for e in result.history], result.best.genome
+
+
+def split_name(split) -> str:
+    return "E alone" if split is None else f"{split[0]}+{split[1]}xk"
 
 
 def from_seen(seen: dict | None):
@@ -92,6 +124,33 @@ PEERS = {
 }
 
 
+SPLIT_PEERS = ("guided (default)", "paper (Alg. 1)", "nsga2")
+
+
+def splits_table(land: Landscape, evaluations: int, seeds: int, peers, tpe_seeds: int) -> None:
+    """Each peer's median regret per split of ``evaluations``, and their spread. A guided run
+    whose planned schedule (initial design, batch) equals one already run on this landscape
+    is that run (the search is deterministic): it is reused, not repeated."""
+    REUSED.clear()
+    medians = defaultdict(dict)
+    fixed = [p for p in peers if p not in SPLIT_PEERS]
+    for rows, _ in [measure(land, evaluations, seeds, fixed, tpe_seeds)] if fixed else []:
+        for name, runs in rows.items():
+            medians[name] = {s: statistics.median(r for r, _, _ in runs) for s in SPLITS}
+    for split in SPLITS:
+        chosen = [p for p in peers if p in SPLIT_PEERS]
+        rows, _ = measure(land, evaluations, seeds, chosen, tpe_seeds, split or "alone")
+        for name, runs in rows.items():
+            medians[name][split] = statistics.median(r for r, _, _ in runs)
+    print(f"\n{land.name}, {evaluations} evaluations: median regret per split")
+    print("  {:<17}".format("peer") + "".join(f" {split_name(s):>10}" for s in SPLITS)
+          + f" {'spread':>7} {'worst':>6}")  # fmt: skip
+    for name, row in medians.items():
+        values = [row[s] for s in SPLITS]
+        print(f"  {name:<17}" + "".join(f" {v:>10.3f}" for v in values)
+              + f" {max(values) - min(values):>7.3f} {max(values):>6.3f}")  # fmt: skip
+
+
 def to_within(land: Landscape, history: list, optimum: float, tolerance: float = 0.1) -> float:
     """Evaluations until the best seen so far is within ``tolerance`` of the optimum (inf: never)."""
     best = -math.inf
@@ -103,8 +162,11 @@ def to_within(land: Landscape, history: list, optimum: float, tolerance: float =
     return math.inf
 
 
-def measure(land: Landscape, evaluations: int, seeds: int, peers: list[str], tpe_seeds: int):
-    """Per peer: the regrets and evaluations-to-0.1 of every (budget, seed) run, and seconds."""
+def measure(
+    land: Landscape, evaluations: int, seeds: int, peers: list[str], tpe_seeds: int, split=None
+):
+    """Per peer: the regrets and evaluations-to-0.1 of every (budget, seed) run, and seconds;
+    with ``split`` ((population, children), or "alone"), evogroup's peers run that split."""
     rows, seconds = defaultdict(list), defaultdict(float)
     for budget in land.budgets:
         optimum = land.optimum(budget)
@@ -114,7 +176,10 @@ def measure(land: Landscape, evaluations: int, seeds: int, peers: list[str], tpe
                 if name == "optuna TPE" and seed >= tpe_seeds:
                     continue
                 start = time.perf_counter()
-                ran = PEERS[name](problem, seed, evaluations)
+                if split is not None and name in SPLIT_PEERS:
+                    ran = PEERS[name](problem, seed, evaluations, None if split == "alone" else split)
+                else:
+                    ran = PEERS[name](problem, seed, evaluations)
                 seconds[name] += time.perf_counter() - start
                 if ran is None:
                     continue
@@ -158,6 +223,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--tpe-seeds", type=int, default=10, help="TPE is slow: fewer seeds")
     parser.add_argument("--peers", default=",".join(PEERS), help="comma-separated subset")
     parser.add_argument("--landscapes", default="", help="comma-separated name prefixes")
+    parser.add_argument("--splits", action="store_true", help="median regret per split of E")
     args = parser.parse_args(argv)
     peers = args.peers.split(",")
     unknown = sorted(set(peers) - set(PEERS))
@@ -170,6 +236,9 @@ def main(argv: list[str] | None = None) -> None:
           " regret in accuracy points")  # fmt: skip
     for land in lands:
         for evaluations in (int(e) for e in args.evaluations.split(",")):
+            if args.splits:
+                splits_table(land, evaluations, args.seeds, peers, args.tpe_seeds)
+                continue
             rows, seconds = measure(land, evaluations, args.seeds, peers, args.tpe_seeds)
             report(land, evaluations, rows, seconds)
 

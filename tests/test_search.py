@@ -55,7 +55,11 @@ def test_guided_recommends_the_best_denoised_estimate(synthetic_problem):
 
 
 def test_evaluation_count_on_a_large_space(synthetic_problem):
-    result = search(synthetic_problem, population=12, crossovers=7, mutations=4, iterations=5)
+    sizes = dict(population=12, crossovers=7, mutations=4, iterations=5)
+    guided = search(synthetic_problem, **sizes)  # its own schedule: 13, then batches of 10
+    assert guided.evaluations == 12 + 5 * (7 + 4) == guided.settings["evaluations"]
+    assert [s.evaluated for s in guided.iterations] == [13] + [10] * 5 + [4]
+    result = search(synthetic_problem, strategy="paper", **sizes)
     assert result.evaluations == 12 + 5 * (7 + 4)
     assert [s.iteration for s in result.iterations] == list(range(6))
     assert [s.evaluated for s in result.iterations] == [12] + [11] * 5

@@ -16,6 +16,7 @@ from evogroup.cli.report import genome_table
 from evogroup.cli.start import out_option, recipe_settings, setting_options, start_run
 from evogroup.cli.strategy_flags import strategy_flags, strategy_options_from
 from evogroup.core import launch
+from evogroup.core.configure import configure
 from evogroup.core.result import SearchResult
 from evogroup.core.settings import SearchSettings
 from evogroup.core.units import format_flops
@@ -48,13 +49,11 @@ def search(
     """
     backend, opts = split_backend_options(ctx, kwargs)
     where = workers_from(ctx, workers, executor, ray_address, gpus_per_worker, ray_timeout)
-    chosen = {name: kwargs.pop(name) for name in SETTINGS}
-    strategy_options = strategy_options_from(
+    chosen = recipe_settings(ctx, backend, opts, {name: kwargs.pop(name) for name in SETTINGS})
+    options = strategy_options_from(
         chosen["strategy"], kwargs.pop("strategy_option"), kwargs.pop("constraint")
     )
-    settings = SearchSettings(
-        **recipe_settings(ctx, backend, opts, chosen), strategy_options=strategy_options
-    )
+    settings = configure(strategy_options=options, **chosen)
     budget_min = check_budget_range(backend, opts, budget, budget_min)
     search_settings = {k: v for k, v in settings.to_json().items() if k != "seed"}
     run = start_run(

@@ -20,6 +20,7 @@ from evogroup.rundir.lock import RunLock
 
 _D = SearchSettings()
 _SETTINGS = {
+    "evaluations": click.IntRange(1),
     "population": click.IntRange(1), "top_k": click.IntRange(1), "crossovers": click.IntRange(0),
     "mutations": click.IntRange(0), "iterations": click.IntRange(0),
     "mutation_prob": click.FloatRange(0, 1), "seed": click.INT,
@@ -30,8 +31,18 @@ _SETTINGS = {
 
 _NEW_RUN = "evogroup.new_run"  # ctx.meta key: the run directory this command started afresh
 
-_HELP = {"iterations": "Breeding iterations after the initial population (a backend's recipe"
-                       " may use fewer on its demo data: 4 on the embedded digits)."}
+_SIZES = ("evaluations", "population", "crossovers", "mutations", "iterations")
+_SPLIT = " [default: the strategy's split of --evaluations; `evogroup strategies`]"
+_HELP = {
+    "evaluations": "Fitness evaluations in all, the search's budget; the strategy splits them"
+                   " its own way [default: 1050, the paper's; a backend's recipe may use fewer"
+                   " on its demo data].",
+    "population": "Genomes of the initial population." + _SPLIT,
+    "crossovers": "Children by crossover per iteration." + _SPLIT,
+    "mutations": "Children by mutation per iteration." + _SPLIT,
+    "iterations": "Breeding iterations after the initial population; with --evaluations it must"
+                  " agree with it." + _SPLIT,
+}  # fmt: skip
 
 
 def setting_options(*names: str):
@@ -45,10 +56,11 @@ def setting_options(*names: str):
         )(fn)  # fmt: skip
         for name in reversed(names):
             flag = "--" + name.replace("_", "-")
+            sized = name in _SIZES
             fn = click.option(
-                flag, type=_SETTINGS[name], default=getattr(_D, name), show_default=True,
-                help=_HELP.get(name),
-            )(fn)
+                flag, type=_SETTINGS[name], default=None if sized else getattr(_D, name),
+                show_default=not sized, help=_HELP.get(name),
+            )(fn)  # fmt: skip
         return fn
 
     return decorate
@@ -59,9 +71,14 @@ def recipe_settings(
 ) -> dict[str, Any]:
     """``values`` (search settings as parsed) with the backend's recipe defaults
     (:meth:`~evogroup.backend.base.Backend.search_defaults`) in place of the ones the user
-    left at their defaults; a value the user typed is kept. Says which it changed."""
+    left at their defaults; a value the user typed is kept. Says which it changed. A recipe's
+    sizes give way to any size the user typed (``--evaluations`` with a recipe's
+    ``iterations`` would contradict it)."""
     out = dict(values)
+    typed_size = any(out.get(k) is not None for k in _SIZES)
     for name, value in backend.search_defaults(opts).items():
+        if typed_size and name in _SIZES:
+            continue
         if name in out and ctx.get_parameter_source(name) is ParameterSource.DEFAULT:
             out[name] = value
             flag = "--" + name.replace("_", "-")

@@ -19,12 +19,13 @@ from itertools import groupby
 from pathlib import Path
 from typing import Any
 
+from evogroup.core.configure import configure
 from evogroup.core.cost import CostTable
-from evogroup.core.errors import EvogroupError
+from evogroup.core.errors import EvogroupError, OptionError
 from evogroup.core.evaluation import EvaluationLog, Executor, evaluate
 from evogroup.core.io import json_fingerprint
 from evogroup.core.operators import check_feasible
-from evogroup.core.plugins import check_strategy
+from evogroup.core.plugins import get_strategy
 from evogroup.core.population import Individual, select_top
 from evogroup.core.problem import Problem
 from evogroup.core.records import Evaluation, IterationStats, Rescored
@@ -33,22 +34,24 @@ from evogroup.core.result import SearchResult
 from evogroup.core.settings import SearchSettings
 from evogroup.core.space import Genome
 from evogroup.core.state import SearchState, problem_identity
-from evogroup.core.strategy import Offspring, Strategy
+from evogroup.core.strategy import Offspring, Strategy, StrategyOptions
 
 
 def search(
     problem: Problem,
     *,
-    population: int = 50,
+    evaluations: int | None = None,
+    population: int | None = None,
     top_k: int = 10,
-    crossovers: int = 25,
-    mutations: int = 25,
-    iterations: int = 20,
+    crossovers: int | None = None,
+    mutations: int | None = None,
+    iterations: int | None = None,
     mutation_prob: float = 0.1,
     seed: int = 0,
     strategy: str | type[Strategy] = "guided",
-    strategy_options: Mapping[str, Any] | None = None,
+    strategy_options: StrategyOptions | Mapping[str, Any] | None = None,
     rescore_top: int = 10,
+    settings: SearchSettings | None = None,
     checkpoint: str | Path | None = None,
     log: str | Path | None = None,
     executor: Executor | None = None,
@@ -58,16 +61,23 @@ def search(
 
     Args:
         problem: space, fitness, cost and budget range (and optionally a ``rescore`` fitness).
-        population, top_k, crossovers, mutations, iterations, mutation_prob, seed: see
-            :class:`~evogroup.core.settings.SearchSettings` (defaults: the paper's).
+        evaluations: the budget N of fitness calls; the strategy splits it its own way
+            (:meth:`evogroup.Strategy.split`). Default: the paper's 1,050, or what the
+            knobs below add up to when some are given.
+        population, crossovers, mutations, iterations: the split, for those who want to
+            choose it (None: the strategy's own); ``iterations`` with ``evaluations`` must
+            agree with it (:func:`evogroup.core.schedule.plan`).
+        top_k, mutation_prob, seed: see :class:`~evogroup.core.settings.SearchSettings`.
         strategy: a registered strategy's name, ``guided`` (default), ``paper`` or ``nsga2``
             (:func:`evogroup.list_strategies`), or a :class:`~evogroup.core.strategy.Strategy`
             subclass, registered or not.
-        strategy_options: the strategy's own options by name, checked against its
-            ``Options`` (e.g. ``{"constraint": "repair"}`` for ``paper``).
+        strategy_options: the strategy's own options: its typed ``Options`` or a mapping by
+            name, checked against them (e.g. ``{"constraint": "repair"}`` for ``paper``).
         rescore_top: with ``problem.rescore``, how many of the final best genomes to
             re-score; ``result.rescored`` then holds both numbers and ``result.best`` is
             the best re-scored one.
+        settings: instead of the fields above, a :class:`SearchSettings` already built
+            (:func:`evogroup.core.configure.configure`); it travels to the strategy as it is.
         checkpoint: a path; the search state is written there atomically after every
             iteration, and a search started with an existing checkpoint resumes from it and
             ends with the result an uninterrupted run would have given.
@@ -76,6 +86,10 @@ def search(
         executor: anything with an in-order ``map`` (a process pool, Ray actors) to
             evaluate genomes in parallel; the fitness must then be picklable.
         callback: called with each iteration's :class:`IterationStats`.
+
+    The budget range is checked here too (:func:`evogroup.core.operators.check_feasible`):
+    the library's own guard for callers that build a :class:`Problem` by hand; the command
+    line checks it once before its run directory is made.
 
     Returns:
         A :class:`SearchResult`: ``best`` is the fittest genome evaluated (all are within
@@ -88,18 +102,22 @@ def search(
         >>> problem = Problem(space, lambda g: -sum(abs(x - 4) for x in g), cost, budget=90)
         >>> search(problem, population=8, iterations=3, seed=1).best.genome
         (4, 4, 4)
+        >>> search(problem, evaluations=30, seed=1).evaluations
+        30
         >>> search(problem, population=8, iterations=3, strategy="paper",
         ...        strategy_options={"constraint": "repair"}).best.genome
         (4, 4, 4)
     """
-    cls = strategy if isinstance(strategy, type) else None
-    settings = SearchSettings(
-        population=population, top_k=top_k, crossovers=crossovers, mutations=mutations,
-        iterations=iterations, mutation_prob=mutation_prob, seed=seed,
-        strategy=cls.name if cls else strategy, strategy_options=strategy_options or {},
-        rescore_top=rescore_top,
-    )  # fmt: skip
-    cls, settings = check_strategy(settings, cls)
+    sizes = dict(evaluations=evaluations, population=population, crossovers=crossovers,
+                 mutations=mutations, iterations=iterations)  # fmt: skip
+    if settings is None:
+        settings = configure(
+            strategy, strategy_options, top_k=top_k, mutation_prob=mutation_prob, seed=seed,
+            rescore_top=rescore_top, **sizes,
+        )  # fmt: skip
+    elif any(v is not None for v in sizes.values()) or strategy_options is not None:
+        raise OptionError("give search() settings or the fields of settings, not both")
+    cls = strategy if isinstance(strategy, type) else get_strategy(settings.strategy)
     check_feasible(problem)
     identity = problem_identity(
         problem.space.to_json(), _cost_fingerprint(problem), problem.budget,
@@ -117,16 +135,18 @@ def search(
 
 
 def _loop(proposer: Strategy, state: SearchState, recovered, log, checkpoint, executor, callback):
-    """Evaluate, observe, breed and checkpoint until the last iteration or no genome is left."""
+    """Evaluate, observe, breed and checkpoint until ``settings.evaluations`` genomes are
+    evaluated or no genome is left."""
     problem, top_k = proposer.problem, proposer.settings.top_k
     archive = select_top([], state.history, top_k)
     seen = {e.genome for e in state.history}
     rng = random.Random()
     rng.setstate(state.rng_state)
-    while state.next_iteration <= proposer.settings.iterations and state.pending:
+    while len(state.history) < proposer.settings.evaluations and state.pending:
         start = time.perf_counter()
+        left = proposer.settings.evaluations - len(state.history)  # the last batch is cut
         new = evaluate(
-            problem, state.pending, state.next_iteration,
+            problem, state.pending[:left], state.next_iteration,
             executor=executor, log=log, recovered=recovered,
         )  # fmt: skip
         state.history.extend(new)

@@ -8,7 +8,6 @@ closest match, a plug-in that fails to load an error naming it (the others stay 
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 import functools
 import warnings
@@ -16,7 +15,6 @@ from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
 from evogroup.core.errors import EvogroupError
-from evogroup.core.settings import SearchSettings
 from evogroup.core.strategy import Strategy
 
 
@@ -101,14 +99,3 @@ def list_strategies() -> dict[str, str]:
         except UnknownStrategyError as exc:
             out[name] = f"(failed to load: {exc.__cause__ or exc})"
     return out
-
-
-def check_strategy(
-    settings: SearchSettings, cls: type[Strategy] | None = None
-) -> tuple[type[Strategy], SearchSettings]:
-    """The strategy class ``settings`` names (or ``cls``, a class given directly) and the
-    settings with its options complete (every declared option, defaults included), once they
-    have been checked: an unknown strategy or option is refused before any work."""
-    cls = cls if cls is not None else get_strategy(settings.strategy)
-    options = cls.parse_options(settings.strategy_options).to_json()
-    return cls, dataclasses.replace(settings, strategy_options=options)

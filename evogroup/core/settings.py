@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from evogroup.core.options import Options
+
 
 @dataclass(frozen=True)
 class SearchSettings:
@@ -25,10 +27,16 @@ class SearchSettings:
             (:func:`evogroup.list_strategies`): ``guided`` (the default, predictor-guided),
             ``paper`` (Algorithm 1 as published), ``nsga2`` (the accuracy-cost front in one
             run), or any registered through the entry-point group ``evogroup.strategies``.
-        strategy_options: the strategy's own options by name (e.g. ``paper``'s
-            ``constraint``: ``reject`` or ``repair``); the strategy parses and checks them.
+        strategy_options: the strategy's typed options (its
+            :class:`~evogroup.core.strategy.StrategyOptions`, e.g. ``paper``'s
+            ``constraint``: ``reject`` or ``repair``), as built by
+            :func:`evogroup.core.schedule.search_settings`; a plain mapping (read back from
+            JSON) is parsed by the strategy.
         rescore_top: how many of the final best genomes are re-scored when the problem
             has a ``rescore`` fitness (0: none).
+        evaluations: the budget N of fitness calls: the search stops after N evaluations,
+            cutting its last batch (:mod:`evogroup.core.schedule`); None when constructed
+            directly: ``population + iterations * (crossovers + mutations)``.
     """
 
     population: int = 50
@@ -39,14 +47,24 @@ class SearchSettings:
     mutation_prob: float = 0.1
     seed: int = 0
     strategy: str = "guided"
-    strategy_options: Mapping[str, Any] = field(default_factory=dict)
+    strategy_options: Options | Mapping[str, Any] = field(default_factory=dict)
     rescore_top: int = 10
+    evaluations: int | None = None
 
     def __post_init__(self) -> None:
         for name in ("population", "top_k"):
-            _check(name, getattr(self, name), 1)
+            check_count(name, getattr(self, name), 1)
         for name in ("crossovers", "mutations", "iterations", "rescore_top"):
-            _check(name, getattr(self, name), 0)
+            check_count(name, getattr(self, name), 0)
+        most = self.population + self.iterations * (self.crossovers + self.mutations)
+        if self.evaluations is None:
+            object.__setattr__(self, "evaluations", most)
+        check_count("evaluations", self.evaluations, 1)
+        if self.evaluations > most:
+            raise ValueError(
+                f"evaluations <= population + iterations x (crossovers + mutations) must hold,"
+                f" but got evaluations={self.evaluations} > {most}"
+            )
         if not 0.0 <= self.mutation_prob <= 1.0:
             raise ValueError(
                 f"0 <= mutation_prob <= 1 must hold, but got mutation_prob={self.mutation_prob!r}"
@@ -55,17 +73,20 @@ class SearchSettings:
             raise ValueError(f"seed must be an integer, but got seed={self.seed!r}")
         if not isinstance(self.strategy, str) or not self.strategy:
             raise ValueError(f"strategy must be a name, but got strategy={self.strategy!r}")
+        if isinstance(self.strategy_options, Options):
+            return
         if not isinstance(self.strategy_options, Mapping):
             raise ValueError(
-                "strategy_options must be a mapping of option names to values, but got"
-                f" strategy_options={self.strategy_options!r}"
+                "strategy_options must be a strategy's options or a mapping of option names"
+                f" to values, but got strategy_options={self.strategy_options!r}"
             )
         object.__setattr__(self, "strategy_options", dict(self.strategy_options))
 
     def to_json(self) -> dict:
+        """The settings as JSON (the checkpoint's and ``config.json``'s form)."""
         return asdict(self)
 
 
-def _check(name: str, value: object, low: int) -> None:
+def check_count(name: str, value: object, low: int) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or value < low:
         raise ValueError(f"{name} >= {low} must hold, but got {name}={value!r}")

@@ -18,6 +18,7 @@ from evogroup.core.options import Options
 from evogroup.core.population import Individual
 from evogroup.core.problem import Problem
 from evogroup.core.records import Evaluation
+from evogroup.core.schedule import Split, paper_split
 from evogroup.core.settings import SearchSettings
 from evogroup.core.space import Genome
 
@@ -49,8 +50,12 @@ class Strategy(abc.ABC):
     """How a search proposes genomes. One instance serves one search.
 
     A strategy declares its own knobs as ``Options``, a :class:`StrategyOptions` dataclass;
-    ``settings.strategy_options`` are parsed into it once (``self.options``), so an option
-    the strategy does not have is refused rather than ignored.
+    ``settings.strategy_options`` arrive parsed into it (:func:`evogroup.core.configure.configure`)
+    and are kept as ``self.options`` (a plain mapping, from JSON, is parsed here), so an
+    option the strategy does not have is refused rather than ignored.
+
+    A strategy splits the evaluation budget N its own way (:meth:`split`, documented by
+    each); the loop stops after ``settings.evaluations`` evaluations, cutting the last batch.
 
     The loop calls, in this order:
 
@@ -74,7 +79,10 @@ class Strategy(abc.ABC):
 
     def __init__(self, problem: Problem, settings: SearchSettings):
         self.problem, self.settings = problem, settings
-        self.options = self.parse_options(settings.strategy_options)
+        options = settings.strategy_options
+        self.options = options if isinstance(options, self.Options) else self.parse_options(
+            options.to_json() if isinstance(options, StrategyOptions) else options
+        )
         self.history: list[Evaluation] = []
 
     @classmethod
@@ -82,6 +90,12 @@ class Strategy(abc.ABC):
         """``values`` as this strategy's typed options; an unknown name or a bad value is an
         :class:`~evogroup.core.errors.OptionError` naming the rule."""
         return cls.Options.parse(f"strategy {cls.name!r}", dict(values))
+
+    @classmethod
+    def split(cls, evaluations: int) -> Split:
+        """This strategy's split of N evaluations into an initial population and a batch
+        per iteration; by default the paper's (:func:`evogroup.core.schedule.paper_split`)."""
+        return paper_split(evaluations)
 
     @abc.abstractmethod
     def initial(self, rng: random.Random) -> Offspring:

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import random
-import time
-
 from evogroup.core.evaluation import evaluate
-from evogroup.core.loop import _result, _stats
-from evogroup.core.operators import check_feasible, sample_feasible
-from evogroup.core.population import select_top
+from evogroup.core.loop import search
 from evogroup.core.problem import Problem
 from evogroup.core.records import Evaluation
 from evogroup.core.result import SearchResult
-from evogroup.core.strategy import Offspring, draw_unique
 
 
-def random_search(problem: Problem, evaluations: int, seed: int = 0) -> SearchResult:
-    """Evaluate ``evaluations`` distinct random genomes under the budget; keep the best.
+def random_search(problem: Problem, evaluations: int, seed: int = 0, **files) -> SearchResult:
+    """Evaluate ``evaluations`` distinct random genomes under the budget; keep the best: the
+    registered ``random`` strategy (:mod:`evogroup.strategies.random_search`) run by
+    :func:`evogroup.search`, so ``files`` (``checkpoint``, ``log``, ``executor``) work as there.
 
     The genomes are drawn like the search's initial population (uniform, rejection
     sampling, then repair), so with as many evaluations as :func:`evogroup.search` this
@@ -30,18 +26,8 @@ def random_search(problem: Problem, evaluations: int, seed: int = 0) -> SearchRe
         >>> random_search(p, evaluations=5).best.fitness
         0.0
     """
-    if evaluations < 1:
-        raise ValueError(f"evaluations >= 1 must hold, but got evaluations={evaluations!r}")
-    check_feasible(problem)
-    rng = random.Random(seed)
-    start = time.perf_counter()
-    drawn = Offspring([])
-    drawn.genomes = draw_unique(lambda: sample_feasible(problem, rng), evaluations, set(), drawn)
-    history = evaluate(problem, drawn.genomes, 0)
-    archive = select_top([], history, 1)
-    stats = _stats(0, history, archive, drawn, start)
-    ranked = [ind.evaluation for ind in archive]
-    return _result(history, [stats], ranked, problem, {"evaluations": evaluations, "seed": seed})
+    return search(problem, strategy="random", evaluations=evaluations, seed=seed, rescore_top=0,
+                  **files)  # fmt: skip
 
 
 def uniform(problem: Problem, groups: int) -> Evaluation:

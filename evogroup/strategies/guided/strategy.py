@@ -1,10 +1,18 @@
 r"""``guided`` (the default): model-guided evolution within the budget range, hedged by local search.
 
+It plans its own schedule from the evaluation budget N (``settings.evaluations``), whatever
+split of N the user gave: an initial design of :func:`initial_design` genomes
+(:math:`1.6 \sqrt{N}` rounded, within 10 to 50: 20 at N = 160, 32 at 400, the paper's 50 at 1,050), then
+model-guided batches of :func:`batch_size` genomes (:math:`\max(10, N / 40)` rounded: 10 up to N = 420, 26 at 1,050),
+or of ``crossovers + mutations`` when that is smaller (the user's batch is a ceiling, e.g. the
+number of workers it keeps busy, never a floor: a model refitted more often spends a
+small budget better). ``population`` and ``iterations`` only say how many evaluations
+there are. The loop stops after N.
+
 Iteration 0 evaluates the dearest genome within ``[budget_min, budget]`` (a knapsack,
 :mod:`evogroup.strategies.guided.planning`: on a real landscape the network that spends the budget is a
-strong start) and ``population - 1`` genomes drawn uniformly within the range (exactly,
-by dynamic programming, for a cost table). Every later iteration proposes
-``crossovers + mutations`` genomes:
+strong start) and the rest of the initial design drawn uniformly within the range (exactly,
+by dynamic programming, for a cost table). Every later iteration proposes a batch:
 
 1. the optimum within the range of a one-hot ridge surrogate (:mod:`evogroup.strategies.guided.surrogate`),
    from its posterior mean and from up to ``THOMPSON`` posterior draws (one per 10
@@ -34,12 +42,14 @@ Choices were made on ``benchmarks/search_quality.py`` and ``benchmarks/real_land
 
 from __future__ import annotations
 
+import math
 import random
 
 import numpy as np
 
 from evogroup.core.population import Individual
 from evogroup.core.records import Evaluation
+from evogroup.core.schedule import Split
 from evogroup.core.space import Genome
 from evogroup.core.strategy import (
     ATTEMPTS_PER_CHILD,
@@ -62,12 +72,28 @@ NEAR = 50  # neighbours of the elite screened by the interaction model per child
 ELITE = 3  # genomes whose one- and two-gene neighbours enter the pool
 
 
+def initial_design(evaluations: int) -> int:
+    """The initial design's size for N evaluations (at most N)."""
+    return min(evaluations, 50, max(10, round(1.6 * math.sqrt(evaluations))))
+
+
+def batch_size(evaluations: int) -> int:
+    """The largest model-guided batch ``guided`` plans for N evaluations."""
+    return max(10, round(evaluations / 40))
+
+
 class Guided(Strategy):
     name = "guided"
     summary = (
         "default: model-guided evolution within the budget range (knapsack optimum, screening"
         " by a pairwise-interaction model, local search in proportion to its error)"
     )
+
+    @classmethod
+    def split(cls, evaluations: int) -> Split:
+        """:func:`initial_design` genomes, then batches of :func:`batch_size`."""
+        batch = batch_size(evaluations)
+        return Split(initial_design(evaluations), batch // 2, batch - batch // 2)
 
     def __init__(self, problem, settings):
         super().__init__(problem, settings)
@@ -79,7 +105,13 @@ class Guided(Strategy):
     def initial(self, rng: random.Random) -> Offspring:
         first = [self.planner.dearest()]
         draw = lambda: first.pop() if first else self.sampler(rng)  # noqa: E731
-        return initial_population(draw, self.settings.population)
+        return initial_population(draw, initial_design(self.settings.evaluations))
+
+    @property
+    def children(self) -> int:
+        """The batch: the user's ``crossovers + mutations`` at most, :func:`batch_size` at most."""
+        given = self.settings.crossovers + self.settings.mutations
+        return min(given, batch_size(self.settings.evaluations))
 
     def observe(self, new: list[Evaluation]) -> None:
         super().observe(new)

@@ -1,0 +1,47 @@
+"""``evogroup strategies``: every installed strategy, its split of the evaluations, and its
+options (type, default, choices or range, help)."""
+
+from __future__ import annotations
+
+import click
+
+from evogroup.core.options import Field
+from evogroup.core.plugins import STRATEGIES, UnknownStrategyError, get_strategy
+from evogroup.core.schedule import DEFAULT_EVALUATIONS
+
+
+@click.command(short_help="List installed strategies and their options.")
+def strategies() -> None:
+    """List the strategies installed through the `evogroup.strategies` entry points, each with
+    its split of the default evaluations and its options (set them with --strategy-option
+    KEY=VALUE on search and reproduce)."""
+    for name in STRATEGIES.names():
+        try:
+            cls = get_strategy(name)
+        except UnknownStrategyError as exc:
+            click.echo(f"{name}  (failed to load: {exc.__cause__ or exc})\n")
+            continue
+        split = cls.split(DEFAULT_EVALUATIONS)
+        click.echo(f"{name}  {cls.summary}")
+        click.echo(f"  {DEFAULT_EVALUATIONS} evaluations: population {split.population}, then"
+                   f" batches of {split.children}")  # fmt: skip
+        fields = cls.Options.fields()
+        if not fields:
+            click.echo("  options: none")
+        for field in fields:
+            click.echo(
+                f"  {field.name}={_kind(field)} [default: {field.default}]  {field.spec.help}"
+            )
+        click.echo("")
+
+
+def _kind(field: Field) -> str:
+    spec = field.spec
+    if spec.choices:
+        return "|".join(map(str, spec.choices))
+    kind = field.type.__name__.upper()
+    if spec.low is not None or spec.high is not None:
+        low = "" if spec.low is None else f"{spec.low:g}{'<' if spec.low_open else '<='}"
+        high = "" if spec.high is None else f"<={spec.high:g}"
+        kind = f"{kind} ({low}x{high})"
+    return kind + (" or none" if field.optional else "")
