@@ -27,7 +27,6 @@ from evogroup.core.operators import sample_feasible
 from evogroup.core.problem import Problem
 from evogroup.core.space import Genome
 from evogroup.runs import plots
-from evogroup.runs.pipeline import Candidate, retrain, supernet_for
 from evogroup.runs.rank_stats import (
     RESAMPLES,
     Correlation,
@@ -35,6 +34,9 @@ from evogroup.runs.rank_stats import (
     statistics_table,
     verdict,
 )
+from evogroup.runs.reproduce import retrain
+from evogroup.runs.search_run import supernet_for
+from evogroup.runs.table import Candidate
 
 _POOL_PER_SAMPLE = 40
 
