@@ -12,7 +12,6 @@ from evogroup.torch.options.choices import DECODE_CHOICES, KERNEL_CHOICES, METRI
 
 __all__ = ["TrainingOptions", "WidthOptions"]
 
-_SEARCHING = ("search", "reproduce", "rank-check")
 
 
 @dataclass(frozen=True)
@@ -29,7 +28,7 @@ class TrainingOptions(BackendOptions):
     )  # fmt: skip
     split_seed: int = option(0, "seed of the fixed train/search-val/test split", steps=TRAINING)
     supernet: str | None = option(
-        None, "a trained supernet.pt to search with (else one is trained)", steps=_SEARCHING
+        None, "a trained supernet.pt to search with (else one is trained)", steps=FITNESS
     )
     epochs: int | None = option(
         None, "supernet training epochs [default: the data's recipe]", low=1, steps=SUPERNET
