@@ -5,8 +5,6 @@ from __future__ import annotations
 import math
 import re
 
-from evogroup.core.errors import InvalidValueError
-
 _SUFFIX = {"": 1.0, "k": 1e3, "m": 1e6, "g": 1e9, "t": 1e12}
 _PATTERN = re.compile(
     r"^\s*([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*([kKmMgGtT]?)\s*(?:flops?)?\s*$", re.IGNORECASE
@@ -24,12 +22,12 @@ def parse_flops(text: str | float | int) -> float:
     else:
         match = _PATTERN.match(str(text))
         if not match:
-            raise InvalidValueError(
+            raise ValueError(
                 f"a FLOP count is a positive number such as 0.8e8, 80M or 1.5G, but got {text!r}"
             )
         value = float(match.group(1)) * _SUFFIX[match.group(2).lower()]
     if not math.isfinite(value) or value <= 0:
-        raise InvalidValueError(f"a FLOP count must be positive and finite, but got {text!r}")
+        raise ValueError(f"a FLOP count must be positive and finite, but got {text!r}")
     return value
 
 
