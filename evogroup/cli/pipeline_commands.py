@@ -12,16 +12,19 @@ from evogroup.cli.executor import executor_options, workers_from
 from evogroup.cli.params import budget_options, check_budget_range, read_genome
 from evogroup.cli.report import genome_table
 from evogroup.cli.start import out_option, recipe_settings, setting_options, start_run
+from evogroup.cli.strategy_flags import strategy_flags, strategy_options_from
 from evogroup.core import launch
+from evogroup.core.configure import configure, described
 from evogroup.core.errors import CheckpointError
 from evogroup.core.io import atomic_write_json
 from evogroup.core.result import SearchResult
-from evogroup.core.settings import SearchSettings
 from evogroup.core.units import format_flops
 from evogroup.rundir.directory import RunConfig
 from evogroup.rundir.layout import RunLayout
 from evogroup.rundir.lock import RunLock
-from evogroup.runs import pipeline
+from evogroup.runs import reproduce as reproduction
+from evogroup.runs.search_run import save_search
+from evogroup.runs.table import markdown_table, write_table
 
 
 @click.command(
@@ -80,32 +83,37 @@ def train(
     show_default=True,
     help="Retrain seeds per genome.",
 )
-@setting_options("population", "iterations", "seed")
+@setting_options("evaluations", "population", "iterations", "seed", "strategy")
+@strategy_flags
 @executor_options
 @out_option("reproduce")
 @click.option("--resume", is_flag=True, help="Continue the run in --out, skipping finished steps.")
 @click.pass_context
 def reproduce(
-    ctx, budget, budget_min, repeats, population, iterations, seed, workers, executor, ray_address,
-    ray_timeout, gpus_per_worker, out, resume, **kwargs,
+    ctx, budget, budget_min, repeats, evaluations, population, iterations, seed, strategy,
+    strategy_option, constraint, workers, executor, ray_address, ray_timeout, gpus_per_worker,
+    out, resume, **kwargs,
 ) -> None:  # fmt: skip
-    """Supernet, evolutionary search, random-search baseline, and every genome retrained from scratch."""
+    """Supernet, evolutionary search (--strategy: guided by default, paper for Algorithm 1 as
+    published), random-search baseline, and every genome retrained from scratch."""
     backend, opts = split_backend_options(ctx, kwargs)
     where = workers_from(ctx, workers, executor, ray_address, gpus_per_worker, ray_timeout)
+    sizes = {"evaluations": evaluations, "population": population, "iterations": iterations}
+    chosen = recipe_settings(ctx, backend, opts, {**sizes, "seed": seed, "strategy": strategy})
+    options = strategy_options_from(strategy, strategy_option, constraint)
+    settings = configure(strategy_options=options, **chosen)
     budget_min = check_budget_range(backend, opts, budget, budget_min)
-    chosen = recipe_settings(ctx, backend, opts, {"population": population,
-                                                  "iterations": iterations, "seed": seed})
-    settings = SearchSettings(**chosen)
     search_settings = {k: v for k, v in settings.to_json().items() if k != "seed"}
     run = start_run(
         "reproduce", backend, opts, out, resume, seed,
         ("extra.repeats",),  # more retraining seeds can be added to a finished run
         budget=budget, search=search_settings, repeats=repeats, budget_min=budget_min,
     )  # fmt: skip
-    rows = pipeline.reproduce(backend, opts, budget, settings, run, repeats, where, budget_min)
+    rows = reproduction.reproduce(backend, opts, budget, settings, run, repeats, where, budget_min)
     if not launch.is_main():  # torchrun: every rank trains, rank 0 alone searches and writes
         return
-    click.echo("\n" + pipeline.markdown_table(rows, budget, backend.cost_label(opts)))
+    click.echo("\n" + markdown_table(rows, budget, backend.cost_label(opts)))
+    click.echo(f"evolutionary search: {described(settings)}")
     click.echo(f"table.md, table.csv and acc_vs_flops.png in {run.dir}")
 
 
@@ -124,7 +132,7 @@ def report(run_dir: Path) -> None:
     click.echo(f"{config.command} run of backend {config.backend} with {config.options}")
     for result_path in sorted(run_dir.glob(f"**/{files.result.name}")):
         result = _damaged_is_one_line(result_path, SearchResult.load)
-        pipeline.save_search(result, RunLayout(result_path.parent), config.cost_label)
+        save_search(result, RunLayout(result_path.parent), config.cost_label)
         best = result.best
         click.echo(
             f"{result_path}: best fitness {best.fitness:.4f}, cost {format_flops(best.cost)}"
@@ -133,7 +141,7 @@ def report(run_dir: Path) -> None:
         )
     if files.table_json.exists():
         table = _damaged_is_one_line(files.table_json, lambda p: json.loads(p.read_text()))
-        pipeline.write_table(table["rows"], table["budget"], files, config.cost_label)
+        write_table(table["rows"], table["budget"], files, config.cost_label)
         click.echo("\n" + files.table_md.read_text())
     for path in (files.supernet_csv, files.metrics):
         if path.exists():

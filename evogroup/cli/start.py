@@ -40,6 +40,8 @@ _HELP = {
     "population": "Genomes of the initial population." + _SPLIT,
     "crossovers": "Children by crossover per iteration." + _SPLIT,
     "mutations": "Children by mutation per iteration." + _SPLIT,
+    "strategy": "How genomes are proposed; `evogroup strategies` lists every installed strategy"
+                " with its split and options.",
     "iterations": "Breeding iterations after the initial population; with --evaluations it must"
                   " agree with it." + _SPLIT,
 }  # fmt: skip

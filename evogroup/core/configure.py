@@ -31,7 +31,7 @@ def configure(
     Raises:
         OptionError: an unknown strategy option or a bad value; N and knobs that contradict
             it (:func:`evogroup.core.schedule.plan`).
-        ValueError: a setting out of its range (naming the rule and the value).
+        InvalidValueError: a setting out of its range (naming the rule and the value).
     """
     cls = strategy if isinstance(strategy, type) else get_strategy(strategy)
     sizes = {k: given.pop(k, None) for k in SIZES}
@@ -54,3 +54,14 @@ def parsed_options(
     if isinstance(values, StrategyOptions):
         values = values.to_json()
     return cls.parse_options(values or {})
+
+
+def described(settings: SearchSettings) -> str:
+    """One line naming the strategy, its options and the evaluations, for reports."""
+    options = ", ".join(f"{k}={v}" for k, v in _options_json(settings).items())
+    return f"strategy {settings.strategy}{f' ({options})' if options else ''}, {settings.evaluations} evaluations"
+
+
+def _options_json(settings: SearchSettings) -> dict[str, Any]:
+    options = settings.strategy_options
+    return options.to_json() if isinstance(options, StrategyOptions) else dict(options)

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from evogroup.core.errors import InvalidValueError
 from evogroup.core.options import Options
 
 
@@ -61,22 +62,22 @@ class SearchSettings:
             object.__setattr__(self, "evaluations", most)
         check_count("evaluations", self.evaluations, 1)
         if self.evaluations > most:
-            raise ValueError(
+            raise InvalidValueError(
                 f"evaluations <= population + iterations x (crossovers + mutations) must hold,"
                 f" but got evaluations={self.evaluations} > {most}"
             )
         if not 0.0 <= self.mutation_prob <= 1.0:
-            raise ValueError(
+            raise InvalidValueError(
                 f"0 <= mutation_prob <= 1 must hold, but got mutation_prob={self.mutation_prob!r}"
             )
         if not isinstance(self.seed, int) or isinstance(self.seed, bool):
-            raise ValueError(f"seed must be an integer, but got seed={self.seed!r}")
+            raise InvalidValueError(f"seed must be an integer, but got seed={self.seed!r}")
         if not isinstance(self.strategy, str) or not self.strategy:
-            raise ValueError(f"strategy must be a name, but got strategy={self.strategy!r}")
+            raise InvalidValueError(f"strategy must be a name, but got strategy={self.strategy!r}")
         if isinstance(self.strategy_options, Options):
             return
         if not isinstance(self.strategy_options, Mapping):
-            raise ValueError(
+            raise InvalidValueError(
                 "strategy_options must be a strategy's options or a mapping of option names"
                 f" to values, but got strategy_options={self.strategy_options!r}"
             )
@@ -89,4 +90,4 @@ class SearchSettings:
 
 def check_count(name: str, value: object, low: int) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or value < low:
-        raise ValueError(f"{name} >= {low} must hold, but got {name}={value!r}")
+        raise InvalidValueError(f"{name} >= {low} must hold, but got {name}={value!r}")
