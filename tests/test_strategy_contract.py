@@ -85,6 +85,10 @@ class TestNSGA2(StrategyContract):
     strategy = "nsga2"
 
 
+class TestRandom(StrategyContract):
+    strategy = "random"
+
+
 class TestThirdPartyByName(StrategyContract):
     strategy = "climb"
     strategy_options = {"prob": 0.5}

@@ -35,10 +35,10 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from evogroup.backend.options import BackendOptions
+from evogroup.core.budget_range import check_budget_range
 from evogroup.core.cost import CostTable
-from evogroup.core.errors import BackendError, InfeasibleBudgetError
+from evogroup.core.errors import BackendError
 from evogroup.core.launch import Coordinator, SingleProcess
-from evogroup.core.operators import check_feasible
 from evogroup.core.problem import Fitness, Problem
 from evogroup.core.space import Genome, SearchSpace
 from evogroup.rundir.layout import RunLayout
@@ -166,27 +166,24 @@ class Backend(abc.ABC):
     def check_budget_range(
         self, budget: float, budget_min: float = 0.0, opts: BackendOptions | None = None
     ) -> None:
-        """The one check of a command's budget range, before its run directory is made or
-        anything trains: :meth:`check_budget` (the backend's own words for a budget below every
-        genome), then whether any genome costs within ``[budget_min, budget]``.
+        """A command's budget range, checked by the core's one owner
+        (:func:`evogroup.core.budget_range.check_budget_range`) on this backend's space and
+        cost, after :meth:`check_budget` (a backend's own words for a budget below every
+        genome, when it overrides it).
 
         Raises:
             InfeasibleBudgetError: naming the cheapest (and the dearest) genome.
         """
         self.check_budget(budget, opts)
-        if budget_min > 0:
-            space, cost = self.space(opts), self.cost(opts)
-            check_feasible(Problem.unscored(space, cost, budget, budget_min))
+        check_budget_range(self.space(opts), self.cost(opts), budget, budget_min,
+                           hint=self.budget_hint(budget, opts))  # fmt: skip
 
     def check_budget(self, budget: float, opts: BackendOptions | None = None) -> None:
-        """Raise :class:`InfeasibleBudgetError` when no genome fits ``budget`` (the upper end
-        of the range; :meth:`check_budget_range` checks the whole range), naming the
-        cheapest genome and :meth:`budget_hint`."""
+        """Raise :class:`InfeasibleBudgetError` when no genome fits ``budget``, naming the
+        cheapest genome and :meth:`budget_hint` (the core's check of ``[0, budget]``)."""
         table = self.cost(opts)
         if table.min_cost > budget:
-            raise InfeasibleBudgetError.below(
-                budget, table.min_cost, table.min_genome(), hint=self.budget_hint(budget, opts)
-            )
+            check_budget_range(self.space(opts), table, budget, hint=self.budget_hint(budget, opts))
 
     def budget_hint(self, budget: float, opts: BackendOptions | None = None) -> str:
         """What to say after "no genome fits": by default the range of costs; a backend may

@@ -96,8 +96,10 @@ def budget_options(help_max: str, required: bool = True):
 
 
 def check_budget_range(backend: Any, opts: Any, budget: float | None, budget_min: float | None) -> float:
-    """The command's one check of its budget range, before its run directory is made; returns
-    ``budget_min`` (0 when not given). ``budget`` None stands for the dearest genome."""
+    """The command's one call of the budget-range check (the core's, through
+    :meth:`~evogroup.Backend.check_budget_range`), before its run directory is made; returns
+    ``budget_min`` (0 when not given). ``budget`` None stands for the dearest genome. The
+    flags' own order is refused here first, in the flags' words."""
     low = budget_min or 0.0
     if budget is None:
         if budget_min is not None:

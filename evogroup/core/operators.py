@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 import random
 
+from evogroup.core.budget_range import check_budget_range, extreme_genomes
 from evogroup.core.cost import CostTable
 from evogroup.core.errors import InfeasibleBudgetError
 from evogroup.core.problem import Problem
@@ -44,54 +45,19 @@ def mutate(genome: Genome, space: SearchSpace, rng: random.Random, prob: float =
 
 def min_cost_genome(problem: Problem) -> Genome:
     """The cheapest genome: exact for a :class:`CostTable`, else every layer at its largest group count."""
-    if isinstance(problem.cost, CostTable):
-        return problem.cost.min_genome()
-    return tuple(layer.choices[-1] for layer in problem.space.layers)
+    return extreme_genomes(problem.space, problem.cost)[0]
 
 
 def max_cost_genome(problem: Problem) -> Genome:
     """The most expensive genome: exact for a :class:`CostTable`, else every layer at its smallest group count."""
-    if isinstance(problem.cost, CostTable):
-        return problem.cost.max_genome()
-    return tuple(layer.choices[0] for layer in problem.space.layers)
+    return extreme_genomes(problem.space, problem.cost)[1]
 
 
 def check_feasible(problem: Problem) -> None:
-    """Raise :class:`InfeasibleBudgetError` when no genome costs within ``[budget_min, budget]``.
-
-    The message names the cheapest and the most expensive genome. With a :class:`CostTable`
-    a range between them that no genome hits (a gap in the reachable costs) is found by an
-    exact depth-first search (:func:`evogroup.core.knapsack.find_in_range`).
-    """
-    cheap = min_cost_genome(problem)
-    low = problem.cost(cheap)
-    if low > problem.budget:
-        raise InfeasibleBudgetError.below(problem.budget, low, cheap)
-    if problem.budget_min <= low:
-        return
-    dear = max_cost_genome(problem)
-    high = problem.cost(dear)
-    if problem.budget_min > high or _gap(problem):
-        raise InfeasibleBudgetError(
-            f"no genome costs within [budget_min, budget] = [{format_flops(problem.budget_min)},"
-            f" {format_flops(problem.budget)}]: the cheapest genome {list(cheap)} costs"
-            f" {format_flops(low)}, the most expensive {list(dear)} costs {format_flops(high)}",
-            budget=problem.budget,
-            min_cost=low,
-            genome=cheap,
-        )
-
-
-def _gap(problem: Problem) -> bool:
-    """Whether a cost table reaches no cost in the range (an exact search of up to 10^6 prefixes)."""
-    if not isinstance(problem.cost, CostTable):
-        return False
-    from evogroup.core.knapsack import find_in_range
-
-    found = find_in_range(
-        problem.cost, problem.space, problem.budget_min, problem.budget, limit=10**6
-    )
-    return found is None
+    """Raise :class:`InfeasibleBudgetError` when no genome costs within ``[budget_min, budget]``:
+    :func:`evogroup.core.budget_range.check_budget_range` (the check's one owner) on
+    ``problem``'s space, cost and range."""
+    check_budget_range(problem.space, problem.cost, problem.budget, problem.budget_min)
 
 
 def repair(genome: Genome, problem: Problem, rng: random.Random | None = None) -> Genome:
