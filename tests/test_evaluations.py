@@ -139,3 +139,28 @@ def test_strategies_lists_every_strategy_with_its_options():
         assert f"\n{name}  " in "\n" + output
     assert "constraint=reject|repair [default: reject]" in output
     assert "1050 evaluations: population 50, then batches of 50" in output
+
+
+def _from_before_n(run) -> None:
+    """Make ``run`` look written before ``evaluations`` existed (no N in its config; the
+    checkpoint's identity leaves N out, as it leaves out the iterations)."""
+    import json
+
+    config = json.loads((run / "config.json").read_text())
+    del config["search"]["evaluations"]
+    (run / "config.json").write_text(json.dumps(config))
+    identity = json.loads((run / "checkpoint.json").read_text())["identity"]
+    assert "evaluations" not in identity["settings"]
+
+
+def test_a_run_from_before_n_resumes_or_is_refused_in_one_line(tmp_path):
+    run = tmp_path / "old"
+    split = ["--population", "8", "--crossovers", "3", "--mutations", "3"]
+    invoke([*SEARCH, *split, "--iterations", "1", "--out", run])
+    _from_before_n(run)
+    invoke([*SEARCH, *split, "--iterations", "2", "--out", run, "--resume"])
+    assert SearchResult.load(run / "result.json").evaluations == 8 + 2 * 6
+    _from_before_n(run)
+    refused = invoke([*SEARCH, "--out", run, "--resume"], exit_code=1)
+    (line,) = error_lines(refused)
+    assert "was run with search.crossovers=3" in line

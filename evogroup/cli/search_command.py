@@ -57,7 +57,7 @@ def search(
     budget_min = check_budget_range(backend, opts, budget, budget_min)
     search_settings = {k: v for k, v in settings.to_json().items() if k != "seed"}
     run = start_run(
-        "search", backend, opts, out, resume, settings.seed, ("search.iterations",),
+        "search", backend, opts, out, resume, settings.seed, ("search.iterations", "search.evaluations"),
         budget=budget, search=search_settings, budget_min=budget_min,
     )  # fmt: skip
     if not launch.is_main():  # torchrun: every rank trains the supernet, rank 0 alone searches

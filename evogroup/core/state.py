@@ -82,10 +82,12 @@ def problem_identity(
 ) -> dict:
     """What a checkpoint must match to be resumed: space, cost table, budget range and settings.
 
-    ``iterations`` and ``rescore_top`` are left out on purpose: a finished run can be
-    extended with more iterations, and re-scoring happens after the loop.
+    ``iterations``, ``evaluations`` and ``rescore_top`` are left out on purpose: a finished
+    run can be extended with more iterations or evaluations (a checkpoint from before N
+    existed resumes too), and re-scoring happens after the loop.
     """
-    fixed = {k: v for k, v in settings.items() if k not in ("iterations", "rescore_top")}
+    fixed = {k: v for k, v in settings.items()
+             if k not in ("iterations", "evaluations", "rescore_top")}  # fmt: skip
     return {
         "space": json_fingerprint(space_json),
         "cost": cost_fingerprint,

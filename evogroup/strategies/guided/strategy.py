@@ -3,7 +3,7 @@ r"""``guided`` (the default): model-guided evolution within the budget range, he
 It plans its own schedule from the evaluation budget N (``settings.evaluations``), whatever
 split of N the user gave: an initial design of :func:`initial_design` genomes
 (:math:`1.6 \sqrt{N}` rounded, within 10 to 50: 20 at N = 160, 32 at 400, the paper's 50 at 1,050), then
-model-guided batches of :func:`batch_size` genomes (:math:`\max(10, N / 40)` rounded: 10 up to N = 420, 26 at 1,050),
+model-guided batches of :func:`batch_size` genomes (10 up to N = 400, rising linearly to 50 at 1,050),
 or of ``crossovers + mutations`` when that is smaller (the user's batch is a ceiling, e.g. the
 number of workers it keeps busy, never a floor: a model refitted more often spends a
 small budget better). ``population`` and ``iterations`` only say how many evaluations
@@ -78,8 +78,10 @@ def initial_design(evaluations: int) -> int:
 
 
 def batch_size(evaluations: int) -> int:
-    """The largest model-guided batch ``guided`` plans for N evaluations."""
-    return max(10, round(evaluations / 40))
+    """The largest model-guided batch ``guided`` plans for N evaluations: 10 up to N = 400,
+    then rising linearly to the paper's 50 at N = 1,050 (so the default run is the paper's
+    schedule, 50 + 20 x 50, and a large run keeps many workers busy)."""
+    return min(50, max(10, round(10 + 40 * (evaluations - 400) / 650)))
 
 
 class Guided(Strategy):
