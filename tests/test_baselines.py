@@ -32,7 +32,8 @@ def test_random_search_stops_when_the_space_runs_out(tiny_problem):
 
 def test_random_search_records_its_settings(tiny_problem):
     result = random_search(tiny_problem, evaluations=3, seed=9)
-    assert result.settings == {"evaluations": 3, "seed": 9}
+    settings = result.settings
+    assert (settings["strategy"], settings["evaluations"], settings["seed"]) == ("random", 3, 9)
     assert len(result.iterations) == 1 and result.iterations[0].evaluated == 3
 
 

@@ -91,13 +91,15 @@ def test_a_backend_recipe_sets_search_settings_left_at_their_defaults():
     assert get_backend("synthetic").search_defaults() == {}
 
     @click.command()
-    @setting_options("population", "iterations")
+    @setting_options("evaluations", "population", "iterations")
     @click.pass_context
     def probe(ctx, workers, **values):
         chosen = recipe_settings(ctx, backend, backend.options(), values)
         click.echo(f"chosen {chosen['population']} {chosen['iterations']}")
 
-    shown = CliRunner().invoke(probe, []).output
-    assert "chosen 50 4" in shown and "--iterations 4: the binmobilenet recipe's" in shown
+    shown = CliRunner().invoke(probe, []).output  # population: the strategy's split (None)
+    assert "chosen None 4" in shown and "--iterations 4: the binmobilenet recipe's" in shown
     typed = CliRunner().invoke(probe, ["--iterations", "20"]).output
-    assert "chosen 50 20" in typed and "recipe" not in typed  # a typed value is kept
+    assert "chosen None 20" in typed and "recipe" not in typed  # a typed value is kept
+    budget = CliRunner().invoke(probe, ["--evaluations", "300"]).output
+    assert "chosen None None" in budget and "recipe" not in budget  # N typed: no recipe size

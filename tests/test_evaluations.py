@@ -164,3 +164,12 @@ def test_a_run_from_before_n_resumes_or_is_refused_in_one_line(tmp_path):
     refused = invoke([*SEARCH, "--out", run, "--resume"], exit_code=1)
     (line,) = error_lines(refused)
     assert "was run with search.crossovers=3" in line
+
+
+def test_reproduce_runs_the_papers_algorithm_and_names_it(tmp_path):
+    out = tmp_path / "repro"
+    result = invoke(["reproduce", *SYNTHETIC, "--budget", "0.8e8", "--strategy", "paper",
+                     "--strategy-option", "constraint=repair", "--evaluations", "12", "--out", out])  # fmt: skip
+    assert "evolutionary search: strategy paper (constraint=repair), 12 evaluations" in result.output
+    search_result = SearchResult.load(out / "search" / "result.json")
+    assert search_result.settings["strategy"] == "paper" and search_result.evaluations == 12
