@@ -79,9 +79,9 @@ def planned(problem, seed: int, evaluations: int, split, strategy: str = "guided
     if split is not None:
         population, children = split
         sizes = dict(population=population, crossovers=children // 2,
-                     mutations=children - children // 2)  # fmt: skip
+                     mutations=children - children // 2)
     result = search(problem, strategy=strategy, evaluations=evaluations, seed=seed,
-                    rescore_top=0, **sizes)  # fmt: skip
+                    rescore_top=0, **sizes)
     return [(e.genome, e.fitness) for e in result.history], result.best.genome
 
 
@@ -144,11 +144,11 @@ def splits_table(land: Landscape, evaluations: int, seeds: int, peers, tpe_seeds
             medians[name][split] = statistics.median(r for r, _, _ in runs)
     print(f"\n{land.name}, {evaluations} evaluations: median regret per split")
     print("  {:<17}".format("peer") + "".join(f" {split_name(s):>10}" for s in SPLITS)
-          + f" {'spread':>7} {'worst':>6}")  # fmt: skip
+          + f" {'spread':>7} {'worst':>6}")
     for name, row in medians.items():
         values = [row[s] for s in SPLITS]
         print(f"  {name:<17}" + "".join(f" {v:>10.3f}" for v in values)
-              + f" {max(values) - min(values):>7.3f} {max(values):>6.3f}")  # fmt: skip
+              + f" {max(values) - min(values):>7.3f} {max(values):>6.3f}")
 
 
 def to_within(land: Landscape, history: list, optimum: float, tolerance: float = 0.1) -> float:

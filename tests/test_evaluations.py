@@ -37,13 +37,23 @@ def test_nothing_given_is_the_papers_1050():
 
 def test_knobs_without_n_keep_their_old_meaning():
     sizes = plan(paper_split, population=20, iterations=3)
-    assert sizes == {"population": 20, "crossovers": 25, "mutations": 25, "iterations": 3,
-                     "evaluations": 170}  # fmt: skip
+    assert sizes == {
+        "population": 20,
+        "crossovers": 25,
+        "mutations": 25,
+        "iterations": 3,
+        "evaluations": 170,
+    }
 
 
 def test_paper_maps_n_onto_its_published_knobs():
-    assert plan(paper_split, 160) == {"population": 50, "crossovers": 25, "mutations": 25,
-                                      "iterations": 3, "evaluations": 160}  # fmt: skip
+    assert plan(paper_split, 160) == {
+        "population": 50,
+        "crossovers": 25,
+        "mutations": 25,
+        "iterations": 3,
+        "evaluations": 160,
+    }
     assert plan(paper_split, 30)["population"] == 30
     assert plan(paper_split, 1050)["iterations"] == 20
 
@@ -61,8 +71,15 @@ def test_each_strategy_documents_its_own_split():
 @pytest.mark.parametrize("name", STRATEGIES)
 @pytest.mark.parametrize("split", [None, (50, 50), (16, 16)])
 def test_exactly_n_evaluations_whatever_the_split(problem, name, split):
-    sizes = {} if split is None else {"population": split[0], "crossovers": split[1] // 2,
-                                      "mutations": split[1] - split[1] // 2}  # fmt: skip
+    sizes = (
+        {}
+        if split is None
+        else {
+            "population": split[0],
+            "crossovers": split[1] // 2,
+            "mutations": split[1] - split[1] // 2,
+        }
+    )
     result = search(problem, strategy=name, evaluations=70, rescore_top=0, **sizes)
     assert result.evaluations == 70 == result.settings["evaluations"]
 
@@ -70,8 +87,9 @@ def test_exactly_n_evaluations_whatever_the_split(problem, name, split):
 def test_n_and_contradicting_iterations_is_one_error(problem):
     with pytest.raises(OptionError, match=r"evaluations=160 contradicts iterations=3"):
         search(problem, evaluations=160, population=20, crossovers=5, mutations=5, iterations=3)
-    agreeing = configure("paper", evaluations=160, population=20, crossovers=5, mutations=5,
-                         iterations=14)  # fmt: skip
+    agreeing = configure(
+        "paper", evaluations=160, population=20, crossovers=5, mutations=5, iterations=14
+    )
     assert agreeing.evaluations == 160
     with pytest.raises(OptionError, match="population <= evaluations"):
         configure("paper", evaluations=10, population=20)
@@ -110,8 +128,24 @@ def test_cli_evaluations_is_the_budget_and_the_result_states_it(tmp_path):
 
 
 def test_cli_evaluations_and_contradicting_iterations_is_one_line(tmp_path):
-    result = invoke([*SEARCH, "--evaluations", "160", "--population", "20", "--crossovers", "5",
-                     "--mutations", "5", "--iterations", "3", "--out", tmp_path / "r"], exit_code=2)  # fmt: skip
+    result = invoke(
+        [
+            *SEARCH,
+            "--evaluations",
+            "160",
+            "--population",
+            "20",
+            "--crossovers",
+            "5",
+            "--mutations",
+            "5",
+            "--iterations",
+            "3",
+            "--out",
+            tmp_path / "r",
+        ],
+        exit_code=2,
+    )
     (line,) = error_lines(result)
     assert "evaluations=160 contradicts iterations=3" in line
     assert not (tmp_path / "r").exists()
@@ -119,9 +153,11 @@ def test_cli_evaluations_and_contradicting_iterations_is_one_line(tmp_path):
 
 @pytest.mark.parametrize(
     "flags",
-    [["--constraint", "repair", "--strategy-option", "constraint=reject"],
-     ["--strategy-option", "constraint=reject", "--constraint", "repair"]],
-)  # fmt: skip
+    [
+        ["--constraint", "repair", "--strategy-option", "constraint=reject"],
+        ["--strategy-option", "constraint=reject", "--constraint", "repair"],
+    ],
+)
 def test_contradicting_strategy_flags_are_one_line_in_either_order(tmp_path, flags):
     result = invoke([*SEARCH, "--strategy", "paper", *flags, "--out", tmp_path / "r"], exit_code=2)
     (line,) = error_lines(result)
@@ -129,8 +165,21 @@ def test_contradicting_strategy_flags_are_one_line_in_either_order(tmp_path, fla
 
 
 def test_agreeing_strategy_flags_are_fine(tmp_path):
-    invoke([*SEARCH, "--strategy", "paper", "--constraint", "repair", "--strategy-option",
-            "constraint=repair", "--evaluations", "12", "--out", tmp_path / "r"])  # fmt: skip
+    invoke(
+        [
+            *SEARCH,
+            "--strategy",
+            "paper",
+            "--constraint",
+            "repair",
+            "--strategy-option",
+            "constraint=repair",
+            "--evaluations",
+            "12",
+            "--out",
+            tmp_path / "r",
+        ]
+    )
 
 
 def test_strategies_lists_every_strategy_with_its_options():
@@ -168,8 +217,24 @@ def test_a_run_from_before_n_resumes_or_is_refused_in_one_line(tmp_path):
 
 def test_reproduce_runs_the_papers_algorithm_and_names_it(tmp_path):
     out = tmp_path / "repro"
-    result = invoke(["reproduce", *SYNTHETIC, "--budget", "0.8e8", "--strategy", "paper",
-                     "--strategy-option", "constraint=repair", "--evaluations", "12", "--out", out])  # fmt: skip
-    assert "evolutionary search: strategy paper (constraint=repair), 12 evaluations" in result.output
+    result = invoke(
+        [
+            "reproduce",
+            *SYNTHETIC,
+            "--budget",
+            "0.8e8",
+            "--strategy",
+            "paper",
+            "--strategy-option",
+            "constraint=repair",
+            "--evaluations",
+            "12",
+            "--out",
+            out,
+        ]
+    )
+    assert (
+        "evolutionary search: strategy paper (constraint=repair), 12 evaluations" in result.output
+    )
     search_result = SearchResult.load(out / "search" / "result.json")
     assert search_result.settings["strategy"] == "paper" and search_result.evaluations == 12

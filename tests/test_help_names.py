@@ -32,8 +32,9 @@ def test_every_command_and_flag_a_help_text_names_exists():
     missing = []
     for where, text in texts.items():
         flat = " ".join(text.split())  # click wraps help text across lines
-        missing += [f"{where}: evogroup {c}" for c in NAMED_COMMAND.findall(flat)
-                    if c not in main.commands]  # fmt: skip
+        missing += [
+            f"{where}: evogroup {c}" for c in NAMED_COMMAND.findall(flat) if c not in main.commands
+        ]
         missing += [f"{where}: {f}" for f in NAMED_FLAG.findall(flat) if f not in declared]
     assert not missing, missing
 

@@ -8,7 +8,7 @@ from dataclasses import replace
 from evogroup.backend.base import Run
 from evogroup.backend.synthetic import SyntheticBackend
 from evogroup.core.settings import SearchSettings
-from evogroup.runs import pipeline
+from evogroup.runs import search_run as pipeline
 
 
 class RecordingBar:

@@ -176,7 +176,7 @@ class Backend(abc.ABC):
         """
         self.check_budget(budget, opts)
         check_budget_range(self.space(opts), self.cost(opts), budget, budget_min,
-                           hint=self.budget_hint(budget, opts))  # fmt: skip
+                           hint=self.budget_hint(budget, opts))
 
     def check_budget(self, budget: float, opts: BackendOptions | None = None) -> None:
         """Raise :class:`InfeasibleBudgetError` when no genome fits ``budget``, naming the

@@ -44,7 +44,7 @@ _HELP = {
                 " with its split and options.",
     "iterations": "Breeding iterations after the initial population; with --evaluations it must"
                   " agree with it." + _SPLIT,
-}  # fmt: skip
+}
 
 
 def setting_options(*names: str):
@@ -62,7 +62,7 @@ def setting_options(*names: str):
             fn = click.option(
                 flag, type=_SETTINGS[name], default=None if sized else getattr(_D, name),
                 show_default=not sized, help=_HELP.get(name),
-            )(fn)  # fmt: skip
+            )(fn)
         return fn
 
     return decorate

@@ -23,8 +23,10 @@ def strategies() -> None:
             continue
         split = cls.split(DEFAULT_EVALUATIONS)
         click.echo(f"{name}  {cls.summary}")
-        click.echo(f"  {DEFAULT_EVALUATIONS} evaluations: population {split.population}, then"
-                   f" batches of {split.children}")  # fmt: skip
+        click.echo(
+            f"  {DEFAULT_EVALUATIONS} evaluations: population {split.population}, then"
+            f" batches of {split.children}"
+        )
         fields = cls.Options.fields()
         if not fields:
             click.echo("  options: none")

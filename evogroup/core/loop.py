@@ -109,12 +109,12 @@ def search(
         (4, 4, 4)
     """
     sizes = dict(evaluations=evaluations, population=population, crossovers=crossovers,
-                 mutations=mutations, iterations=iterations)  # fmt: skip
+                 mutations=mutations, iterations=iterations)
     if settings is None:
         settings = configure(
             strategy, strategy_options, top_k=top_k, mutation_prob=mutation_prob, seed=seed,
             rescore_top=rescore_top, **sizes,
-        )  # fmt: skip
+        )
     elif any(v is not None for v in sizes.values()) or strategy_options is not None:
         raise OptionError("give search() settings or the fields of settings, not both")
     cls = strategy if isinstance(strategy, type) else get_strategy(settings.strategy)

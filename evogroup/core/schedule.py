@@ -98,7 +98,10 @@ def plan(
 
 
 def _merged(split: Split, given: dict[str, int | None]) -> dict[str, int]:
-    out = {"population": split.population, "crossovers": split.crossovers,
-           "mutations": split.mutations}  # fmt: skip
+    out = {
+        "population": split.population,
+        "crossovers": split.crossovers,
+        "mutations": split.mutations,
+    }
     out.update({k: v for k, v in given.items() if v is not None})
     return out

@@ -87,7 +87,7 @@ def problem_identity(
     existed resumes too), and re-scoring happens after the loop.
     """
     fixed = {k: v for k, v in settings.items()
-             if k not in ("iterations", "evaluations", "rescore_top")}  # fmt: skip
+             if k not in ("iterations", "evaluations", "rescore_top")}
     return {
         "space": json_fingerprint(space_json),
         "cost": cost_fingerprint,

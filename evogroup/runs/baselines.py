@@ -27,7 +27,7 @@ def random_search(problem: Problem, evaluations: int, seed: int = 0, **files) ->
         0.0
     """
     return search(problem, strategy="random", evaluations=evaluations, seed=seed, rescore_top=0,
-                  **files)  # fmt: skip
+                  **files)
 
 
 def uniform(problem: Problem, groups: int) -> Evaluation:

@@ -64,7 +64,7 @@ def search_into(
     if problem.rescore is not None:  # the final top-K is scored again through the same executor
         total += settings.rescore_top
     bar = tqdm(total=total, desc=f"search ({settings.evaluations} evaluations)", unit="genome",
-               disable=not run.progress)  # fmt: skip
+               disable=not run.progress)
     files = run.layout
 
     def on_iteration(stats) -> None:
