@@ -1,0 +1,100 @@
+"""The tests, files and modules a Markdown document cites, and whether each exists.
+
+- a test name (``test_table1_flops``, or a test file's stem such as ``test_ddp``) must be a
+  test function, test class or test module of the repository;
+- a path under one of the repository's folders (``evogroup/torch/nn/shared.py``,
+  ``backends/birealnet/supernet.py``, ``tests/torch/test_ddp.py``, ``birealnet/backend.py``)
+  must be a file or folder (a glob, ``docs/measurements/gpu-h100-*.txt``, must match one);
+- a dotted name (``evogroup.torch.nn.shared.SharedConv2d``, ``birealnet.backend:BiRealNetBackend``)
+  must be a module file followed by attributes that module has, or an entry-point group.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import re
+from functools import cache
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("evogroup", "binmobilenet", "birealnet", "anynet")
+FOLDERS = ("evogroup", "backends", "tests", "benchmarks", "examples", "docs", *PACKAGES[1:])
+TEST_NAME = re.compile(r"(?<![\w/.])(test_\w+)")
+PATH = re.compile(rf"(?<![\w./-])((?:{'|'.join(FOLDERS)})/[\w./*-]*)")
+DOTTED = re.compile(rf"(?<![\w./-])((?:{'|'.join(PACKAGES)})(?:\.[A-Za-z_]\w*)+)(?::([\w.]+))?")
+
+
+def cited(path: Path, label: str | None = None) -> list[tuple[str, str, str]]:
+    """``(where, kind, name)`` for every test name, path and dotted name ``path`` cites."""
+    found = []
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        where = f"{label or path.name}:{number}"
+        found += [(where, "test", m.group(1)) for m in TEST_NAME.finditer(line)]
+        found += [(where, "path", m.group(1).rstrip(".")) for m in PATH.finditer(line)]
+        for m in DOTTED.finditer(line):
+            found.append((where, "module", m.group(1) + (f":{m.group(2)}" if m.group(2) else "")))
+    return found
+
+
+def problem(kind: str, name: str) -> str | None:
+    """Why the cited ``name`` does not exist (None when it does)."""
+    if kind == "test":
+        return None if name in test_names() else f"no test named {name} in the repository"
+    if kind == "path":
+        if any(next(base.glob(name), None) for base in (ROOT, ROOT / "backends")):
+            return None
+        return f"no file or folder {name}"
+    return _module_problem(name)
+
+
+@cache
+def test_names() -> frozenset[str]:
+    """Every test function, test class and test module stem of the repository."""
+    names = set()
+    for folder in (ROOT / "tests", ROOT / "backends", ROOT / "evogroup" / "testing"):
+        for file in folder.rglob("*.py"):
+            names.add(file.stem)
+            for node in ast.walk(ast.parse(file.read_text())):
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                    names.add(node.name)
+    return frozenset(n for n in names if n.startswith(("test_", "Test")))
+
+
+def _module_file(dotted: str) -> Path | None:
+    parts = dotted.split(".")
+    base = ROOT if parts[0] == "evogroup" else ROOT / "backends"
+    stem = base.joinpath(*parts)
+    for candidate in (stem.with_suffix(".py"), stem / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _module_problem(name: str) -> str | None:
+    if name in _entry_point_groups():
+        return None
+    dotted, _, attrs = name.partition(":")
+    parts = dotted.split(".")
+    cut = next((i for i in range(len(parts), 0, -1) if _module_file(".".join(parts[:i]))), 0)
+    module = ".".join(parts[:cut])
+    if cut == 0:
+        return f"no module {parts[0]}"
+    chain = [*parts[cut:], *(attrs.split(".") if attrs else [])]
+    if not chain:
+        return None
+    obj = importlib.import_module(module)
+    for i, attr in enumerate(chain):
+        if not hasattr(obj, attr):
+            if i == 0 and cut < len(parts) and _module_file(module).name == "__init__.py":
+                folder = module.replace(".", "/")
+                return f"{module} has no submodule or attribute {attr} (no file {folder}/{attr}.py)"
+            return f"{'.'.join([module, *chain[:i]])} has no attribute {attr}"
+        obj = getattr(obj, attr)
+    return None
+
+
+@cache
+def _entry_point_groups() -> frozenset[str]:
+    text = (ROOT / "pyproject.toml").read_text()
+    return frozenset(re.findall(r'^\[project\.entry-points\."([\w.]+)"\]', text, re.M))
