@@ -170,25 +170,36 @@ def _backend_of(words: list[str]) -> str | None:
     return None
 
 
+def _with_backend(words: list[str], backend: str) -> list[str]:
+    out = list(words)
+    for i, word in enumerate(out):
+        if word == "--backend" and i + 1 < len(out):
+            out[i + 1] = backend
+        elif word.startswith("--backend="):
+            out[i] = f"--backend={backend}"
+    return out
+
+
 def _check_words(
     shown: Shown, path: str, command: click.Command, ctx: click.Context, words: list[str]
 ) -> tuple[list[str], str | None, list]:
     """The unknown flags and extra arguments of ``words``, the backend to run them with and
     the params of the command with that backend."""
-    backend = _backend_of(words)
-    if backend is not None and is_placeholder(backend):  # some backend must take every flag
-        candidates = [
-            b for b in list_backends() if not _unknown(_params_for(command, ctx, b), words)
-        ]
-        backend = candidates[0] if candidates else list_backends()[0]
+    shown_backend = backend = _backend_of(words)
     params = _params_for(command, ctx, backend if backend in list_backends() else None)
+    spellings = params
+    if backend is not None and is_placeholder(backend):  # some backend must take every flag
+        each = {b: _params_for(command, ctx, b) for b in list_backends()}
+        backend = next((b for b, ps in each.items() if not _unknown(ps, words)), None)
+        params = each[backend] if backend else params
+        spellings = [p for ps in each.values() for p in ps]
     errors = []
     for flag in _unknown(params, words):
         names = [
-            o for p in params if isinstance(p, click.Option) for o in p.opts + p.secondary_opts
+            o for p in spellings if isinstance(p, click.Option) for o in p.opts + p.secondary_opts
         ]
-        on = f" --backend {backend}" if backend else ""
-        hint = _did_you_mean(flag, names) or _backends_taking(command, ctx, flag, backend)
+        on = f" --backend {shown_backend}" if shown_backend else ""
+        hint = _did_you_mean(flag, names) or _backends_taking(command, ctx, flag, shown_backend)
         errors.append(f"{shown}: {path}{on} has no option {flag}{hint}")
     arguments = [p for p in params if isinstance(p, click.Argument)]
     room = sum(p.nargs for p in arguments) if all(p.nargs >= 0 for p in arguments) else None
@@ -260,9 +271,8 @@ def _did_you_mean(word: str, choices: list[str]) -> str:
 
 def _run(shown: Shown, path: list[str], words: list[str], backend: str | None) -> list[str]:
     """Run the line with ``--help`` (in full where cheap) and report a non-zero exit."""
-    words = list(words)
-    if backend is not None and _backend_of(words) != backend:
-        words = [backend if w == _backend_of(words) else w for w in words]
+    if backend is not None:  # a placeholder backend becomes one that takes every flag shown
+        words = _with_backend(words, backend)
     concrete = not any(is_placeholder(w) for w in words)
     full = concrete and (
         path[-1] in FULL or (backend == "synthetic" and path[-1] in {"space", "flops"})
