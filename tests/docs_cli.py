@@ -28,7 +28,7 @@ import click
 from click.testing import CliRunner
 
 from evogroup.backend.registry import list_backends
-from evogroup.cli.backend_command import BackendCommand
+from evogroup.cli.backend_command import BackendCommand, _peek_backend
 from evogroup.cli.main import main
 
 FENCE = re.compile(r"^(`{3,}|~{3,})[ \t]*([\w+-]*)[^\n]*\n(.*?)^\1[ \t]*$", re.S | re.M)
@@ -161,15 +161,6 @@ def _params_for(command: click.Command, ctx: click.Context, backend: str | None)
     return command.get_params(sub)
 
 
-def _backend_of(words: list[str]) -> str | None:
-    for i, word in enumerate(words):
-        if word == "--backend" and i + 1 < len(words):
-            return words[i + 1]
-        if word.startswith("--backend="):
-            return word.split("=", 1)[1]
-    return None
-
-
 def _with_backend(words: list[str], backend: str) -> list[str]:
     out = list(words)
     for i, word in enumerate(out):
@@ -185,7 +176,7 @@ def _check_words(
 ) -> tuple[list[str], str | None, list]:
     """The unknown flags and extra arguments of ``words``, the backend to run them with and
     the params of the command with that backend."""
-    shown_backend = backend = _backend_of(words)
+    shown_backend = backend = _peek_backend(words)
     params = _params_for(command, ctx, backend if backend in list_backends() else None)
     spellings = params
     if backend is not None and is_placeholder(backend):  # some backend must take every flag
