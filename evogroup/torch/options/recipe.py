@@ -90,7 +90,7 @@ def default_recipe(data_name: str = "digits", image_size: int | None = None) -> 
 
 def merge_options(recipe: Recipe, opts: Any) -> Recipe:
     """``recipe`` with every value the user gave in ``opts`` (a backend's
-    :class:`~evogroup.torch.options.training_options.TrainingOptions`) in place of its own: the one
+    :class:`~evogroup.torch.backend.training_options.TrainingOptions`) in place of its own: the one
     place where options and recipe meet. The levers ``fair``, ``bn_per_choice`` and
     ``weight_decay`` come from ``opts`` always (their options default to the paper's values).
 

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from evogroup.backend.options import BackendOptions
 from evogroup.core.options import FINAL, FITNESS, SUPERNET, TRAINING, option
-from evogroup.torch.options.choices import DECODE_CHOICES, KERNEL_CHOICES, METRICS, SAMPLING
+from evogroup.torch.data.decode import DECODE_CHOICES
+from evogroup.torch.options.choices import KERNEL_CHOICES, METRICS, SAMPLING
 
 __all__ = ["TrainingOptions", "WidthOptions"]
 
