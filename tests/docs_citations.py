@@ -6,7 +6,9 @@
   ``backends/birealnet/supernet.py``, ``tests/torch/test_ddp.py``, ``birealnet/backend.py``)
   must be a file or folder (a glob, ``docs/measurements/gpu-h100-*.txt``, must match one);
 - a dotted name (``evogroup.torch.nn.shared.SharedConv2d``, ``birealnet.backend:BiRealNetBackend``)
-  must be a module file followed by attributes that module has, or an entry-point group.
+  must be a module file followed by attributes that module has, or an entry-point group; a
+  module path that moved (importable until the next release with a DeprecationWarning) is
+  stale, unless its paragraph speaks of the deprecation.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import ast
 import importlib
 import re
+import sys
 from functools import cache
 from pathlib import Path
 
@@ -27,14 +30,29 @@ DOTTED = re.compile(rf"(?<![\w./-])((?:{'|'.join(PACKAGES)})(?:\.[A-Za-z_]\w*)+)
 
 def cited(path: Path, label: str | None = None) -> list[tuple[str, str, str]]:
     """``(where, kind, name)`` for every test name, path and dotted name ``path`` cites."""
-    found = []
-    for number, line in enumerate(path.read_text().splitlines(), 1):
+    found, lines = [], path.read_text().splitlines()
+    about_deprecation = _paragraphs_matching(lines, re.compile("deprecat", re.I))
+    for number, line in enumerate(lines, 1):
         where = f"{label or path.name}:{number}"
         found += [(where, "test", m.group(1)) for m in TEST_NAME.finditer(line)]
         found += [(where, "path", m.group(1).rstrip(".")) for m in PATH.finditer(line)]
+        kind = "module or moved" if number in about_deprecation else "module"
         for m in DOTTED.finditer(line):
-            found.append((where, "module", m.group(1) + (f":{m.group(2)}" if m.group(2) else "")))
+            found.append((where, kind, m.group(1) + (f":{m.group(2)}" if m.group(2) else "")))
     return found
+
+
+def _paragraphs_matching(lines: list[str], pattern: re.Pattern) -> set[int]:
+    """The numbers of the lines whose paragraph (lines between blank ones) matches."""
+    matching, paragraph = set(), []
+    for number, line in enumerate([*lines, ""], 1):
+        if line.strip():
+            paragraph.append(number)
+        elif paragraph:
+            if any(pattern.search(lines[n - 1]) for n in paragraph):
+                matching.update(paragraph)
+            paragraph = []
+    return matching
 
 
 def problem(kind: str, name: str) -> str | None:
@@ -45,7 +63,7 @@ def problem(kind: str, name: str) -> str | None:
         if any(next(base.glob(name), None) for base in (ROOT, ROOT / "backends")):
             return None
         return f"no file or folder {name}"
-    return _module_problem(name)
+    return _module_problem(name, moved_ok=kind == "module or moved")
 
 
 @cache
@@ -71,7 +89,7 @@ def _module_file(dotted: str) -> Path | None:
     return None
 
 
-def _module_problem(name: str) -> str | None:
+def _module_problem(name: str, moved_ok: bool) -> str | None:
     if name in _entry_point_groups():
         return None
     dotted, _, attrs = name.partition(":")
@@ -86,6 +104,12 @@ def _module_problem(name: str) -> str | None:
     obj = importlib.import_module(module)
     for i, attr in enumerate(chain):
         if not hasattr(obj, attr):
+            new = _moved_to(f"{module}.{attr}") if i == 0 else None
+            if new and moved_ok:  # a line about the deprecated paths may name them
+                obj = importlib.import_module(new)
+                continue
+            if new:
+                return f"{module}.{attr} is a deprecated module path: cite {new}"
             if i == 0 and cut < len(parts) and _module_file(module).name == "__init__.py":
                 folder = module.replace(".", "/")
                 return f"{module} has no submodule or attribute {attr} (no file {folder}/{attr}.py)"
@@ -98,3 +122,13 @@ def _module_problem(name: str) -> str | None:
 def _entry_point_groups() -> frozenset[str]:
     text = (ROOT / "pyproject.toml").read_text()
     return frozenset(re.findall(r'^\[project\.entry-points\."([\w.]+)"\]', text, re.M))
+
+
+def _moved_to(dotted: str) -> str | None:
+    """The new path of a module path that moved and imports with a DeprecationWarning
+    (:func:`evogroup.core.lazy.moved_modules`, registered when its package is imported)."""
+    for finder in sys.meta_path:
+        moved = getattr(finder, "moved", None)
+        if isinstance(moved, dict) and dotted in moved:
+            return moved[dotted]
+    return None

@@ -28,6 +28,10 @@ import subprocess  # a python block is code, not a command line: evogroup --nope
 
 The test `test_table1_flops` checks `evogroup/torch/shared.py`, and
 `evogroup.torch.nn.shared.SharedConv2d` and `evogroup.torch.nn.shared.SharedConv3d` exist.
+
+`evogroup.torch.shared.SharedConv2d` is a stale path.
+
+0.1's `evogroup.torch.shared` is deprecated: a paragraph about the deprecation may name it.
 """
 
 
@@ -101,5 +105,11 @@ def test_stale_test_names_paths_and_modules_are_named(tmp_path):
             "evogroup.torch.nn.shared.SharedConv3d",
             "evogroup.torch.nn.shared has no attribute SharedConv3d",
         ),
+        (
+            "stale.md:20",
+            "evogroup.torch.shared.SharedConv2d",
+            "evogroup.torch.shared is a deprecated module path: cite evogroup.torch.nn.shared",
+        ),
     ]
     assert ("stale.md:18", "evogroup.torch.nn.shared.SharedConv2d", None) in found
+    assert ("stale.md:22", "evogroup.torch.shared", None) in found
