@@ -19,6 +19,7 @@ import re
 import sys
 from functools import cache
 from pathlib import Path
+from types import ModuleType
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("evogroup", "binmobilenet", "birealnet", "anynet")
@@ -99,13 +100,17 @@ def _module_problem(name: str, moved_ok: bool) -> str | None:
     if cut == 0:
         return f"no module {parts[0]}"
     chain = [*parts[cut:], *(attrs.split(".") if attrs else [])]
-    if not chain:
-        return None
+    if not chain or (len(chain) == 1 and chain[0] in _top_level_names(_module_file(module))):
+        return None  # read from the source: no import (of torch) needed
     obj = importlib.import_module(module)
     for i, attr in enumerate(chain):
+        if i == len(chain) - 1 and isinstance(obj, ModuleType) and attr in dir(obj):
+            return None  # a lazy export is listed by the module's __dir__ without loading it
         if not hasattr(obj, attr):
             new = _moved_to(f"{module}.{attr}") if i == 0 else None
-            if new and moved_ok:  # a line about the deprecated paths may name them
+            if new and moved_ok:  # a paragraph about the deprecated paths may name them
+                if i == len(chain) - 1:
+                    return None
                 obj = importlib.import_module(new)
                 continue
             if new:
@@ -132,3 +137,18 @@ def _moved_to(dotted: str) -> str | None:
         if isinstance(moved, dict) and dotted in moved:
             return moved[dotted]
     return None
+
+
+@cache
+def _top_level_names(file: Path) -> frozenset[str]:
+    """The names a module's source defines, assigns or imports at its top level."""
+    names = set()
+    for node in ast.parse(file.read_text()).body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            names.update(a.asname or a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names.update(t.id for t in targets if isinstance(t, ast.Name))
+    return frozenset(names)
