@@ -76,7 +76,9 @@ class SupernetContract:
         return get_backend(self.backend_name)
 
     def inputs(self, n: int, size: tuple[int, int] | None = None) -> torch.Tensor:
-        return torch.randn(n, 3, *(size or self.input_size))
+        """``n`` seeded random images: every check sees the same inputs, run after run."""
+        generator = torch.Generator().manual_seed(n)
+        return torch.randn(n, 3, *(size or self.input_size), generator=generator)
 
     def genomes(self, net: nn.Module) -> list[Genome]:
         return [sample(net.space, random.Random(seed)) for seed in self.seeds]
