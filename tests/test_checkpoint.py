@@ -12,8 +12,9 @@ from evogroup.core.loop import search
 from tests.helpers import CountingFitness, strip_timing
 
 SETTINGS = dict(population=10, top_k=4, crossovers=5, mutations=5, iterations=4, seed=3)
-# 10 evaluations per iteration: stopping at call 24 leaves iterations 0-1 checkpointed
-# and 3 evaluations of iteration 2 logged after the checkpoint.
+# 50 evaluations, which guided plans as 11 + 10 x 4 (its own initial design, batches of
+# 10): stopping at call 24 leaves iterations 0-1 (21) checkpointed and 2 evaluations of
+# iteration 2 logged after the checkpoint.
 STOP = 23
 
 
@@ -46,7 +47,7 @@ def test_interrupted_then_resumed_equals_uninterrupted(synthetic_problem, files)
 def test_resume_reuses_evaluations_logged_after_the_checkpoint(synthetic_problem, files):
     first = interrupt(synthetic_problem, files)
     checkpointed = json.loads(files["checkpoint"].read_text())["history"]
-    assert len(checkpointed) == 20 and len(files["log"].read_text().splitlines()) == STOP
+    assert len(checkpointed) == 21 and len(files["log"].read_text().splitlines()) == STOP
     result, second = resume(synthetic_problem, files)
     assert not set(first) & set(second)
     assert len(first) + len(second) == result.evaluations == 50
@@ -77,11 +78,21 @@ def test_interrupted_twice(synthetic_problem, files):
 
 
 def test_extension_equals_a_longer_run(synthetic_problem, files):
-    expected = search(synthetic_problem, **{**SETTINGS, "iterations": 6})
-    search(synthetic_problem, **SETTINGS, **files)
-    result, calls = resume(synthetic_problem, files, iterations=6)
+    """With a fixed split (``paper``); ``guided`` plans its schedule from N, so its extended
+    run continues the shorter run's plan, as the next test shows."""
+    paper = {**SETTINGS, "strategy": "paper"}
+    expected = search(synthetic_problem, **{**paper, "iterations": 6})
+    search(synthetic_problem, **paper, **files)
+    result, calls = resume(synthetic_problem, files, iterations=6, strategy="paper")
     assert strip_timing(result) == strip_timing(expected)
     assert len(calls) == 2 * 10
+
+
+def test_a_guided_run_extends_by_evaluations(synthetic_problem, files):
+    search(synthetic_problem, **SETTINGS, **files)
+    result, calls = resume(synthetic_problem, files, iterations=6)
+    assert result.evaluations == 70 and len(calls) == 20
+    assert len({e.genome for e in result.history}) == 70
 
 
 def test_resuming_a_finished_run_evaluates_nothing(synthetic_problem, files):
