@@ -22,7 +22,9 @@ With ``--splits``, evogroup's strategies run every split of each E in ``SPLITS``
 evaluations=E, population=..., crossovers=..., mutations=...)`` runs it) and with
 ``evaluations=E`` alone; the table shows each peer's median regret per split and the
 spread (max - min) of those medians. Peers that take no split (REA, SPOS, random, TPE,
-dearest) show their one median in every column.
+dearest) show their one median in every column. ``guided`` plans its own schedule from E
+(its initial design, and batches of at most the split's children): a split whose planned
+schedule equals one already run on the landscape is that same deterministic run, reused.
 
 Run: python benchmarks/real_landscapes.py --data /path/to/data [--seeds 10]
      [--evaluations 160,400] [--tpe-seeds 10] [--splits]; --synthetic runs the stand-ins.

@@ -19,6 +19,7 @@ from evogroup.core.records import Evaluation, IterationStats
 from evogroup.core.space import Genome
 
 FORMAT = "evogroup-search-state/1"
+EXTENDABLE = ("evaluations",)  # settings in the identity that a resumed search may change
 
 
 @dataclass
@@ -82,12 +83,12 @@ def problem_identity(
 ) -> dict:
     """What a checkpoint must match to be resumed: space, cost table, budget range and settings.
 
-    ``iterations``, ``evaluations`` and ``rescore_top`` are left out on purpose: a finished
-    run can be extended with more iterations or evaluations (a checkpoint from before N
-    existed resumes too), and re-scoring happens after the loop.
+    ``iterations`` and ``rescore_top`` are left out on purpose: a finished run can be
+    extended with more iterations, and re-scoring happens after the loop. ``evaluations``
+    (N) is kept, so the checkpoint states it, but not compared (:data:`EXTENDABLE`): a run
+    can be extended to a larger N, and a checkpoint from before N existed resumes.
     """
-    fixed = {k: v for k, v in settings.items()
-             if k not in ("iterations", "evaluations", "rescore_top")}
+    fixed = {k: v for k, v in settings.items() if k not in ("iterations", "rescore_top")}
     return {
         "space": json_fingerprint(space_json),
         "cost": cost_fingerprint,
@@ -107,7 +108,7 @@ def _check_identity(path: Path, found: dict, expected: dict) -> None:
             )
     settings = found.get("settings") if isinstance(found.get("settings"), dict) else {}
     for name, value in expected["settings"].items():
-        if settings.get(name) != value:
+        if name not in EXTENDABLE and settings.get(name) != value:
             raise CheckpointError(
                 f"checkpoint {path} was written with {name}={settings.get(name)!r},"
                 f" but this search uses {name}={value!r}"
