@@ -139,13 +139,15 @@ def test_search_writes_its_run_directory(tmp_path):
     assert len(lines) == result.evaluations
     with (out / "iterations.csv").open() as fh:
         rows = list(csv.DictReader(fh))
-    assert [int(r["iteration"]) for r in rows] == [0, 1, 2]
+    # guided plans its own schedule for the 110 evaluations (17, then batches of 10)
+    assert [int(r["iteration"]) for r in rows] == list(range(len(result.iterations))) != [0]
     config = json.loads((out / "config.json").read_text())
     assert config["backend"] == "synthetic" and config["budget"] == 8e7
     assert config["search"]["population"] == 10 and config["search"]["iterations"] == 2
+    assert config["search"]["evaluations"] == 110
     assert config["cost_label"].startswith("FLOPs")
     assert json.loads((out / "env.json").read_text())["seed"] == 0
-    assert json.loads((out / "checkpoint.json").read_text())["next_iteration"] == 3
+    assert json.loads((out / "checkpoint.json").read_text())["next_iteration"] == len(rows)
 
 
 @pytest.mark.parametrize("budget", ["0.8e8", "80M", "80000000", "80 MFLOPs"])
@@ -226,10 +228,13 @@ def test_a_run_older_than_an_option_resumes_at_its_default_only(tmp_path):
 
 
 def test_resume_with_more_iterations_extends_the_run(tmp_path):
-    invoke([*SEARCH, "--out", tmp_path / "short"])
-    output = invoke([*SEARCH, "--iterations", "4", "--out", tmp_path / "short", "--resume"]).output
+    """With paper's fixed split an extended run is the longer run; guided plans from N, so
+    its extension continues the shorter run's plan (tests/test_checkpoint.py)."""
+    paper = [*SEARCH, "--strategy", "paper"]
+    invoke([*paper, "--out", tmp_path / "short"])
+    output = invoke([*paper, "--iterations", "4", "--out", tmp_path / "short", "--resume"]).output
     assert "Resuming search in" in output
-    invoke([*SEARCH, "--iterations", "4", "--out", tmp_path / "long"])
+    invoke([*paper, "--iterations", "4", "--out", tmp_path / "long"])
     extended = load_result(tmp_path / "short")
     assert extended.evaluations == 10 + 4 * 50
     assert strip_timing(extended) == strip_timing(load_result(tmp_path / "long"))
