@@ -16,6 +16,7 @@ from evogroup.core.errors import (
     EvogroupError,
     InfeasibleBudgetError,
     InvalidGenomeError,
+    InvalidValueError,
     OptionError,
 )
 from evogroup.core.front import Front
@@ -51,6 +52,7 @@ __all__ = [
     "Genome",
     "InfeasibleBudgetError",
     "InvalidGenomeError",
+    "InvalidValueError",
     "IterationStats",
     "Layer",
     "OptionError",

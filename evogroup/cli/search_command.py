@@ -20,7 +20,7 @@ from evogroup.core.result import SearchResult
 from evogroup.core.settings import SearchSettings
 from evogroup.core.units import format_flops
 from evogroup.rundir.layout import RunLayout
-from evogroup.runs.pipeline import search_into, search_problem, supernet_for
+from evogroup.runs.search_run import search_into, search_problem, supernet_for
 
 SETTINGS = [f for f in SearchSettings.__dataclass_fields__ if f != "strategy_options"]
 
