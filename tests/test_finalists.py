@@ -38,7 +38,7 @@ class Rung:
 
 @pytest.fixture(scope="module")
 def searched():
-    problem = Problem(SPACE, proxy, COST, budget=40)
+    problem = Problem(SPACE, proxy, COST, budget=40, proxy=True)
     return problem, search(problem, population=12, iterations=2, seed=0, rescore_top=0)
 
 
@@ -74,6 +74,14 @@ def test_one_fidelity_trains_at_most_k_distinct_genomes_and_finds_what_training_
     assert len(calls.calls) == len(set(calls.calls)) == 10
     assert out.best.genome == max(calls.calls, key=trained)
     assert trained(out.best.genome) > trained(result.best.genome)
+
+
+def test_without_a_proxy_the_finalists_are_the_searchs_best_evaluations(searched):
+    _, result = searched
+    measured = Problem(SPACE, proxy, COST, budget=40)  # the fitness is a measurement, not a proxy
+    calls = CountingFitness(trained)
+    finalists(measured, result, [calls], k=6)
+    assert calls.calls == [e.genome for e in result.top(6)]
 
 
 def test_a_fidelity_that_raises_for_one_genome_is_recorded_and_the_rest_go_on(searched):

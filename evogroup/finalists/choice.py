@@ -1,5 +1,13 @@
 r"""Which genomes become finalists: a sequential design on the trainings as they arrive.
 
+When the search's fitness is not a proxy (:attr:`~evogroup.Problem.proxy` False: a
+measurement of the same kind as the training, noisy but not biased), the finalists are
+its best evaluations, best first: a second, independent measurement of the genomes the
+first one ranked highest (on Channel-Bench-Macro, where the search sees one trained run
+and the finalists another, this beats every design that leaves the archive: a genome
+measured once and picked for its score is picked for its luck). When it is a proxy (a
+supernet's accuracy), the archive's ranking is the thing not to trust, and:
+
 The first finalist is the dearest genome within the budget range (a knapsack on the cost:
 on every real landscape we hold, the network that spends the budget is the strongest
 single guess). Each later one is the optimum within the range of a Thompson draw from
@@ -27,6 +35,7 @@ from evogroup.finalists.records import Trained
 from evogroup.strategies.guided.neighbours import Neighbours
 from evogroup.strategies.guided.planning import Planner
 
+FIRST_BY_PRIOR = False
 NEIGHBOURS = 200  # random neighbours screened when the knapsack has no new genome
 
 
@@ -40,18 +49,24 @@ class FinalistChooser:
         self.model = TrainedScoreModel(problem.space, self.archive, self.planner)
         self.neighbours = Neighbours(problem)
         self.rng = random.Random(seed)
+        best_first = sorted(self.archive, key=lambda e: -e.fitness)
+        self.ranked = [] if problem.proxy else [e.genome for e in best_first]
 
     def propose(self, trained: Sequence[Trained], count: int) -> list[Genome]:
         """Up to ``count`` new genomes within the range, none of them in ``trained``."""
         taken = {t.genome for t in trained}
         scored = [t for t in trained if t.score is not None]
-        if not taken:
+        ranked = [g for g in self.ranked if g not in taken][:count]
+        if ranked:
+            return ranked
+        if not taken and not FIRST_BY_PRIOR:
             return [self.planner.dearest()]
         if len(scored) >= 1:
             self.model.fit([t.genome for t in scored], [t.score for t in scored])
         out: list[Genome] = []
         for i in range(count):
-            values = self.model.values(None if i == 0 and count > 1 else self.rng)
+            first = (i == 0 and count > 1) or not taken
+            values = self.model.values(None if first else self.rng)
             genome = self._best(values, taken) or self._nearby(values, taken, trained)
             if genome is None:
                 break

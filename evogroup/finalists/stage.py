@@ -65,7 +65,7 @@ def finalists(
         >>> finalists(problem, result, [trained], k=6).best.genome
         (2, 2, 4)
     """
-    k, eta = _checked_k(problem, k), _checked_eta(eta)
+    k, eta = check_k(problem, k), _checked_eta(eta)
     fidelities = _checked_fidelities(fidelities)
     batch = max(1, int(getattr(executor, "workers", 1) or 1)) if executor is not None else 1
     identity = _identity(problem, result, len(fidelities), k, eta, seed, batch)
@@ -129,7 +129,9 @@ def _identity(problem: Problem, result: SearchResult, rungs, k, eta, seed, batch
     }  # fmt: skip
 
 
-def _checked_k(problem: Problem, k) -> int:
+def check_k(problem: Problem, k) -> int:
+    """``k`` itself, or an :class:`OptionError` when it is below 1 or above the genomes within
+    the budget range (counted up to ``k`` in a space of at most ``COUNTED`` genomes)."""
     if isinstance(k, bool) or not isinstance(k, int) or k < 1:
         raise OptionError(f"finalists: k >= 1 must hold, but got k={k!r}")
     space = problem.space
