@@ -35,7 +35,6 @@ from evogroup.finalists.records import Trained
 from evogroup.strategies.guided.neighbours import Neighbours
 from evogroup.strategies.guided.planning import Planner
 
-FIRST_BY_PRIOR = False
 NEIGHBOURS = 200  # random neighbours screened when the knapsack has no new genome
 
 
@@ -59,14 +58,13 @@ class FinalistChooser:
         ranked = [g for g in self.ranked if g not in taken][:count]
         if ranked:
             return ranked
-        if not taken and not FIRST_BY_PRIOR:
+        if not taken:
             return [self.planner.dearest()]
         if len(scored) >= 1:
             self.model.fit([t.genome for t in scored], [t.score for t in scored])
         out: list[Genome] = []
         for i in range(count):
-            first = (i == 0 and count > 1) or not taken
-            values = self.model.values(None if first else self.rng)
+            values = self.model.values(None if i == 0 and count > 1 else self.rng)
             genome = self._best(values, taken) or self._nearby(values, taken, trained)
             if genome is None:
                 break
