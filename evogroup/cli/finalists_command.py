@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -136,7 +137,8 @@ def finalists_command(
     opts = backend.options(**config.options)
     result = SearchResult.load(layout.result)
     space, cost = backend.space(opts), backend.cost(opts)
-    problem = Problem.unscored(space, cost, result.budget, result.budget_min)
+    bounds = Problem.unscored(space, cost, result.budget, result.budget_min)
+    problem = dataclasses.replace(bounds, proxy=backend.needs_supernet)  # as the search's was
     epochs = check_finalists(backend, opts, finalists, finalist_epochs, problem)
     lock = RunLock.acquire(layout, create=False)
     ctx.call_on_close(lock.release)

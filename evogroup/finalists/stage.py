@@ -123,8 +123,8 @@ def _identity(problem: Problem, result: SearchResult, rungs, k, eta, seed, batch
     archive = [[list(e.genome), e.fitness] for e in result.history]
     return {
         "space": problem.space.fingerprint(), "cost": cost and json_fingerprint(cost),
-        "budget": problem.budget, "budget_min": problem.budget_min, "archive":
-        json_fingerprint(archive), "rungs": rungs, "k": k, "eta": eta, "seed": seed,
+        "budget": problem.budget, "budget_min": problem.budget_min, "proxy": problem.proxy,
+        "archive": json_fingerprint(archive), "rungs": rungs, "k": k, "eta": eta, "seed": seed,
         "batch": batch,
     }  # fmt: skip
 
