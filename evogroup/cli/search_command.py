@@ -50,8 +50,8 @@ def search(
 
     Writes config.json, env.json, evaluations.jsonl (one line per evaluation, as it
     happens), checkpoint.json (after every iteration), iterations.csv, result.json and
-    four figures and the front (search_progress.png, fitness_vs_cost.png, pareto.csv,
-    pareto_front.png).
+    three figures and the front's table (search_progress.png, fitness_vs_cost.png,
+    pareto_front.png, pareto.csv).
     """
     stage = {name: kwargs.pop(name) for name in ("finalists", "finalist_epochs", "eta")}
     backend, opts = split_backend_options(ctx, kwargs)

@@ -69,18 +69,7 @@ def build_loop(
     test = loader(
         data.test, config.eval_batch_size, runtime, on_device, num_workers=data.num_workers
     )
-    total = config.epochs * len(train)
-    # fused: one kernel for all ~29M supernet weights; plain Adam made the supernet step
-    # 1.45x the static one on CPU, fused 1.03x (benchmarks/supernet.py).
-    adam = torch.optim.AdamW if config.weight_decay else torch.optim.Adam
-    optimizer = adam(
-        model.parameters(),
-        lr=config.lr,
-        betas=(0.9, 0.999),
-        weight_decay=config.weight_decay,
-        fused=True,
-    )
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: max(0.0, 1.0 - s / total))
+    optimizer, scheduler = _optimizer(model, config, steps=config.epochs * len(train))
     return TrainingLoop(
         model,
         runner,
@@ -92,9 +81,27 @@ def build_loop(
         sampler,
         optimizer,
         scheduler,
-        random.Random(config.seed),
-        loader_gen,
+        rng=random.Random(config.seed),
+        loader_gen=loader_gen,
     )
+
+
+def _optimizer(
+    model: nn.Module, config: TrainConfig, steps: int
+) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LambdaLR]:
+    """Adam (AdamW with weight decay) and its linear decay to zero over ``steps`` steps."""
+    # fused: one kernel for all ~29M supernet weights; plain Adam made the supernet step
+    # 1.45x the static one on CPU, fused 1.03x (benchmarks/supernet.py).
+    adam = torch.optim.AdamW if config.weight_decay else torch.optim.Adam
+    optimizer = adam(
+        model.parameters(),
+        lr=config.lr,
+        betas=(0.9, 0.999),
+        weight_decay=config.weight_decay,
+        fused=True,
+    )
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: max(0.0, 1.0 - s / steps))
+    return optimizer, scheduler
 
 
 def restore(loop: TrainingLoop, path: Path, kind: str, meta: dict[str, Any]) -> tuple[list, int]:
