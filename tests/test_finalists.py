@@ -175,3 +175,30 @@ def test_the_benchmark_runs_every_peer_on_a_stand_in(capsys):
     assert set(bench.PEERS) | {"search alone (K=0)"} <= set(rows)
     for name in bench.PEERS:
         assert len(rows[name]) == 5 and min(float(rows[name][i]) for i in (0, 2)) >= 0
+
+
+def test_the_search_suggests_finalists_when_the_rank_check_distrusts_the_supernet(tmp_path):
+    import json
+
+    from evogroup.cli.finalists_command import suggestion
+
+    path = tmp_path / "fitness.json"
+    check = {"kendall": {"value": 0.2, "low": -0.3, "high": 0.7}, "cost_kendall": {"value": 0.3}}
+    path.write_text(json.dumps({"rank_check": check}))
+    assert "--finalists" in suggestion(path)
+    check = {"kendall": {"value": 0.7, "low": 0.5, "high": 0.9}, "cost_kendall": {"value": 0.3}}
+    path.write_text(json.dumps({"rank_check": check}))
+    assert suggestion(path) == ""
+    path.write_text(json.dumps({"rank_check": None}))
+    assert suggestion(path) == "" and suggestion(tmp_path / "missing.json") == ""
+
+
+@pytest.mark.parametrize("text", ["", "0,4", "4,1", "1,x", "2,2"])
+def test_finalist_epochs_must_increase_from_one_up(text):
+    import click
+
+    from evogroup.cli.finalists_command import parse_epochs
+
+    with pytest.raises(click.BadParameter, match="increasing positive integers"):
+        parse_epochs(text)
+    assert parse_epochs("1,4,16") == [1, 4, 16]
