@@ -17,12 +17,11 @@ from evogroup.cli.start import setting_options
 from evogroup.core import launch
 from evogroup.core.errors import CheckpointError
 from evogroup.core.problem import Problem
-from evogroup.core.result import SearchResult
 from evogroup.finalists.stage import check_k
 from evogroup.rundir.directory import RunConfig
 from evogroup.rundir.layout import RunLayout
 from evogroup.rundir.lock import RunLock
-from evogroup.runs.finalists_run import check_trains, finalists_into, summary
+from evogroup.runs.finalists_run import check_trains, finalists_into, searched_result, summary
 
 DEFAULT_EPOCHS = "1,4"
 
@@ -135,7 +134,7 @@ def finalists_command(
         raise CheckpointError(f"{out} holds no finished search (no {layout.result.name})")
     backend = get_backend(config.backend)
     opts = backend.options(**config.options)
-    result = SearchResult.load(layout.result)
+    result = searched_result(layout.result)
     space, cost = backend.space(opts), backend.cost(opts)
     bounds = Problem.unscored(space, cost, result.budget, result.budget_min)
     problem = dataclasses.replace(bounds, proxy=backend.needs_supernet)  # as the search's was

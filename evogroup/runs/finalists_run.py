@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -121,6 +122,17 @@ def save_finalists(
     data["finalists"] = {"proxy_pick": list(chosen.proxy_pick), "winner_score": score,
                          "proxy_pick_score": pick, "epochs": epochs}  # fmt: skip
     atomic_write_json(files.result, data)
+
+
+def searched_result(path: Path) -> SearchResult:
+    """A search's ``result.json`` as the search left it: where a finalists stage made the
+    winner ``best``, the proxy's pick is ``best`` again (the stage starts from the search)."""
+    data = json.loads(Path(path).read_text())
+    result = SearchResult.from_json(data)
+    pick = tuple((data.get("finalists") or {}).get("proxy_pick") or ())
+    if pick:
+        result.best = next(e for e in result.history if e.genome == pick)
+    return result
 
 
 def summary(chosen: Finalists, pick: float | None, epochs: list[int]) -> str:
