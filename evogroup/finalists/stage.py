@@ -59,7 +59,7 @@ def finalists(
         >>> from evogroup import CostTable, Problem, SearchSpace, search
         >>> space = SearchSpace.from_channels([8, 8, 8])
         >>> cost = CostTable([{g: 8 / g for g in layer.choices} for layer in space.layers])
-        >>> problem = Problem(space, lambda g: -sum(g), cost, budget=12)
+        >>> problem = Problem(space, lambda g: -sum(g), cost, budget=12, proxy=True)
         >>> result = search(problem, population=8, iterations=2, seed=0)
         >>> trained = lambda g: -abs(g[0] - 2) - abs(g[1] - 2) - abs(g[2] - 4)
         >>> finalists(problem, result, [trained], k=6).best.genome
