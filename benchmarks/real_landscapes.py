@@ -76,15 +76,22 @@ def evogroup_peer(strategy: str):
 
 
 def planned(problem, seed: int, evaluations: int, split, strategy: str = "guided"):
-    """One search of ``evaluations`` with ``split`` (None: the strategy's own)."""
+    """One search's history and chosen genome (:func:`strategy_result`)."""
+    result = strategy_result(problem, strategy, seed, evaluations, split)
+    return [(e.genome, e.fitness) for e in result.history], result.best.genome
+
+
+def strategy_result(problem, strategy: str, seed: int, evaluations: int,
+                    split=(STRATEGY_POPULATION, STRATEGY_CHILDREN)):
+    """evogroup's search with exactly ``evaluations`` fitness calls, ``split``
+    (population, children) of them, or the strategy's own split with None."""
     sizes = {}
     if split is not None:
         population, children = split
         sizes = dict(population=population, crossovers=children // 2,
                      mutations=children - children // 2)
-    result = search(problem, strategy=strategy, evaluations=evaluations, seed=seed,
-                    rescore_top=0, **sizes)
-    return [(e.genome, e.fitness) for e in result.history], result.best.genome
+    return search(problem, strategy=strategy, evaluations=evaluations, seed=seed,
+                  rescore_top=0, **sizes)
 
 
 def split_name(split) -> str:
