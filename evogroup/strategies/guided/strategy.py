@@ -73,7 +73,7 @@ ELITE = 3  # genomes whose one- and two-gene neighbours enter the pool
 
 
 def initial_design(evaluations: int) -> int:
-    """The initial design's size for N evaluations (at most N): :math:`1.6 \sqrt{N}` within
+    r"""The initial design's size for N evaluations (at most N): :math:`1.6 \sqrt{N}` within
     10 to 20 up to N = 400 (20 from N = 156 on), then rising linearly to the paper's 50 at
     N = 1,050. A small design leaves more of a small budget to the model (on
     Channel-Bench at N = 400, a design of 32 read 0.120 against 20's 0.093)."""
