@@ -187,7 +187,8 @@ def test_strategies_lists_every_strategy_with_its_options():
     for name in STRATEGIES:
         assert f"\n{name}  " in "\n" + output
     assert "constraint=reject|repair [default: reject]" in output
-    assert "1050 evaluations: population 50, then batches of 50" in output
+    assert "160: 20 + 10 per iteration; 400: 20 + 10 per iteration; 1050: 50 + 50" in output
+    assert "1050: 1050 at once" in output  # random
 
 
 def _from_before_n(run) -> None:

@@ -9,11 +9,13 @@ from evogroup.core.options import Field
 from evogroup.core.plugins import STRATEGIES, UnknownStrategyError, get_strategy
 from evogroup.core.schedule import DEFAULT_EVALUATIONS
 
+SHOWN = (160, 400, DEFAULT_EVALUATIONS)  # values of N whose split is shown
+
 
 @click.command(short_help="List installed strategies and their options.")
 def strategies() -> None:
     """List the strategies installed through the `evogroup.strategies` entry points, each with
-    its split of the default evaluations and its options (set them with --strategy-option
+    its split of N evaluations (--evaluations) and its options (set them with --strategy-option
     KEY=VALUE on search and reproduce)."""
     for name in STRATEGIES.names():
         try:
@@ -21,12 +23,8 @@ def strategies() -> None:
         except UnknownStrategyError as exc:
             click.echo(f"{name}  (failed to load: {exc.__cause__ or exc})\n")
             continue
-        split = cls.split(DEFAULT_EVALUATIONS)
         click.echo(f"{name}  {cls.summary}")
-        click.echo(
-            f"  {DEFAULT_EVALUATIONS} evaluations: population {split.population}, then"
-            f" batches of {split.children}"
-        )
+        click.echo("  split of N evaluations: " + "; ".join(_split(cls, n) for n in SHOWN))
         fields = cls.Options.fields()
         if not fields:
             click.echo("  options: none")
@@ -35,6 +33,12 @@ def strategies() -> None:
                 f"  {field.name}={_kind(field)} [default: {field.default}]  {field.spec.help}"
             )
         click.echo("")
+
+
+def _split(cls: type, evaluations: int) -> str:
+    split = cls.split(evaluations)
+    rest = f" + {split.children} per iteration" if split.children else " at once"
+    return f"{evaluations}: {split.population}{rest}"
 
 
 def _kind(field: Field) -> str:
