@@ -164,9 +164,10 @@ def _first_present(counts: np.ndarray, order: np.ndarray, truth: np.ndarray, k: 
 def resampled_statistics(
     rankings: dict[str, np.ndarray], t: np.ndarray, c: np.ndarray, *, resamples: int,
     seed: int, bins: int, ks: tuple[int, ...],
-) -> dict[str, dict[str, np.ndarray]]:  # fmt: skip
+) -> dict[str, dict[str, tuple[float | None, np.ndarray]]]:  # fmt: skip
     """Every statistic of :mod:`evogroup.runs.rank_stats` of each ranking on ``resamples``
-    seeded resamples (the same resamples for every ranking)."""
+    seeded resamples (the same resamples for every ranking): ``{ranking: {statistic:
+    (value, resampled values)}}``, the value ``None`` where the caller computes it (regrets)."""
     linear = {(name, stat): pair for name, p in rankings.items()
               for stat, pair in _linear_statistics(p, t, c, bins).items()}  # fmt: skip
     values = np.array([v for v, _ in linear.values()])
@@ -183,9 +184,10 @@ def resampled_statistics(
         chunks.append(np.column_stack([values - total + counts @ influence, *regrets]))
     table = np.concatenate(chunks)
     keys = [*linear, *((name, f"regret_at_{k}") for name in rankings for k in ks)]
-    out: dict[str, dict[str, np.ndarray]] = {name: {} for name in rankings}
+    out: dict[str, dict[str, tuple[float | None, np.ndarray]]] = {name: {} for name in rankings}
     for column, (name, stat) in enumerate(keys):
-        out[name][stat] = table[:, column]
+        value = linear[name, stat][0] if (name, stat) in linear else None
+        out[name][stat] = (value, table[:, column])
     return out
 
 

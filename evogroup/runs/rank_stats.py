@@ -214,8 +214,11 @@ def rank_statistics_of(
                                      ks=REGRET_KS)  # fmt: skip
     else:
         found = {name: _exact_resamples(p, t, c, funcs, resamples, seed) for name, p in pairs.items()}
-    return {name: {stat: _interval(f(p, t, c), list(found[name][stat])) for stat, f in funcs.items()}
-            for name, p in pairs.items()}  # fmt: skip
+    return {
+        name: {stat: _interval(f(p, t, c) if found[name][stat][0] is None else found[name][stat][0],
+                               list(found[name][stat][1])) for stat, f in funcs.items()}
+        for name, p in pairs.items()
+    }  # fmt: skip
 
 
 def _exact_resamples(p, t, c, funcs: dict[str, Statistic], resamples: int, seed: int):
@@ -223,7 +226,7 @@ def _exact_resamples(p, t, c, funcs: dict[str, Statistic], resamples: int, seed:
     for idx in _resamples(len(p), resamples, seed):
         for name, f in funcs.items():
             values[name].append(f(p[idx], t[idx], c[idx]))
-    return values
+    return {name: (None, v) for name, v in values.items()}
 
 
 def bootstrap(
