@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -43,12 +45,18 @@ def time_command(rows: int) -> None:
                  in enumerate(zip(proxy, truth, cost)))  # fmt: skip
         path.write_text("genome,proxy,truth,cost\n" + "\n".join(lines) + "\n")
         cmd = [sys.executable, "-m", "evogroup", "rank-check", "--scores", str(path), "--json"]
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), _child_cpu()
         out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
-        seconds = time.perf_counter() - start
+        seconds, cpu = time.perf_counter() - start, _child_cpu() - cpu
     got = json.loads(out)
-    print(f"rank-check --scores, {rows:,} rows, default settings: {seconds:.1f} s"
+    print(f"rank-check --scores, {rows:,} rows, default settings: {seconds:.1f} s wall,"
+          f" {cpu:.1f} s CPU (user + system), load average {os.getloadavg()[0]:.1f}"
           f" (kendall_tau {got['kendall_tau']:.4f}, 95% CI {got['intervals']['kendall_tau']})")  # fmt: skip
+
+
+def _child_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def compare(rows: int, resamples: int) -> None:

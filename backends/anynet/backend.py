@@ -94,6 +94,12 @@ class SurgeryBackend(WeightSharingBackend):
         return {"model": self.model_spec(opts), "model_kwargs": self.model_kwargs(opts),
                 "convs": opts.convs, "max_groups": opts.max_groups, "binarize": opts.binarize}  # fmt: skip
 
+    def model_sources(self, opts: Any) -> tuple[Any, ...]:
+        from anynet.factory import is_import_path, resolve
+
+        spec = self.model_spec(opts)
+        return (resolve(spec),) if is_import_path(spec) else ()
+
     def arch_label(self, opts: Any) -> str:
         kwargs = self.model_kwargs(opts)
         return (f", {self.model_spec(opts)}" + (f" {kwargs}" if kwargs else "")

@@ -103,8 +103,14 @@ class WeightSharingBackend(Backend):
                 return self.network_class(space.uniform(2**62), num_classes=classes, **arch)
 
             ident = {"backend": self.name, **arch, "num_classes": classes}
-            self._tables[key] = cost_table(ident, space, build, o.resolution)
+            self._tables[key] = cost_table(ident, space, build, o.resolution,
+                                           sources=self.model_sources(o))  # fmt: skip
         return self._tables[key]
+
+    def model_sources(self, opts: Any) -> tuple[Any, ...]:
+        """Code that defines the network beyond its modules' classes (a user's factory):
+        its source keys the cached FLOP table too."""
+        return ()
 
     def cost_label(self, opts: BackendOptions | None = None) -> str:
         o = self._opts(opts)
