@@ -111,17 +111,31 @@ class SurgeryBackend(WeightSharingBackend):
         import torch
 
         from anynet.factory import build_model
+        from anynet.probe import check_runs_at
         from anynet.surgery import find_genes
 
         o = self._opts(opts)
         arch = self.arch(o)
         classes = FLOP_CLASSES if o.num_classes is None else o.num_classes
-        key = (tuple(sorted(arch.items())), classes)
+        key = (tuple(sorted(arch.items())), classes, o.resolution)
         if key not in self._genes:
             with torch.random.fork_rng():
                 model = build_model(arch["model"], arch["model_kwargs"], classes)
+            check_runs_at(model, o.resolution, arch["model"])
             self._genes[key] = find_genes(model, o.convs, o.max_groups, label=arch["model"])
         return self._genes[key]
+
+    def check_input_size(self, opts: Any, size: int) -> None:
+        """Refuse data of ``size`` x ``size`` images that the model cannot take."""
+        import torch
+
+        from anynet.factory import build_model
+        from anynet.probe import check_runs_at
+
+        arch = self.arch(self._opts(opts))
+        with torch.random.fork_rng():
+            model = build_model(arch["model"], arch["model_kwargs"], FLOP_CLASSES)
+        check_runs_at(model, size, arch["model"], what="the data's image size")
 
     def space(self, opts: BackendOptions | None = None) -> SearchSpace:
         return self.genes(opts).space

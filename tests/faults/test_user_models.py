@@ -1,5 +1,6 @@
-"""The ``module`` backend's user models (issue 30, items 5-7): a FLOP table is keyed by the
-model itself, so an edited factory never reuses an old table."""
+"""The ``module`` backend's user models (issue 30, items 5-9): a FLOP table is keyed by the
+model itself, so an edited factory never reuses an old table; a model that cannot run at the
+input size, a typo in a model's name and an error in the user's own code are one line."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ import subprocess
 import sys
 
 import pytest
+from anynet.factory import build_model
 
+from evogroup.core.errors import PluginError
 from tests.faults.helpers import ENV
+from tests.test_mistakes import check
 
 STRIDED = """
 from torch import nn
@@ -70,3 +74,61 @@ def test_an_edited_factory_gets_its_new_cost(tmp_path, template, before, after):
     second = _flops(tmp_path, source(after))
     assert second["cost"] == pytest.approx(second["flops"])  # the table is not the old one
     assert second["cost"] > 1.5 * first["cost"]
+
+
+FACTORY = ["space", "--backend", "module", "--factory"]
+
+
+@pytest.mark.parametrize(
+    ("args", "needles"),
+    [
+        ([*FACTORY, "anynet.tests.models:fixed_size", "--resolution", "96"],
+         ["resolution 96", "layer '3' (Linear)", "mat1 and mat2"]),
+        (["flops", "--backend", "module", "--factory", "anynet.tests.models:fixed_size",
+          "--resolution", "64", "--groups", "1"], ["resolution 64", "layer '3' (Linear)"]),
+        (["space", "--backend", "torchvision", "--arch", "mobilenetv2"],
+         ["arch='mobilenetv2'", "did you mean 'mobilenet_v2'?"]),
+        (["space", "--backend", "torchvision", "--arch", "ResNet18"], ["did you mean 'resnet18'?"]),
+        ([*FACTORY, ":tiny_net"], ["factory must be an import path", "':tiny_net'"]),
+        ([*FACTORY, "anynet.tests.models:"], ["factory must be an import path"]),
+        ([*FACTORY, "anynet.tests.models:nope"], ["has no 'nope'"]),
+        ([*FACTORY, "anynet.tests.models.nope:net"], ["ModuleNotFoundError"]),
+    ],
+)  # fmt: skip
+def test_a_model_mistake_is_one_usage_line(args, needles):
+    line = check(args, 2, *needles)
+    assert len(line) < 400  # not every torchvision model on one line
+
+
+def test_the_digits_a_model_cannot_take_are_refused_before_training(tmp_path):
+    out = tmp_path / "sn"
+    check(["train-supernet", "--backend", "module", "--factory", "anynet.tests.models:fixed_size",
+           "--epochs", "1", "--out", out], 2, "the data's image size 32", "layer '3' (Linear)")  # fmt: skip
+    assert not out.exists()
+
+
+BROKEN = {
+    "raises_on_import": ("raise RuntimeError('no GPU here')\n", "RuntimeError in importing"),
+    "syntax_error": ("def net(num_classes=10:\n    pass\n", "SyntaxError in importing"),
+    "missing_dependency": ("import no_such_dependency\n", "ModuleNotFoundError in importing"),
+    "factory_raises": ("def net(num_classes=10):\n    return helper()\n\n\ndef helper():\n"
+                       "    raise ValueError('bad width')\n", "ValueError in building the model"),
+    "factory_type_error": ("def net(num_classes=10):\n    return len(5)\n",
+                           "TypeError in building the model"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN))
+def test_an_error_in_the_users_factory_names_it_with_the_users_frames(tmp_path, monkeypatch, name):
+    source, needle = BROKEN[name]
+    module = f"broken_{name}"
+    (tmp_path / f"{module}.py").write_text(source)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(PluginError) as caught:
+        build_model(f"{module}:net", None, 10)
+    message = str(caught.value)
+    assert message.startswith(f"factory '{module}:net' raised") and needle in message
+    assert "\n" not in message
+    if name != "syntax_error":  # a syntax error has no frame of the user's to run
+        assert caught.value.frames and all(str(tmp_path) in f for f in caught.value.frames)
+    assert not any("anynet" in f or "evogroup" in f for f in caught.value.frames)

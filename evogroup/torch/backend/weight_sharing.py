@@ -165,13 +165,19 @@ class WeightSharingBackend(Backend):
 
     # -- data -----------------------------------------------------------------------------
     def data(self, run: Run, opts: Any):
-        """The data split by ``split_seed`` (never the run seed), loaded once per command."""
+        """The data split by ``split_seed`` (never the run seed), loaded once per command;
+        images the network cannot take are refused here, before any training."""
         from evogroup.torch.data.sources import load_data
 
         key = ("data", opts.data, opts.split_seed)
         if key not in run.cache:
             run.cache[key] = load_data(opts.data, seed=opts.split_seed)
+            self.check_input_size(opts, run.cache[key].image_size)
         return run.cache[key]
+
+    def check_input_size(self, opts: Any, size: int) -> None:
+        """Refuse (:class:`~evogroup.core.errors.OptionError`) images of ``size`` that the
+        network cannot run on; the shipped networks take any size of at least 32."""
 
     def search_defaults(self, opts: BackendOptions | None = None) -> dict[str, Any]:
         """On the embedded digits, :data:`DEMO_SEARCH` (a CPU demo); elsewhere the paper's."""
