@@ -179,6 +179,15 @@ class WeightSharingBackend(Backend):
         """Refuse (:class:`~evogroup.core.errors.OptionError`) images of ``size`` that the
         network cannot run on; the shipped networks take any size of at least 32."""
 
+    def unused_options(self, opts: Any) -> dict[str, str]:
+        """Beside ``--supernet PATH`` no supernet is trained: its training options do nothing."""
+        from evogroup.torch.options.training_options import SUPERNET_TRAINING
+
+        if getattr(opts, "supernet", None) is None:
+            return {}
+        why = "--supernet PATH is searched as trained (nothing is trained)"
+        return {name: why for name in SUPERNET_TRAINING}
+
     def search_defaults(self, opts: BackendOptions | None = None) -> dict[str, Any]:
         """On the embedded digits, :data:`DEMO_SEARCH` (a CPU demo); elsewhere the paper's."""
         return dict(DEMO_SEARCH) if self._opts(opts).data in (None, "digits") else {}

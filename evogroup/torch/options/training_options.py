@@ -10,9 +10,12 @@ from evogroup.backend.options import BackendOptions
 from evogroup.core.options import FINAL, FITNESS, SUPERNET, TRAINING, option
 from evogroup.torch.options.choices import DECODE_CHOICES, KERNEL_CHOICES, METRICS, SAMPLING
 
-__all__ = ["TrainingOptions", "WidthOptions"]
+__all__ = ["SUPERNET_TRAINING", "TrainingOptions", "WidthOptions"]
 
 _SEARCHING = ("search", "reproduce", "rank-check")
+#: Options only training a supernet uses: without effect beside --supernet PATH.
+SUPERNET_TRAINING = ("epochs", "lr", "sampling", "distill", "train_budget", "fair",
+                     "sandwich_genomes", "bn_per_choice", "weight_decay")  # fmt: skip
 
 
 @dataclass(frozen=True)
