@@ -57,8 +57,11 @@ def plugin_error(plugin: str, where: str, exc: BaseException) -> PluginError:
     """The :class:`PluginError` for ``exc`` raised by ``plugin`` while evogroup ran ``where``."""
     message = str(exc).strip().splitlines()
     text = f": {message[0]}" if message else ""
+    frames = own_frames(exc.__traceback__)
+    if isinstance(exc, SyntaxError) and exc.filename:  # the line that does not compile
+        frames += (f"{exc.filename}:{exc.lineno}: {(exc.text or '').strip()}",)
     return PluginError(f"{plugin} raised {type(exc).__name__} in {where}{text}", plugin=plugin,
-                       frames=own_frames(exc.__traceback__))  # fmt: skip
+                       frames=frames)  # fmt: skip
 
 
 def own_frames(tb: types.TracebackType | None) -> tuple[str, ...]:
