@@ -34,6 +34,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from evogroup.core.errors import InvalidValueError
+
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", FutureWarning)  # fvcore touches the deprecated torch.jit
     from fvcore.nn import FlopCountAnalysis
@@ -235,7 +237,7 @@ def cost_table(
         sources: code that defines the model beyond its modules (a user's factory).
     """
     if not isinstance(resolution, int) or resolution < 32:
-        raise ValueError(f"resolution >= 32 must hold, but got resolution={resolution!r}")
+        raise InvalidValueError(f"resolution >= 32 must hold, but got resolution={resolution!r}")
     net = build()
     key = {**key, "version": _CACHE_VERSION, "convention": CONVENTION,
            "resolution": resolution, "space": space.fingerprint(),
