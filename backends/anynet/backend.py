@@ -26,6 +26,7 @@ from evogroup.backend.options import BackendOptions
 from evogroup.core.errors import OptionError
 from evogroup.core.options import option
 from evogroup.core.space import Genome, SearchSpace
+from evogroup.torch.backend.training_options import MAX_WIDTH_MULT
 from evogroup.torch.backend.weight_sharing import (
     FLOP_CLASSES,
     TrainingOptions,
@@ -59,7 +60,7 @@ class TorchvisionOptions(SurgeryOptions):
     arch: str = option("mobilenet_v2", "torchvision classification model, built with weights=None")
     width_mult: float | None = option(
         None, "the factory's width_mult (MobileNetV2, MNASNet) [default: the factory's]", low=0,
-        low_open=True,
+        low_open=True, high=MAX_WIDTH_MULT,
     )  # fmt: skip
 
 

@@ -13,6 +13,9 @@ from evogroup.torch.options.choices import KERNEL_CHOICES, METRICS, SAMPLING
 
 __all__ = ["SUPERNET_TRAINING", "TrainingOptions", "WidthOptions"]
 
+#: The widest network any backend builds: 8x the channels is 64x the FLOPs and weights
+#: (width 1e4 asked for 204 GB).
+MAX_WIDTH_MULT = 8.0
 #: Options only training a supernet uses: without effect beside --supernet PATH.
 SUPERNET_TRAINING = ("epochs", "lr", "sampling", "distill", "train_budget", "fair",
                      "sandwich_genomes", "bn_per_choice", "weight_decay")  # fmt: skip
@@ -121,5 +124,6 @@ class WidthOptions(TrainingOptions):
     """:class:`TrainingOptions` plus a channel width multiplier, the knob most networks take."""
 
     width_mult: float = option(
-        1.0, "channel width multiplier (channels stay multiples of 8)", low=0, low_open=True
-    )
+        1.0, "channel width multiplier (channels stay multiples of 8)", low=0, low_open=True,
+        high=MAX_WIDTH_MULT,
+    )  # fmt: skip
