@@ -10,7 +10,10 @@ import sys
 
 import pytest
 from anynet.factory import build_model
+from click.testing import CliRunner
 
+from evogroup.cli.errors import PLUGIN
+from evogroup.cli.main import main
 from evogroup.core.errors import PluginError
 from tests.faults.helpers import ENV
 from tests.test_mistakes import check
@@ -131,3 +134,14 @@ def test_an_error_in_the_users_factory_names_it_with_the_users_frames(tmp_path, 
     assert "\n" not in message
     assert caught.value.frames and all(str(tmp_path) in f for f in caught.value.frames)
     assert not any("anynet" in f or "evogroup" in f for f in caught.value.frames)
+
+
+def test_the_command_line_shows_a_factory_error_with_exit_code_3(tmp_path, monkeypatch):
+    (tmp_path / "broken_cli_factory.py").write_text(BROKEN["factory_raises"][0])
+    monkeypatch.syspath_prepend(str(tmp_path))
+    result = CliRunner().invoke(main, [*FACTORY, "broken_cli_factory:net"])
+    assert result.exit_code == PLUGIN, result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and "factory 'broken_cli_factory:net' raised ValueError" in errors[0]
+    assert "broken_cli_factory.py:6 in helper: raise ValueError('bad width')" in result.output
+    assert "Traceback" not in result.output and "anynet/" not in result.output
