@@ -108,8 +108,7 @@ class WeightSharingBackend(Backend):
         return self._tables[key]
 
     def model_sources(self, opts: Any) -> tuple[Any, ...]:
-        """Code that defines the network beyond its modules' classes (a user's factory):
-        its source keys the cached FLOP table too."""
+        """Code defining the network beyond its classes (a factory): keys the FLOP table too."""
         return ()
 
     def cost_label(self, opts: BackendOptions | None = None) -> str:
@@ -180,17 +179,14 @@ class WeightSharingBackend(Backend):
         return run.cache[key]
 
     def check_input_size(self, opts: Any, size: int) -> None:
-        """Refuse (:class:`~evogroup.core.errors.OptionError`) images of ``size`` that the
-        network cannot run on; the shipped networks take any size of at least 32."""
+        """Refuse images of ``size`` the network cannot take (shipped ones take any >= 32)."""
 
     def unused_options(self, opts: Any) -> dict[str, str]:
         """Beside ``--supernet PATH`` no supernet is trained: its training options do nothing."""
         from evogroup.torch.backend.training_options import SUPERNET_TRAINING
 
-        if getattr(opts, "supernet", None) is None:
-            return {}
         why = "--supernet PATH is searched as trained (nothing is trained)"
-        return {name: why for name in SUPERNET_TRAINING}
+        return {} if getattr(opts, "supernet", None) is None else dict.fromkeys(SUPERNET_TRAINING, why)
 
     def search_defaults(self, opts: BackendOptions | None = None) -> dict[str, Any]:
         """On the embedded digits, :data:`DEMO_SEARCH` (a CPU demo); elsewhere the paper's."""
