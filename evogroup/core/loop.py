@@ -30,7 +30,7 @@ from evogroup.core.problem import Problem
 from evogroup.core.records import Evaluation, IterationStats, Rescored
 from evogroup.core.rescore import rescore_final
 from evogroup.core.result import SearchResult
-from evogroup.core.seam import calling, checked_offspring
+from evogroup.core.seam import calling, checked_offspring, checked_ranking
 from evogroup.core.settings import SearchSettings
 from evogroup.core.space import Genome
 from evogroup.core.state import SearchState, problem_identity
@@ -115,7 +115,7 @@ def search(
             proposer.observe(list(done))  # replayed on resume: the state is its history's
     _loop(proposer, state, recovered, evaluation_log, checkpoint, executor, callback)
     with calling(cls, "rank()"):
-        ranked = proposer.rank(state.history)
+        ranked = checked_ranking(proposer, proposer.rank(state.history), state.history)
     rescored = rescore_final(problem, ranked, settings.rescore_top, executor)
     return _result(state.history, state.iterations, ranked, problem, settings.to_json(), rescored)
 

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from evogroup.core.errors import InvalidGenomeError, PluginError
+from evogroup.core.records import Evaluation
 from evogroup.core.strategy import Offspring, Strategy
 from evogroup.core.units import format_flops
 
@@ -105,6 +106,9 @@ def checked_offspring(
     if not isinstance(offspring.genomes, list | tuple):
         raise PluginError(f"{who} must return Offspring(genomes=[...]), but its genomes are"
                           f" {_show(offspring.genomes)}", plugin=strategy_label(type(proposer)))  # fmt: skip
+    if method == "initial()" and not offspring.genomes:
+        raise PluginError(f"{who} returned no genomes: a search starts from at least one",
+                          plugin=strategy_label(type(proposer)))  # fmt: skip
     seen, proposed = set(taken), []
     for genome in offspring.genomes:
         fault = _fault(proposer.problem, genome, seen, set(proposed))
@@ -113,6 +117,18 @@ def checked_offspring(
                               plugin=strategy_label(type(proposer)))  # fmt: skip
         proposed.append(genome)
     return offspring
+
+
+def checked_ranking(proposer: Strategy, ranked: Any, history: list) -> list:
+    """``ranked`` when it is a list of the successful evaluations of ``history``, else a
+    :class:`PluginError` naming the strategy."""
+    if not isinstance(ranked, list) or not all(isinstance(r, Evaluation) and r.ok for r in ranked):
+        raise PluginError(
+            f"{strategy_label(type(proposer))} rank() must return a list of the successful"
+            f" evaluations it was given, but returned {_show(ranked)}",
+            plugin=strategy_label(type(proposer)),
+        )
+    return ranked
 
 
 def _fault(problem: Any, genome: Any, seen: set, proposed: set) -> str | None:

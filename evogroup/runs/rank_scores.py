@@ -46,7 +46,8 @@ class Scores:
 def read_scores(path: str | Path) -> Scores:
     """Read and check a scores CSV (see the module docstring).
 
-    The encoding is detected (:func:`decode`).
+    The encoding is detected (:func:`decode`), and the delimiter from the header line:
+    commas, tabs (a spreadsheet's "Unicode text" export) or semicolons.
 
     Raises:
         DataError: a column is missing, a value is not a finite number (a genome not
@@ -55,8 +56,10 @@ def read_scores(path: str | Path) -> Scores:
     """
     path = Path(path)
     text, note = decode(path)
-    with io.StringIO(text, newline="") as fh:
-        reader = csv.DictReader(fh)
+    first = text.split("\n", 1)[0]
+    delimiter = max(",\t;", key=first.count)  # a spreadsheet's export: commas, tabs (its
+    with io.StringIO(text, newline="") as fh:  # "Unicode text") or semicolons
+        reader = csv.DictReader(fh, delimiter=delimiter)
         header = [h.strip() for h in reader.fieldnames or []]
         missing = [c for c in COLUMNS if c not in header]
         if missing:

@@ -31,6 +31,14 @@ def test_unicode_files_are_read_silently(tmp_path, encoding):
     assert json.loads(result.output)["rows"] == 3
 
 
+@pytest.mark.parametrize("delimiter", ["\t", ";"])
+def test_a_spreadsheets_tab_or_semicolon_export_is_read(tmp_path, delimiter):
+    path = tmp_path / "scores.txt"
+    path.write_bytes(TEXT.replace(",", delimiter).encode("utf-16"))  # Excel's "Unicode text"
+    scores = read_scores(path)
+    assert scores.genomes == [(1, 2), (2, 2), (2, 4)] and list(scores.cost) == [3.1e7, 2.9e7, 3e7]
+
+
 def test_a_latin1_file_is_read_with_a_warning(tmp_path):
     path = tmp_path / "scores.csv"
     path.write_bytes(TEXT.encode("latin-1"))

@@ -164,6 +164,20 @@ class RankRaises(Good):
         raise TypeError("rank broke")
 
 
+class InitialEmpty(Good):
+    name = "initial-empty"
+
+    def initial(self, rng):
+        return Offspring([])
+
+
+class RankGenomes(Good):
+    name = "rank-genomes"
+
+    def rank(self, history):
+        return [e.genome for e in super().rank(history)]
+
+
 class InitRaises(Good):
     name = "init-raises"
 
@@ -186,6 +200,8 @@ class InitRaises(Good):
         (BreedLists, "a list; a genome is a tuple of group counts"),
         (BreedAList, "breed() must return an Offspring, but returned list ["),
         (BreedNone, "breed() must return an Offspring, but returned NoneType None"),
+        (InitialEmpty, "initial() returned no genomes"),
+        (RankGenomes, "rank() must return a list of the successful evaluations"),
     ],
 )  # fmt: skip
 def test_a_broken_proposal_stops_the_search_naming_the_strategy(strategy, needle):
