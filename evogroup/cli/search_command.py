@@ -11,6 +11,12 @@ from evogroup.backend.base import Backend
 from evogroup.backend.options import BackendOptions
 from evogroup.cli.backend_command import BackendCommand, backend_option, split_backend_options
 from evogroup.cli.executor import executor_options, workers_from
+from evogroup.cli.finalists_command import (
+    finalist_options,
+    finalists_checked,
+    run_stage,
+    suggestion,
+)
 from evogroup.cli.params import budget_options, check_budget_range
 from evogroup.cli.report import genome_table
 from evogroup.cli.start import out_option, recipe_settings, setting_options, start_run
@@ -31,6 +37,7 @@ SETTINGS = [f for f in SearchSettings.__dataclass_fields__ if f != "strategy_opt
 @setting_options(*SETTINGS)
 @strategy_flags
 @executor_options
+@finalist_options()
 @out_option("search")
 @click.option("--resume", is_flag=True, help="Continue the run in --out.")
 @click.pass_context
@@ -46,6 +53,7 @@ def search(
     three figures and the front's table (search_progress.png, fitness_vs_cost.png,
     pareto_front.png, pareto.csv).
     """
+    stage = {name: kwargs.pop(name) for name in ("finalists", "finalist_epochs", "eta")}
     backend, opts = split_backend_options(ctx, kwargs)
     where = workers_from(ctx, workers, executor, ray_address, gpus_per_worker, ray_timeout)
     chosen = {name: kwargs.pop(name) for name in SETTINGS}
@@ -57,9 +65,10 @@ def search(
     )
     budget_min = check_budget_range(backend, opts, budget, budget_min)
     search_settings = {k: v for k, v in settings.to_json().items() if k != "seed"}
+    ladder = finalists_checked(backend, opts, budget, budget_min, **stage)
     run = start_run(
         "search", backend, opts, out, resume, settings.seed, ("search.iterations",),
-        budget=budget, search=search_settings, budget_min=budget_min,
+        budget=budget, search=search_settings, budget_min=budget_min, **ladder,
     )  # fmt: skip
     if not launch.is_main():  # torchrun: every rank trains the supernet, rank 0 alone searches
         supernet_for(backend, run, opts)
@@ -67,6 +76,11 @@ def search(
     problem = search_problem(backend, opts, budget, run, budget_min)
     result = search_into(problem, settings, run, where, backend.cost_label(opts))
     _summary(backend, opts, result, run.dir)
+    if ladder:
+        k, epochs, eta = ladder["finalists"], ladder["finalist_epochs"], ladder["eta"]
+        run_stage(backend, opts, problem, result, run, k, epochs, eta, where)
+    elif hint := suggestion(RunLayout(run.dir).fitness):
+        click.echo(hint)
 
 
 def _summary(backend: Backend, opts: BackendOptions, result: SearchResult, out: Path) -> None:
