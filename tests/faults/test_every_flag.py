@@ -18,6 +18,7 @@ WITHOUT_SCORES = "used; refused beside rank-check --scores (nothing is trained)"
 SCORES_ONLY = "used with rank-check --scores; refused without it"
 RAY_ONLY = "used with --executor ray; refused without it"
 CONTRADICTION = "refused when --strategy-option says otherwise (issue 28 owns the rule)"
+FINALISTS_ONLY = "used with search --finalists K; refused without it"
 
 SUPERNET_TRAINING = ("epochs", "lr", "sampling", "distill", "train_budget", "fair",
                      "sandwich_genomes", "bn_per_choice", "weight_decay")  # fmt: skip
@@ -35,14 +36,16 @@ CLASSES = {
         "supernet", "final_epochs", "final_lr", "batch_size", "recal_images", "device",
         "sync_bn", "fitness_metric", "kernel", "decode", "compile", "model_kwargs", "convs",
         "max_groups", "binarize", "arch", "width_mult", "module", "factory", "problem_seed",
-        "noise",
+        "noise", "finalists",
     ), USED),
 }  # fmt: skip
 EXCEPTIONS = {
     ("train-supernet", name): USED for name in SUPERNET_TRAINING  # nothing else to train from
 } | {
     ("rank-check", name): WITHOUT_SCORES for name in ("samples", "budget", "budget_min", "out", "resume")
-} | {("rank-check", "as_json"): SCORES_ONLY}  # fmt: skip
+} | {("rank-check", "as_json"): SCORES_ONLY} | {
+    ("search", name): FINALISTS_ONLY for name in ("finalist_epochs", "eta")
+} | {("finalists", name): USED for name in ("finalist_epochs", "eta")}  # fmt: skip
 
 
 def _flags() -> set[tuple[str, str]]:
@@ -107,6 +110,14 @@ def test_json_without_scores_is_refused():
 def test_a_ray_flag_without_ray_is_refused(tmp_path, flag):
     check(["search", "--backend", "synthetic", "--budget", "0.8e8", *flag, "--out",
            tmp_path / "r"], 2, f"{flag[0]} needs --executor ray")  # fmt: skip
+
+
+@pytest.mark.parametrize(("flag", "value"), [("--eta", "5"), ("--finalist-epochs", "1,2")])
+def test_a_finalists_flag_without_finalists_is_refused(tmp_path, flag, value):
+    assert classify("search", flag[2:].replace("-", "_")) == FINALISTS_ONLY
+    check(["search", "--backend", "synthetic", "--budget", "0.8e8", flag, value, "--out",
+           tmp_path / "r"], 2, f"{flag} sets the finalists stage, which needs --finalists K")  # fmt: skip
+    assert not (tmp_path / "r").exists()
 
 
 @pytest.mark.parametrize("order", ["flag-first", "option-first"])
