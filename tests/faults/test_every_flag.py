@@ -19,6 +19,10 @@ SCORES_ONLY = "used with rank-check --scores; refused without it"
 RAY_ONLY = "used with --executor ray; refused without it"
 CONTRADICTION = "refused when --strategy-option says otherwise (issue 28 owns the rule)"
 FINALISTS_ONLY = "used with search --finalists K; refused without it"
+#: Known gaps, left to the owner of search settings and strategies (issue 28): found here,
+#: neither used nor refused in every combination yet.
+SPLIT_UNUSED_BY_GUIDED = "used by paper and nsga2; guided (the default) uses only their sum"
+RESCORE_UNUSED_WITHOUT_RESCORE = "used by supernet backends; synthetic has no re-score"
 
 SUPERNET_TRAINING = ("epochs", "lr", "sampling", "distill", "train_budget", "fair",
                      "sandwich_genomes", "bn_per_choice", "weight_decay")  # fmt: skip
@@ -28,10 +32,12 @@ CLASSES = {
     **dict.fromkeys(SUPERNET_TRAINING, WITHOUT_SUPERNET),
     **dict.fromkeys(("ray_address", "ray_timeout", "gpus_per_worker"), RAY_ONLY),
     **dict.fromkeys(("constraint",), CONTRADICTION),
+    **dict.fromkeys(("crossovers", "mutations"), SPLIT_UNUSED_BY_GUIDED),
+    "rescore_top": RESCORE_UNUSED_WITHOUT_RESCORE,
     **dict.fromkeys((
         "help", "backend", "groups", "as_json", "budget", "budget_min", "seed", "out", "resume",
-        "samples", "scores", "resamples", "population", "top_k", "crossovers", "mutations",
-        "iterations", "mutation_prob", "strategy", "rescore_top", "workers", "strategy_option",
+        "samples", "scores", "resamples", "population", "top_k",
+        "iterations", "mutation_prob", "strategy", "workers", "strategy_option",
         "executor", "repeats", "genome", "resolution", "num_classes", "data", "split_seed",
         "supernet", "final_epochs", "final_lr", "batch_size", "recal_images", "device",
         "sync_bn", "fitness_metric", "kernel", "decode", "compile", "model_kwargs", "convs",
