@@ -109,6 +109,11 @@ def checked_offspring(
     if method == "initial()" and not offspring.genomes:
         raise PluginError(f"{who} returned no genomes: a search starts from at least one",
                           plugin=strategy_label(type(proposer)))  # fmt: skip
+    most = proposer.settings.population if method == "initial()" else proposer.children
+    if len(offspring.genomes) > most:
+        what = "--population" if method == "initial()" else "--crossovers + --mutations"
+        raise PluginError(f"{who} returned {len(offspring.genomes)} genomes, more than {what}"
+                          f" ({most})", plugin=strategy_label(type(proposer)))  # fmt: skip
     seen, proposed = set(taken), []
     for genome in offspring.genomes:
         fault = _fault(proposer.problem, genome, seen, set(proposed))

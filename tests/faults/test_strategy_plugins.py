@@ -178,6 +178,15 @@ class RankGenomes(Good):
         return [e.genome for e in super().rank(history)]
 
 
+class BreedTooMany(Good):
+    name = "breed-too-many"
+
+    def breed(self, archive, taken, rng):
+        out = Offspring([])
+        out.genomes = draw_unique(lambda: sample_feasible(self.problem, rng), 20, taken, out)
+        return out
+
+
 class InitRaises(Good):
     name = "init-raises"
 
@@ -201,6 +210,7 @@ class InitRaises(Good):
         (BreedAList, "breed() must return an Offspring, but returned list ["),
         (BreedNone, "breed() must return an Offspring, but returned NoneType None"),
         (InitialEmpty, "initial() returned no genomes"),
+        (BreedTooMany, "breed() returned 20 genomes, more than --crossovers + --mutations (6)"),
         (RankGenomes, "rank() must return a list of the successful evaluations"),
     ],
 )  # fmt: skip
