@@ -103,8 +103,13 @@ class WeightSharingBackend(Backend):
                 return self.network_class(space.uniform(2**62), num_classes=classes, **arch)
 
             ident = {"backend": self.name, **arch, "num_classes": classes}
-            self._tables[key] = cost_table(ident, space, build, o.resolution)
+            self._tables[key] = cost_table(ident, space, build, o.resolution,
+                                           sources=self.model_sources(o))  # fmt: skip
         return self._tables[key]
+
+    def model_sources(self, opts: Any) -> tuple[Any, ...]:
+        """Code defining the network beyond its classes (a factory): keys the FLOP table too."""
+        return ()
 
     def cost_label(self, opts: BackendOptions | None = None) -> str:
         o = self._opts(opts)
@@ -163,13 +168,25 @@ class WeightSharingBackend(Backend):
 
     # -- data -----------------------------------------------------------------------------
     def data(self, run: Run, opts: Any):
-        """The data split by ``split_seed`` (never the run seed), loaded once per command."""
+        """The data split by ``split_seed`` (never the run seed), loaded once per command;
+        images the network cannot take are refused here, before any training."""
         from evogroup.torch.data.sources import load_data
 
         key = ("data", opts.data, opts.split_seed)
         if key not in run.cache:
             run.cache[key] = load_data(opts.data, seed=opts.split_seed)
+            self.check_input_size(opts, run.cache[key].image_size)
         return run.cache[key]
+
+    def check_input_size(self, opts: Any, size: int) -> None:
+        """Refuse images of ``size`` the network cannot take (shipped ones take any >= 32)."""
+
+    def unused_options(self, opts: Any) -> dict[str, str]:
+        """Beside ``--supernet PATH`` no supernet is trained: its training options do nothing."""
+        from evogroup.torch.backend.training_options import SUPERNET_TRAINING
+
+        why = "--supernet PATH is searched as trained (nothing is trained)"
+        return {} if getattr(opts, "supernet", None) is None else dict.fromkeys(SUPERNET_TRAINING, why)
 
     def search_defaults(self, opts: BackendOptions | None = None) -> dict[str, Any]:
         """On the embedded digits, :data:`DEMO_SEARCH` (a CPU demo); elsewhere the paper's."""
