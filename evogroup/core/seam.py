@@ -109,9 +109,10 @@ def checked_offspring(
     if method == "initial()" and not offspring.genomes:
         raise PluginError(f"{who} returned no genomes: a search starts from at least one",
                           plugin=strategy_label(type(proposer)))  # fmt: skip
-    most = proposer.settings.population if method == "initial()" else proposer.children
+    # a strategy plans its initial design from N (evogroup.core.schedule), so N bounds it
+    most = proposer.settings.evaluations if method == "initial()" else proposer.children
     if len(offspring.genomes) > most:
-        what = "--population" if method == "initial()" else "--crossovers + --mutations"
+        what = "--evaluations" if method == "initial()" else "--crossovers + --mutations"
         raise PluginError(f"{who} returned {len(offspring.genomes)} genomes, more than {what}"
                           f" ({most})", plugin=strategy_label(type(proposer)))  # fmt: skip
     seen, proposed = set(taken), []
