@@ -16,7 +16,8 @@ from evogroup.cli.main import main
 from evogroup.core.result import SearchResult
 from tests.helpers import strip_timing
 
-SEARCH = ["search", "--backend", "synthetic", "--budget", "0.8e8", "--population", "10"]
+SEARCH = ["search", "--backend", "synthetic", "--budget", "0.8e8", "--population", "10",
+          "--strategy", "paper"]  # a fixed split: extending --iterations is the longer run
 TINY = ["--backend", "binmobilenet", "--width-mult", "0.25", "--device", "cpu"]
 linux = pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="reads /proc/self/fd")
 

@@ -42,7 +42,7 @@ CLASSES = {
         "supernet", "final_epochs", "final_lr", "batch_size", "recal_images", "device",
         "sync_bn", "fitness_metric", "kernel", "decode", "compile", "model_kwargs", "convs",
         "max_groups", "binarize", "arch", "width_mult", "module", "factory", "problem_seed",
-        "noise", "finalists",
+        "noise", "finalists", "evaluations",
     ), USED),
 }  # fmt: skip
 EXCEPTIONS = {
