@@ -11,6 +11,8 @@ from evogroup.backend.base import Backend
 from evogroup.backend.options import BackendOptions
 from evogroup.cli.backend_command import BackendCommand, backend_option, split_backend_options
 from evogroup.cli.executor import executor_options, workers_from
+from evogroup.cli.latency_flags import LATENCY_FLAGS, latency_options, with_limit
+from evogroup.cli.latency_search import both_costs, check_latency, summary_line
 from evogroup.cli.params import budget_options, check_budget_range
 from evogroup.cli.report import genome_table
 from evogroup.cli.start import out_option, recipe_settings, setting_options, start_run
@@ -20,6 +22,7 @@ from evogroup.core.result import SearchResult
 from evogroup.core.settings import SearchSettings
 from evogroup.core.units import format_flops
 from evogroup.rundir.layout import RunLayout
+from evogroup.runs.front_files import save_front
 from evogroup.runs.pipeline import search_into, search_problem, supernet_for
 
 SETTINGS = [f for f in SearchSettings.__dataclass_fields__ if f != "strategy_options"]
@@ -27,7 +30,8 @@ SETTINGS = [f for f in SearchSettings.__dataclass_fields__ if f != "strategy_opt
 
 @click.command(cls=BackendCommand, short_help="Search group counts under a FLOP budget.")
 @backend_option()
-@budget_options("Largest admissible cost, e.g. 0.8e8 or 80M.")
+@budget_options("Largest admissible cost, e.g. 0.8e8 or 80M.", required=False)
+@latency_options
 @setting_options(*SETTINGS)
 @strategy_flags
 @executor_options
@@ -35,11 +39,12 @@ SETTINGS = [f for f in SearchSettings.__dataclass_fields__ if f != "strategy_opt
 @click.option("--resume", is_flag=True, help="Continue the run in --out.")
 @click.pass_context
 def search(
-    ctx: click.Context, budget: float, budget_min: float | None, out: Path | None, resume: bool,
+    ctx: click.Context, budget: float | None, budget_min: float | None, out: Path | None, resume: bool,
     workers: int, executor: str, ray_address: str | None, ray_timeout: float | None,
     gpus_per_worker: float | None, **kwargs,
 ) -> None:  # fmt: skip
-    """Search the group count of every layer that maximizes fitness within --budget.
+    """Search the group count of every layer that maximizes fitness within --budget
+    (FLOPs), --latency-budget (predicted ms on a device), or both.
 
     Writes config.json, env.json, evaluations.jsonl (one line per evaluation, as it
     happens), checkpoint.json (after every iteration), iterations.csv, result.json and
@@ -55,27 +60,39 @@ def search(
     settings = SearchSettings(
         **recipe_settings(ctx, backend, opts, chosen), strategy_options=strategy_options
     )
-    budget_min = check_budget_range(backend, opts, budget, budget_min)
+    flags = {name: kwargs.pop(name) for name in LATENCY_FLAGS}
+    limit = check_latency(backend, opts, budget, budget_min, flags)
+    budget_min = check_budget_range(backend, opts, budget, budget_min) if budget else 0.0
     search_settings = {k: v for k, v in settings.to_json().items() if k != "seed"}
     run = start_run(
         "search", backend, opts, out, resume, settings.seed, ("search.iterations",),
         budget=budget, search=search_settings, budget_min=budget_min,
+        **({} if limit is None else {"latency": {**flags, "label": limit.label}}),
     )  # fmt: skip
     if not launch.is_main():  # torchrun: every rank trains the supernet, rank 0 alone searches
         supernet_for(backend, run, opts)
         return
-    problem = search_problem(backend, opts, budget, run, budget_min)
-    result = search_into(problem, settings, run, where, backend.cost_label(opts))
-    _summary(backend, opts, result, run.dir)
+    flop_budget = budget or backend.cost(opts).max_cost
+    problem = search_problem(backend, opts, flop_budget, run, budget_min)
+    problem = with_limit(problem, limit, alone=budget is None)
+    label = limit.label if budget is None and limit else backend.cost_label(opts)
+    result = search_into(problem, settings, run, where, label)
+    if limit is not None:
+        save_front(result, run.layout, label, both_costs(backend, opts, limit))
+    _summary(backend, opts, result, run.dir, label)
+    if limit is not None:
+        click.echo(summary_line(backend, opts, result.best.genome, limit))
 
 
-def _summary(backend: Backend, opts: BackendOptions, result: SearchResult, out: Path) -> None:
+def _summary(
+    backend: Backend, opts: BackendOptions, result: SearchResult, out: Path, label: str
+) -> None:
     best = result.best
     click.echo("\nBest genome:")
     click.echo(genome_table(backend.cost_report(best.genome, opts)))
     click.echo(f"\ngenome   {','.join(map(str, best.genome))}")
     click.echo(
-        f"cost     {format_flops(best.cost)} <= budget {format_flops(result.budget)}  ({backend.cost_label(opts)})"
+        f"cost     {format_flops(best.cost)} <= budget {format_flops(result.budget)}  ({label})"
     )
     click.echo(f"fitness  {best.fitness:.4f}  ({backend.fitness_label(opts)})")
     trust = _trust(RunLayout(out).fitness)

@@ -27,6 +27,7 @@ from evogroup.core.lazy import Imported
 from evogroup.core.operators import sample_feasible
 from evogroup.core.problem import Problem
 from evogroup.core.space import Genome
+from evogroup.torch.backend.latency_steps import LatencySteps
 from evogroup.torch.fitness.supernet_file import check_supernet, trust
 from evogroup.torch.options.training_options import TrainingOptions, WidthOptions
 
@@ -45,7 +46,7 @@ DEMO_SEARCH = {"iterations": 4}
 __all__ = ["TrainingOptions", "WeightSharingBackend", "WidthOptions", "check_supernet"]
 
 
-class WeightSharingBackend(Backend):
+class WeightSharingBackend(LatencySteps, Backend):
     """A backend whose fitness is a weight-sharing supernet (Algorithm 2 of the paper).
 
     A subclass declares, and writes nothing else but :meth:`space`:
@@ -105,6 +106,13 @@ class WeightSharingBackend(Backend):
             ident = {"backend": self.name, **arch, "num_classes": classes}
             self._tables[key] = cost_table(ident, space, build, o.resolution)
         return self._tables[key]
+
+    def static_builder(self, opts: Any) -> Any:
+        """Genome -> its static network as the cost tables count and time it."""
+        return functools.partial(self.network_class, num_classes=_flop_classes(opts), **self.arch(opts))
+
+    def latency_ident(self, opts: Any) -> dict[str, Any]:
+        return {"backend": self.name, **self.arch(opts), "num_classes": _flop_classes(opts)}
 
     def cost_label(self, opts: BackendOptions | None = None) -> str:
         o = self._opts(opts)

@@ -1,0 +1,39 @@
+"""A search-like command under a latency budget: the checks before its run directory is
+made, the problem with its second constraint, and what it reports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from evogroup.cli.latency_flags import latency_limit
+from evogroup.core.operators import check_feasible
+from evogroup.core.problem import Limit, Problem
+from evogroup.core.space import Genome
+
+
+def check_latency(
+    backend: Any, opts: Any, budget: float | None, budget_min: float | None, flags: dict
+) -> Limit | None:
+    """The latency limit of ``flags`` (None without ``--latency-budget``), refused in one
+    line when no genome meets it, or none meets it within the FLOP range too."""
+    if budget is None and flags.get("latency_budget") is None:
+        raise click.UsageError("give --budget (FLOPs), --latency-budget (e.g. 5ms), or both")
+    if budget is None and budget_min is not None:
+        raise click.UsageError("--budget-min needs --budget: it bounds the FLOPs from below")
+    limit = latency_limit(backend, opts, flags)
+    if limit is not None and budget is not None:
+        space, cost = backend.space(opts), backend.cost(opts)
+        check_feasible(Problem.unscored(space, cost, budget, budget_min or 0.0, (limit,)))
+    return limit
+
+
+def both_costs(backend: Any, opts: Any, limit: Limit) -> dict[str, Any]:
+    """The columns ``pareto.csv`` adds under a latency budget: FLOPs and predicted ms."""
+    return {"flops": backend.cost(opts), "latency_ms": limit.cost}
+
+
+def summary_line(backend: Any, opts: Any, genome: Genome, limit: Limit) -> str:
+    ms = limit.cost(genome)
+    return f"latency  {ms:.3f} ms <= budget {limit.budget:g} ms  ({limit.label}, predicted)"
