@@ -16,6 +16,7 @@ from evogroup.core.errors import (
     EvogroupError,
     InfeasibleBudgetError,
     InvalidGenomeError,
+    InvalidValueError,
     OptionError,
 )
 from evogroup.core.front import Front
@@ -48,6 +49,7 @@ __all__ = [
     "Genome",
     "InfeasibleBudgetError",
     "InvalidGenomeError",
+    "InvalidValueError",
     "IterationStats",
     "Layer",
     "OptionError",

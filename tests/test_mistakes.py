@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from evogroup.backend.registry import get_backend, list_backends
+from evogroup.cli.command_steps import COMMANDS, shown_on
 from evogroup.cli.main import main
-from evogroup.core.options import COMMANDS
 
 BUDGETS = {"synthetic": "0.8e8", "binmobilenet": "0.097e8", "birealnet": "1.2e8",
            "torchvision": "2e8", "module": "1e8"}  # fmt: skip
@@ -52,7 +52,7 @@ def _option_cases():
     for name in list_backends():
         for command in COMMANDS:
             for f in get_backend(name).Options.fields():
-                if not f.spec.shown_on(command):
+                if not shown_on(f.spec, command):
                     continue
                 s, id_ = f.spec, f"{name}-{command}-{f.name}"
                 if s.choices:

@@ -14,7 +14,7 @@ from evogroup.core.options import SUPERNET
 class Opts(BackendOptions):
     module: str = option("M2", "network module", choices=("M1", "M2"))
     width_mult: float = option(1.0, "width", low=0, low_open=True)
-    epochs: int | None = option(None, "epochs", low=1, commands=SUPERNET)
+    epochs: int | None = option(None, "epochs", low=1, steps=SUPERNET)
     fused: bool = option(True, "fused optimizer")
 
 
@@ -49,9 +49,13 @@ def test_an_unknown_name_lists_the_known_ones():
         Opts.parse("demo", {"depth": 3})
 
 
-def test_a_typo_in_commands_is_refused_where_declared():
+def test_a_typo_in_the_deprecated_commands_is_refused_where_the_cli_reads_it():
+    from evogroup.cli.command_steps import shown_on
+
+    with pytest.warns(DeprecationWarning):
+        spec = option(1, "x", commands=("serach",)).metadata["evogroup"]
     with pytest.raises(OptionError, match="option commands must be among .* but got 'serach'"):
-        option(1, "x", commands=("serach",))
+        shown_on(spec, "search")
 
 
 def test_a_field_not_declared_with_option_is_refused():
@@ -70,3 +74,27 @@ def test_an_unsupported_annotation_is_refused():
 
     with pytest.raises(OptionError, match="Listy.sizes must be annotated str, int, float or bool"):
         Listy()
+
+
+def test_an_option_is_shown_on_the_commands_that_run_its_steps():
+    from evogroup.cli.command_steps import COMMANDS, shown_on
+
+    epochs = next(f for f in Opts.fields() if f.name == "epochs").spec
+    everywhere = next(f for f in Opts.fields() if f.name == "module").spec
+    shown = [c for c in COMMANDS if shown_on(epochs, c)]
+    assert shown == ["search", "train-supernet", "reproduce", "rank-check"]
+    assert all(shown_on(everywhere, c) for c in COMMANDS)
+
+
+def test_a_step_typo_is_refused_where_the_option_is_declared():
+    with pytest.raises(OptionError, match="option steps must be among supernet, fitness, final"):
+        option(1, "x", steps=("supernett",))
+
+
+def test_the_command_names_of_0_1_still_work_with_a_deprecation_warning():
+    from evogroup.cli.command_steps import shown_on
+
+    with pytest.warns(DeprecationWarning, match="steps="):
+        field = option(1, "x", commands=("train",))
+    spec = field.metadata["evogroup"]
+    assert shown_on(spec, "train") and not shown_on(spec, "search")

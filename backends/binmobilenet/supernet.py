@@ -23,6 +23,7 @@ import torch
 from torch import Tensor, nn
 
 from evogroup import Layer, SearchSpace
+from evogroup.core.errors import InvalidValueError
 from evogroup.torch.nn.binary import BinaryConv2d
 from evogroup.torch.nn.protocol import StemFeaturesClassifier
 from evogroup.torch.nn.shared import SharedSupernet, searchable_conv
@@ -52,7 +53,7 @@ STEM_CHANNELS = 32
 def check_module(module: str) -> str:
     """Return ``module`` or raise ``ValueError`` naming the allowed modules."""
     if module not in MODULES:
-        raise ValueError(f"module must be one of {', '.join(MODULES)}, but got {module!r}")
+        raise InvalidValueError(f"module must be one of {', '.join(MODULES)}, but got {module!r}")
     return module
 
 
@@ -64,7 +65,7 @@ def base_width(width_mult: float) -> int:
     the architecture (``C_out = 2 C_in`` where channels double) survive any width.
     """
     if not isinstance(width_mult, int | float) or not math.isfinite(width_mult) or width_mult <= 0:
-        raise ValueError(f"width_mult > 0 must hold, but got width_mult={width_mult!r}")
+        raise InvalidValueError(f"width_mult > 0 must hold, but got width_mult={width_mult!r}")
     return max(8, 8 * round(STEM_CHANNELS * width_mult / 8))
 
 
@@ -171,7 +172,7 @@ class BinMobileNet(StemFeaturesClassifier):
     ):
         super().__init__()
         if not isinstance(num_classes, int) or num_classes < 1:
-            raise ValueError(f"num_classes >= 1 must hold, but got num_classes={num_classes!r}")
+            raise InvalidValueError(f"num_classes >= 1 must hold, but got num_classes={num_classes!r}")
         self.module_name, self.num_classes, self.width_mult = module, num_classes, width_mult
         self.space = search_space(module, width_mult)
         self.genome = None if genome is None else self.space.validate(genome)

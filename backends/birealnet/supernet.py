@@ -30,6 +30,7 @@ from typing import Any
 from torch import Tensor, nn
 
 from evogroup import Layer, SearchSpace
+from evogroup.core.errors import InvalidValueError
 from evogroup.torch.nn.protocol import StemFeaturesClassifier
 from evogroup.torch.nn.shared import SharedSupernet, searchable_conv
 
@@ -52,7 +53,7 @@ def base_width(width_mult: float) -> int:
     multiples of 8 and double where the architecture doubles them.
     """
     if not isinstance(width_mult, int | float) or not math.isfinite(width_mult) or width_mult <= 0:
-        raise ValueError(f"width_mult > 0 must hold, but got width_mult={width_mult!r}")
+        raise InvalidValueError(f"width_mult > 0 must hold, but got width_mult={width_mult!r}")
     return max(8, 8 * round(STEM_CHANNELS * width_mult / 8))
 
 
@@ -157,7 +158,7 @@ class BiRealNet(StemFeaturesClassifier):
     ):
         super().__init__()
         if not isinstance(num_classes, int) or num_classes < 1:
-            raise ValueError(f"num_classes >= 1 must hold, but got num_classes={num_classes!r}")
+            raise InvalidValueError(f"num_classes >= 1 must hold, but got num_classes={num_classes!r}")
         self.num_classes, self.width_mult = num_classes, width_mult
         self.space = search_space(width_mult)
         self.genome = None if genome is None else self.space.validate(genome)

@@ -16,6 +16,7 @@ import click
 from evogroup.backend.base import Backend
 from evogroup.backend.options import BackendOptions
 from evogroup.backend.registry import get_backend
+from evogroup.cli.command_steps import shown_on
 from evogroup.cli.start import discard_new_run
 from evogroup.core.errors import BackendError, OptionError
 from evogroup.core.options import Field
@@ -83,7 +84,7 @@ class BackendCommand(click.Command):
     def get_params(self, ctx: click.Context) -> list[click.Parameter]:
         backend = ctx.meta.get("evogroup.backend.base")
         fields = backend.Options.fields() if backend else ()
-        extra = [_to_click(f) for f in fields if f.spec.shown_on(ctx.info_name or "")]
+        extra = [_to_click(f) for f in fields if shown_on(f.spec, ctx.info_name or "")]
         return super().get_params(ctx)[:-1] + extra + super().get_params(ctx)[-1:]
 
 

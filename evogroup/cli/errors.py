@@ -4,8 +4,9 @@ Exit codes: ``2`` (:data:`USAGE`) when the command asked for something that cann
 (an option value, a genome, a backend), like click's own usage errors; ``1``
 (:data:`FAILED`) when a well-formed command could not be carried out (data, checkpoint,
 budget, device, a run directory in use, the file system); ``130`` on Ctrl-C, ``143`` on
-SIGTERM (:mod:`evogroup.cli.signals`). An exception that no user can cause (a bug) keeps
-its traceback, and ``--debug`` or ``EVOGROUP_DEBUG=1`` keeps every traceback, for bug
+SIGTERM (:mod:`evogroup.cli.signals`). Who raised an error is told by its type: evogroup
+raises a :class:`~evogroup.core.errors.EvogroupError` for everything a user can cause, so
+any other exception is a bug (or comes from outside evogroup) and keeps its traceback, and ``--debug`` or ``EVOGROUP_DEBUG=1`` keeps every traceback, for bug
 reports.
 """
 
@@ -35,8 +36,6 @@ def describe(exc: BaseException) -> tuple[str, int] | None:
         return (f"{exc.strerror}: {where}" if where else exc.strerror), FAILED
     if type(exc).__name__ == "OutOfMemoryError" or isinstance(exc, MemoryError):
         return f"out of memory ({one_line(str(exc))[:120]}); try a smaller --batch-size", FAILED
-    if isinstance(exc, ValueError) and _raised_by_us(exc):
-        return one_line(str(exc)), FAILED
     return None
 
 
@@ -51,18 +50,3 @@ def one_line(message: str) -> str:
         head, sep, tail = last.partition(": ")
         return tail if sep and "." in head and " " not in head else last
     return " ".join(lines)
-
-
-def _raised_by_us(exc: BaseException) -> bool:
-    """True when evogroup or a backend raised ``exc`` itself: a deliberate check of a
-    value, whose message is meant for the user (not one from deep inside torch)."""
-    from evogroup.backend.registry import BACKENDS
-
-    tb = exc.__traceback__
-    while tb is not None and tb.tb_next is not None:
-        tb = tb.tb_next
-    if tb is None:
-        return False
-    package = str(tb.tb_frame.f_globals.get("__name__", "")).split(".")[0]
-    ours = {"evogroup"} | {ep.value.split(".")[0].split(":")[0] for ep in BACKENDS.entry_points().values()}
-    return package in ours

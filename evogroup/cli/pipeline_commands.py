@@ -21,7 +21,9 @@ from evogroup.core.units import format_flops
 from evogroup.rundir.directory import RunConfig
 from evogroup.rundir.layout import RunLayout
 from evogroup.rundir.lock import RunLock
-from evogroup.runs import pipeline
+from evogroup.runs import reproduce as reproduction
+from evogroup.runs.search_run import save_search
+from evogroup.runs.table import markdown_table, write_table
 
 
 @click.command(
@@ -102,10 +104,10 @@ def reproduce(
         ("extra.repeats",),  # more retraining seeds can be added to a finished run
         budget=budget, search=search_settings, repeats=repeats, budget_min=budget_min,
     )  # fmt: skip
-    rows = pipeline.reproduce(backend, opts, budget, settings, run, repeats, where, budget_min)
+    rows = reproduction.reproduce(backend, opts, budget, settings, run, repeats, where, budget_min)
     if not launch.is_main():  # torchrun: every rank trains, rank 0 alone searches and writes
         return
-    click.echo("\n" + pipeline.markdown_table(rows, budget, backend.cost_label(opts)))
+    click.echo("\n" + markdown_table(rows, budget, backend.cost_label(opts)))
     click.echo(f"table.md, table.csv and acc_vs_flops.png in {run.dir}")
 
 
@@ -124,7 +126,7 @@ def report(run_dir: Path) -> None:
     click.echo(f"{config.command} run of backend {config.backend} with {config.options}")
     for result_path in sorted(run_dir.glob(f"**/{files.result.name}")):
         result = _damaged_is_one_line(result_path, SearchResult.load)
-        pipeline.save_search(result, RunLayout(result_path.parent), config.cost_label)
+        save_search(result, RunLayout(result_path.parent), config.cost_label)
         best = result.best
         click.echo(
             f"{result_path}: best fitness {best.fitness:.4f}, cost {format_flops(best.cost)}"
@@ -133,7 +135,7 @@ def report(run_dir: Path) -> None:
         )
     if files.table_json.exists():
         table = _damaged_is_one_line(files.table_json, lambda p: json.loads(p.read_text()))
-        pipeline.write_table(table["rows"], table["budget"], files, config.cost_label)
+        write_table(table["rows"], table["budget"], files, config.cost_label)
         click.echo("\n" + files.table_md.read_text())
     for path in (files.supernet_csv, files.metrics):
         if path.exists():

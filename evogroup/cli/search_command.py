@@ -23,7 +23,7 @@ from evogroup.core.settings import SearchSettings
 from evogroup.core.units import format_flops
 from evogroup.rundir.layout import RunLayout
 from evogroup.runs.front_files import save_front
-from evogroup.runs.pipeline import search_into, search_problem, supernet_for
+from evogroup.runs.search_run import search_into, search_problem, supernet_for
 
 SETTINGS = [f for f in SearchSettings.__dataclass_fields__ if f != "strategy_options"]
 
@@ -48,8 +48,8 @@ def search(
 
     Writes config.json, env.json, evaluations.jsonl (one line per evaluation, as it
     happens), checkpoint.json (after every iteration), iterations.csv, result.json and
-    four figures and the front (search_progress.png, fitness_vs_cost.png, pareto.csv,
-    pareto_front.png).
+    three figures and the front's table (search_progress.png, fitness_vs_cost.png,
+    pareto_front.png, pareto.csv).
     """
     backend, opts = split_backend_options(ctx, kwargs)
     where = workers_from(ctx, workers, executor, ray_address, gpus_per_worker, ray_timeout)

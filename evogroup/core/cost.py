@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
+from evogroup.core.errors import InvalidValueError
 from evogroup.core.space import Genome, SearchSpace
 
 Cost = Callable[[Genome], float]
@@ -43,7 +44,7 @@ class CostTable:
             {int(g): float(c) for g, c in layer.items()} for layer in table
         )
         if not self.table or any(not layer for layer in self.table):
-            raise ValueError("a CostTable needs at least one layer, each with at least one choice")
+            raise InvalidValueError("a CostTable needs at least one layer, each with at least one choice")
         self.constant = float(constant)
 
     def __call__(self, genome: Genome) -> float:
@@ -87,13 +88,13 @@ class CostTable:
     def check_space(self, space: SearchSpace) -> None:
         """Raise ``ValueError`` unless the table has exactly the space's layers and choices."""
         if len(self.table) != len(space.layers):
-            raise ValueError(
+            raise InvalidValueError(
                 f"the cost table must have one row per layer ({len(space.layers)}),"
                 f" but has {len(self.table)}"
             )
         for layer, row in zip(space.layers, self.table):
             if set(row) != set(layer.choices):
-                raise ValueError(
+                raise InvalidValueError(
                     f"the cost table row of layer {layer.name!r} must cover its choices"
                     f" {list(layer.choices)}, but covers {sorted(row)}"
                 )

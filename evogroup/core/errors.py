@@ -12,6 +12,11 @@ class EvogroupError(Exception):
     """Base class of every error raised on purpose by evogroup."""
 
 
+class InvalidValueError(EvogroupError, ValueError):
+    """A value evogroup checked and refused that is not a command-line option: a search space,
+    a cost table, a problem, settings or a network given through the library."""
+
+
 class InvalidGenomeError(EvogroupError, ValueError):
     """A genome does not fit its search space (wrong length or a non-choice group count)."""
 

@@ -7,7 +7,7 @@ A backend (:class:`evogroup.backend.options.BackendOptions`) or a search strateg
     @dataclass(frozen=True)
     class MyOptions(BackendOptions):
         width_mult: float = option(1.0, "channel width multiplier", low=0, low_open=True)
-        data: str | None = option(None, "dataset folder", commands=TRAINING)
+        data: str | None = option(None, "dataset folder", steps=TRAINING)
 
 The type comes from the annotation (``str``, ``int``, ``float``, ``bool``, optionally
 ``| None``); ``None`` as a default means "not set" (the backend picks a recipe value).
@@ -21,18 +21,22 @@ import dataclasses
 import functools
 import types
 import typing
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Union
 
 from evogroup.core.errors import OptionError
 
-#: Commands a backend option can be shown on.
-COMMANDS = ("space", "flops", "search", "train-supernet", "train", "reproduce", "rank-check")
-TRAINING = ("search", "train-supernet", "train", "reproduce", "rank-check")
-SUPERNET = ("search", "train-supernet", "reproduce", "rank-check")
-FINAL = ("train", "reproduce", "rank-check")
-FITNESS = ("search", "reproduce", "rank-check")
+#: The steps of a backend's lifecycle an option can change: training the supernet, scoring
+#: genomes on it, training a genome from scratch. A front end shows an option wherever one of
+#: its steps runs (the CLI's map of commands to steps is :mod:`evogroup.cli.command_steps`).
+STEPS = ("supernet", "fitness", "final")
+SUPERNET = ("supernet",)
+FITNESS = ("fitness",)
+FINAL = ("final",)
+#: Options of every step that trains or scores a network (data, device, batch size).
+TRAINING = STEPS
 _KINDS = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
 
 
@@ -45,10 +49,9 @@ class OptionSpec:
     low: float | None = None
     high: float | None = None
     low_open: bool = False
+    steps: tuple[str, ...] = ()
+    #: Deprecated (0.1's ``commands=``): the CLI commands that show it, checked by the CLI.
     commands: tuple[str, ...] = ()
-
-    def shown_on(self, command: str) -> bool:
-        return not self.commands or command in self.commands
 
 
 def option(
@@ -59,6 +62,7 @@ def option(
     low: float | None = None,
     high: float | None = None,
     low_open: bool = False,
+    steps: tuple[str, ...] = (),
     commands: tuple[str, ...] = (),
 ) -> Any:
     """A dataclass field for a backend option.
@@ -68,15 +72,21 @@ def option(
         help: one line for ``--help``.
         choices: when not empty, the only admissible values.
         low, high: the admissible range (inclusive, or ``low < value`` with ``low_open``).
-        commands: the CLI commands that show it (empty: all of them); a name that is not
-            one of :data:`COMMANDS` is refused here, so a typo cannot hide a flag.
+        steps: the lifecycle steps it changes, among :data:`STEPS` (empty: every command
+            shows it); a name that is not a step is refused here, so a typo cannot hide a flag.
+        commands: deprecated since 0.2 (removed in 0.3): CLI command names; use ``steps``.
     """
-    unknown = [c for c in commands if c not in COMMANDS]
+    unknown = [s for s in steps if s not in STEPS]
     if unknown:
-        raise OptionError(
-            f"option commands must be among {', '.join(COMMANDS)}, but got {unknown[0]!r}"
+        raise OptionError(f"option steps must be among {', '.join(STEPS)}, but got {unknown[0]!r}")
+    if commands:
+        warnings.warn(
+            "option(commands=...) is deprecated and removed in evogroup 0.3: name the lifecycle"
+            f" steps the option changes with steps= (among {', '.join(STEPS)})",
+            DeprecationWarning,
+            stacklevel=2,
         )
-    spec = OptionSpec(help, tuple(choices), low, high, low_open, tuple(commands))
+    spec = OptionSpec(help, tuple(choices), low, high, low_open, tuple(steps), tuple(commands))
     return dataclasses.field(default=default, metadata={"evogroup": spec})
 
 

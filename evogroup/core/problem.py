@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from evogroup.core.cost import Cost, CostTable
+from evogroup.core.errors import InvalidValueError
 from evogroup.core.space import Genome, SearchSpace
 
 Fitness = Callable[[Genome], float]
@@ -81,11 +82,11 @@ class Problem:
             raise TypeError("fitness and cost must be callables taking a genome")
         budget = float(self.budget)
         if not math.isfinite(budget) or budget <= 0:
-            raise ValueError(f"budget > 0 must hold, but got budget={self.budget!r}")
+            raise InvalidValueError(f"budget > 0 must hold, but got budget={self.budget!r}")
         object.__setattr__(self, "budget", budget)
         low = float(self.budget_min)
         if not 0 <= low <= budget:
-            raise ValueError(
+            raise InvalidValueError(
                 "0 <= budget_min <= budget must hold,"
                 f" but got (budget_min={self.budget_min!r}, budget={self.budget!r})"
             )

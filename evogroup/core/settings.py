@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from evogroup.core.errors import InvalidValueError
+
 
 @dataclass(frozen=True)
 class SearchSettings:
@@ -48,15 +50,15 @@ class SearchSettings:
         for name in ("crossovers", "mutations", "iterations", "rescore_top"):
             _check(name, getattr(self, name), 0)
         if not 0.0 <= self.mutation_prob <= 1.0:
-            raise ValueError(
+            raise InvalidValueError(
                 f"0 <= mutation_prob <= 1 must hold, but got mutation_prob={self.mutation_prob!r}"
             )
         if not isinstance(self.seed, int) or isinstance(self.seed, bool):
-            raise ValueError(f"seed must be an integer, but got seed={self.seed!r}")
+            raise InvalidValueError(f"seed must be an integer, but got seed={self.seed!r}")
         if not isinstance(self.strategy, str) or not self.strategy:
-            raise ValueError(f"strategy must be a name, but got strategy={self.strategy!r}")
+            raise InvalidValueError(f"strategy must be a name, but got strategy={self.strategy!r}")
         if not isinstance(self.strategy_options, Mapping):
-            raise ValueError(
+            raise InvalidValueError(
                 "strategy_options must be a mapping of option names to values, but got"
                 f" strategy_options={self.strategy_options!r}"
             )
@@ -68,4 +70,4 @@ class SearchSettings:
 
 def _check(name: str, value: object, low: int) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or value < low:
-        raise ValueError(f"{name} >= {low} must hold, but got {name}={value!r}")
+        raise InvalidValueError(f"{name} >= {low} must hold, but got {name}={value!r}")

@@ -13,7 +13,7 @@ import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from evogroup.core.errors import InvalidGenomeError
+from evogroup.core.errors import InvalidGenomeError, InvalidValueError
 from evogroup.core.io import json_fingerprint
 
 Genome = tuple[int, ...]
@@ -27,7 +27,7 @@ def divisors(n: int) -> tuple[int, ...]:
     """
     value = _as_int(n)
     if value is None or value < 1:
-        raise ValueError(f"channel counts must be positive integers, but got {n!r}")
+        raise InvalidValueError(f"channel counts must be positive integers, but got {n!r}")
     n = value
     small = [d for d in range(1, math.isqrt(n) + 1) if n % d == 0]
     return tuple(sorted(set(small + [n // d for d in small])))
@@ -48,9 +48,9 @@ class Layer:
     def __post_init__(self) -> None:
         choices = tuple(sorted(set(int(c) for c in self.choices)))
         if not choices:
-            raise ValueError(f"layer {self.name!r} must have at least one group choice")
+            raise InvalidValueError(f"layer {self.name!r} must have at least one group choice")
         if choices[0] < 1:
-            raise ValueError(f"group counts must be >= 1, but layer {self.name!r} has {choices[0]}")
+            raise InvalidValueError(f"group counts must be >= 1, but layer {self.name!r} has {choices[0]}")
         object.__setattr__(self, "choices", choices)
 
     @classmethod
@@ -71,7 +71,7 @@ class Layer:
         hi = choices[-1] if max_groups is None else max_groups
         clipped = tuple(c for c in choices if lo <= c <= hi)
         if not clipped:
-            raise ValueError(
+            raise InvalidValueError(
                 f"min_groups <= max_groups must leave a divisor of {math.gcd(in_channels, out_channels)}"
                 f" for layer {name!r}, but got (min_groups={min_groups}, max_groups={max_groups})"
             )
@@ -104,7 +104,7 @@ def _as_int(n: object) -> int | None:
 def _positive(n: int, name: str) -> int:
     value = _as_int(n)
     if value is None or value < 1:
-        raise ValueError(f"channel counts must be positive integers, but layer {name!r} got {n!r}")
+        raise InvalidValueError(f"channel counts must be positive integers, but layer {name!r} got {n!r}")
     return value
 
 
@@ -131,11 +131,11 @@ class SearchSpace:
     def __post_init__(self) -> None:
         layers = tuple(self.layers)
         if not layers:
-            raise ValueError("a search space needs at least one layer")
+            raise InvalidValueError("a search space needs at least one layer")
         names = [layer.name for layer in layers]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
-            raise ValueError(f"layer names must be unique, but got duplicates {dupes}")
+            raise InvalidValueError(f"layer names must be unique, but got duplicates {dupes}")
         object.__setattr__(self, "layers", layers)
 
     @classmethod
@@ -152,7 +152,7 @@ class SearchSpace:
         if names is None:
             names = [f"layer{i}" for i in range(len(channels))]
         if len(names) != len(channels):
-            raise ValueError(
+            raise InvalidValueError(
                 f"names must match channels one to one, but got {len(names)} names"
                 f" for {len(channels)} layers"
             )

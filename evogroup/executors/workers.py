@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from evogroup.core.errors import InvalidValueError
 from evogroup.executors.ray import RAY_TIMEOUT, RayActors
 
 EXECUTORS = ("local", "ray")
@@ -42,13 +43,13 @@ class Workers:
 
     def __post_init__(self) -> None:
         if self.kind not in EXECUTORS:
-            raise ValueError(f"kind must be one of {EXECUTORS}, but got {self.kind!r}")
+            raise InvalidValueError(f"kind must be one of {EXECUTORS}, but got {self.kind!r}")
         if self.count is not None and self.count < 1:
-            raise ValueError(f"count >= 1 must hold, but got {self.count}")
+            raise InvalidValueError(f"count >= 1 must hold, but got {self.count}")
         if self.gpus_per_worker is not None and self.gpus_per_worker < 0:
-            raise ValueError(f"gpus_per_worker >= 0 must hold, but got {self.gpus_per_worker}")
+            raise InvalidValueError(f"gpus_per_worker >= 0 must hold, but got {self.gpus_per_worker}")
         if not self.timeout > 0:
-            raise ValueError(f"timeout > 0 must hold, but got {self.timeout}")
+            raise InvalidValueError(f"timeout > 0 must hold, but got {self.timeout}")
 
 
 @contextlib.contextmanager

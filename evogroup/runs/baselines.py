@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import time
 
+from evogroup.core.errors import InvalidValueError
 from evogroup.core.evaluation import evaluate
 from evogroup.core.loop import _result, _stats
 from evogroup.core.operators import check_feasible, sample_feasible
@@ -31,7 +32,7 @@ def random_search(problem: Problem, evaluations: int, seed: int = 0) -> SearchRe
         0.0
     """
     if evaluations < 1:
-        raise ValueError(f"evaluations >= 1 must hold, but got evaluations={evaluations!r}")
+        raise InvalidValueError(f"evaluations >= 1 must hold, but got evaluations={evaluations!r}")
     check_feasible(problem)
     rng = random.Random(seed)
     start = time.perf_counter()

@@ -22,12 +22,12 @@ from typing import Any
 from evogroup.backend.base import Backend, Run
 from evogroup.backend.options import BackendOptions
 from evogroup.core.cost import CostTable
+from evogroup.core.errors import InvalidValueError
 from evogroup.core.io import atomic_write_json
 from evogroup.core.operators import sample_feasible
 from evogroup.core.problem import Problem
 from evogroup.core.space import Genome
 from evogroup.runs import plots
-from evogroup.runs.pipeline import Candidate, retrain, supernet_for
 from evogroup.runs.rank_stats import (
     RESAMPLES,
     Correlation,
@@ -35,6 +35,9 @@ from evogroup.runs.rank_stats import (
     statistics_table,
     verdict,
 )
+from evogroup.runs.reproduce import retrain
+from evogroup.runs.search_run import supernet_for
+from evogroup.runs.table import Candidate
 
 _POOL_PER_SAMPLE = 40
 
@@ -107,14 +110,14 @@ def stratified_genomes(problem: Problem, samples: int, seed: int) -> list[Genome
     from the fullest ones. Sorted by cost.
     """
     if samples < 2:
-        raise ValueError(f"samples >= 2 must hold, but got samples={samples!r}")
+        raise InvalidValueError(f"samples >= 2 must hold, but got samples={samples!r}")
     rng = random.Random(seed)
     pool = {sample_feasible(problem, rng) for _ in range(samples * _POOL_PER_SAMPLE)}
     if isinstance(problem.cost, CostTable) and problem.feasible(problem.cost.min_genome()):
         pool.add(problem.cost.min_genome())
     pool = sorted(pool, key=lambda g: (problem.cost(g), g))
     if len(pool) < samples:
-        raise ValueError(f"only {len(pool)} distinct genomes fit the budget; ask for fewer samples")
+        raise InvalidValueError(f"only {len(pool)} distinct genomes fit the budget; ask for fewer samples")
     low, high = problem.cost(pool[0]), problem.cost(pool[-1])
     span = (high - low) or 1.0
     bins: list[list[Genome]] = [[] for _ in range(samples)]

@@ -42,6 +42,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from evogroup.core.errors import InvalidValueError
+
 RESAMPLES = 2000
 COST_BINS = 4
 REGRET_KS = (1, 3, 5)
@@ -257,7 +259,7 @@ def verdict(tau: Correlation, cost: Correlation | None = None) -> str:
 def _pair(x: Sequence[float], y: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
     a, b = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     if a.shape != b.shape or a.ndim != 1 or len(a) < 2:
-        raise ValueError(
+        raise InvalidValueError(
             f"two sequences of equal length >= 2 must be given, but got lengths {len(a)} and {len(b)}"
         )
     return a, b

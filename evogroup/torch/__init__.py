@@ -26,7 +26,7 @@ from evogroup.core.lazy import lazy_exports, moved_modules
 moved_modules(
     {
         "evogroup.torch.choices": "evogroup.torch.options.choices",
-        "evogroup.torch.training_options": "evogroup.torch.options.training_options",
+        "evogroup.torch.training_options": "evogroup.torch.backend.training_options",
         "evogroup.torch.recipe": "evogroup.torch.options.recipe",
         "evogroup.torch.binary": "evogroup.torch.nn.binary",
         "evogroup.torch.masked": "evogroup.torch.nn.masked",
@@ -75,7 +75,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "SupernetFitness": "evogroup.torch.fitness.supernet_fitness",
         "recalibrate_bn": "evogroup.torch.fitness.supernet_fitness",
         "count_flops": "evogroup.torch.backend.flops",
-        "TrainingOptions": "evogroup.torch.options.training_options",
+        "TrainingOptions": "evogroup.torch.backend.training_options",
         "WeightSharingBackend": "evogroup.torch.backend.weight_sharing",
     },
     globals(),

@@ -27,7 +27,7 @@ def evogroup(*args) -> list[str]:
 
 def run(args: list[str], code: int = 0) -> subprocess.CompletedProcess:
     done = subprocess.run(args, env=ENV, capture_output=True, text=True, timeout=600)
-    assert done.returncode == code, f"{' '.join(args)}\n{done.stdout}{done.stderr}"
+    assert done.returncode == code, f"{' '.join(map(str, args))}\n{done.stdout}{done.stderr}"
     return done
 
 

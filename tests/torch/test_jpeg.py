@@ -18,6 +18,7 @@ from torchvision import datasets
 
 from evogroup.core.errors import DataError, OptionError
 from evogroup.torch.data import jpeg
+from evogroup.torch.data.decode import check_decode
 from evogroup.torch.data.folders import _folder_transforms, load_image
 from evogroup.torch.data.loaders import DecodedLoader, decodes_on_device, evaluation_batches, loader
 from evogroup.torch.data.sources import load_data
@@ -142,7 +143,7 @@ def _splits(train, image_size: int = 224) -> SimpleNamespace:
 
 def _runtime(device: torch.device, decode: str) -> Runtime:
     """A runtime built by hand: ``decode="gpu"`` on the CPU runs the device path there
-    (:meth:`Runtime.resolve` refuses it off CUDA)."""
+    (the command's options refuse it off CUDA: :func:`check_decode`)."""
     return Runtime(device, decode=decode)
 
 
@@ -157,9 +158,9 @@ def test_decode_resolves_by_device_and_data(folder):
     assert not decodes_on_device(_runtime(CUDA, "cpu"), large)
     no_cuda = "^--decode gpu needs a CUDA device, but --device is cpu$"
     with pytest.raises(OptionError, match=no_cuda):
-        Runtime.resolve("cpu", decode="gpu")
+        check_decode("gpu", "cpu")
     with pytest.raises(OptionError, match=r"^--decode must be one of cpu, gpu, auto, but got 'x'$"):
-        Runtime.resolve("cpu", decode="x")
+        check_decode("x", "cpu")
     with pytest.raises(OptionError, match=r"^--decode gpu needs an ImageFolder of JPEGs, but"
                                           r" --data is digits \(images held as tensors\)$"):  # fmt: skip
         decodes_on_device(_runtime(CUDA, "gpu"), digits)
@@ -194,12 +195,13 @@ def test_overlapped_device_decoding_equals_the_cpu_path(folder):
 
 def test_the_trainer_trains_on_device_decoded_batches(tmp_path, monkeypatch):
     """``--decode gpu`` threaded through ``train_network`` to its loaders, run on the CPU
-    (a hand-built runtime: :meth:`Runtime.resolve` refuses gpu decoding off CUDA)."""
+    (a hand-built runtime whose decode is not checked until the loaders are built)."""
     from binmobilenet import SuperNet
 
     from evogroup.rundir.layout import RunLayout
     from evogroup.torch.nn.weights import model_kind
     from evogroup.torch.options.recipe import TrainConfig
+    from evogroup.torch.train import loop
     from evogroup.torch.train import trainer as tr
 
     for i in range(20):
@@ -211,7 +213,7 @@ def test_the_trainer_trains_on_device_decoded_batches(tmp_path, monkeypatch):
         made.append(loader(*args, **kwargs))
         return made[-1]
 
-    monkeypatch.setattr(tr, "loader", recorded)
+    monkeypatch.setattr(loop, "loader", recorded)
     with tr.seeded(0):
         net = SuperNet(module="M2", num_classes=2, width_mult=0.25)
     config = TrainConfig(epochs=1, batch_size=8, lr=1e-3, seed=0, eval_batch_size=16)

@@ -11,10 +11,11 @@ import pytest
 import torch
 
 from evogroup.core.errors import DeviceError, OptionError
+from evogroup.torch.backend.training_options import TrainingOptions
+from evogroup.torch.data.decode import DECODE_CHOICES
 from evogroup.torch.device.runtime import Runtime, resolve_device
 from evogroup.torch.options import choices
 from evogroup.torch.options.recipe import Recipe, default_recipe, merge_options
-from evogroup.torch.options.training_options import TrainingOptions
 
 
 def test_the_runtime_resolves_each_option_once():
@@ -77,7 +78,7 @@ def test_the_levers_pass_through_the_merge_to_the_supernet_only():
 def test_the_options_offer_the_choices_the_torch_layer_takes():
     fields = TrainingOptions.__dataclass_fields__
     assert fields["kernel"].metadata["evogroup"].choices == choices.KERNEL_CHOICES
-    assert fields["decode"].metadata["evogroup"].choices == choices.DECODE_CHOICES
+    assert fields["decode"].metadata["evogroup"].choices == DECODE_CHOICES
     assert fields["sampling"].metadata["evogroup"].choices == choices.SAMPLING
     assert fields["fitness_metric"].metadata["evogroup"].choices == choices.METRICS
 

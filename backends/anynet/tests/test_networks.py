@@ -14,6 +14,7 @@ import torchvision
 from torch import nn
 
 from anynet.networks import ModuleSupernet, build_network, build_supernet
+from evogroup.testing import SupernetContract
 from evogroup.torch.nn.binary import BinaryConv2d
 from evogroup.torch.nn.shared import SharedConv2d
 
@@ -83,19 +84,11 @@ def test_the_static_network_of_the_native_genome_is_the_untouched_model():
     assert all(regrouped.get_submodule(n).groups == 1 for n in build_supernet(**arch).space.names)
 
 
-def test_a_binarized_supernet_and_its_export_agree_and_keep_stem_and_classifier_real(
-    random_genome,
-):  # fmt: skip
-    torch.manual_seed(0)
+def test_a_binarized_supernet_keeps_stem_and_classifier_real():
     arch = {"model": "anynet.tests.models:tiny_net", "num_classes": 10, "binarize": True}
-    net = _with_running_stats(build_supernet(**arch))
+    net = build_supernet(**arch)
     assert not isinstance(net.net[0], BinaryConv2d | SharedConv2d)
     assert all(net.get_submodule(net.gene_path(n)).binary for n in net.space.names)
-    x = torch.randn(2, 3, 16, 16)
-    with torch.no_grad():
-        for seed in range(3):
-            genome = random_genome(net, seed)
-            torch.testing.assert_close(net.export(genome)(x), net(x, genome))
     static = build_network(net.space.uniform(2), **arch)
     assert {type(m) for m in static.modules() if isinstance(m, nn.Conv2d)} == {
         nn.Conv2d,
@@ -115,3 +108,16 @@ def test_the_masked_kernel_computes_what_the_grouped_one_does(binarize, random_g
         for seed in range(3):
             genome = random_genome(grouped, seed)
             torch.testing.assert_close(masked(x, genome), grouped(x, genome))
+
+
+class TestSupernet(SupernetContract):
+    """Forward, gradient masks and export of a small model's supernet (evogroup's contract),
+    real and binarized."""
+
+    backend_name = "module"
+
+    @pytest.fixture(scope="class", params=[False, True], ids=["real", "binary"])
+    def supernet(self, request: pytest.FixtureRequest) -> ModuleSupernet:
+        torch.manual_seed(0)
+        arch = {"model": "anynet.tests.models:tiny_net", "num_classes": 10}
+        return build_supernet(**arch, binarize=request.param)

@@ -31,6 +31,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from evogroup.core.errors import InvalidValueError
+
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", FutureWarning)  # fvcore touches the deprecated torch.jit
     from fvcore.nn import FlopCountAnalysis
@@ -204,7 +206,7 @@ def cost_table(
         resolution: the input side at which FLOPs are counted.
     """
     if not isinstance(resolution, int) or resolution < 32:
-        raise ValueError(f"resolution >= 32 must hold, but got resolution={resolution!r}")
+        raise InvalidValueError(f"resolution >= 32 must hold, but got resolution={resolution!r}")
     key = {**key, "version": _CACHE_VERSION, "convention": CONVENTION,
            "resolution": resolution, "space": space.fingerprint()}  # fmt: skip
     digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:12]

@@ -28,8 +28,8 @@ from evogroup.core.operators import sample_feasible
 from evogroup.core.problem import Problem
 from evogroup.core.space import Genome
 from evogroup.torch.backend.latency_steps import LatencySteps
+from evogroup.torch.backend.training_options import TrainingOptions, WidthOptions
 from evogroup.torch.fitness.supernet_file import check_supernet, trust
-from evogroup.torch.options.training_options import TrainingOptions, WidthOptions
 
 if TYPE_CHECKING:  # torch is imported by the steps that need it, not by loading a backend
     from evogroup.torch.device.runtime import Runtime
@@ -154,10 +154,14 @@ class WeightSharingBackend(LatencySteps, Backend):
         from evogroup.torch.device.runtime import Runtime
 
         o = self._opts(opts)
+        from evogroup.torch.data.decode import check_decode
+
         key = (o.device, o.kernel, o.decode, o.compile, o.sync_bn)
         if key not in self._runtimes:
-            self._runtimes[key] = Runtime.resolve(o.device, kernel=o.kernel, decode=o.decode,
-                                                  compile=o.compile, sync_bn=o.sync_bn)  # fmt: skip
+            runtime = Runtime.resolve(o.device, kernel=o.kernel, decode=o.decode,
+                                      compile=o.compile, sync_bn=o.sync_bn)  # fmt: skip
+            check_decode(runtime.decode, runtime.device.type)  # refused before any work
+            self._runtimes[key] = runtime
         return self._runtimes[key]
 
     def fitness_label(self, opts: BackendOptions | None = None) -> str:

@@ -49,9 +49,10 @@ def decodes_on_device(runtime: Runtime, data: Any) -> bool:
     """Whether the JPEGs of ``data`` (a DataSplits) are decoded on ``runtime.device``.
 
     ``auto`` decodes there only where it pays and mirrors the cpu path: a CUDA device and
-    ImageFolder data at the ImageNet recipe (224 crops). ``gpu`` (refused off CUDA when
-    the runtime was resolved) where it cannot be is an
-    :class:`~evogroup.core.errors.OptionError` naming why.
+    ImageFolder data at the ImageNet recipe (224 crops). ``gpu`` on data it cannot decode is
+    an :class:`~evogroup.core.errors.OptionError` naming why (off CUDA it was refused with
+    the command's options, :func:`~evogroup.torch.data.decode.check_decode`; a runtime built
+    by hand runs the device path wherever it is, as the tests do on the CPU).
     """
     if runtime.decode == "cpu" or (runtime.decode == "auto" and runtime.device.type != "cuda"):
         return False

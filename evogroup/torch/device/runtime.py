@@ -23,7 +23,7 @@ from torch import nn
 from evogroup.core import launch
 from evogroup.core.errors import DeviceError, OptionError
 from evogroup.torch.device.accel import Speed, choose_speed
-from evogroup.torch.options.choices import DECODE_CHOICES, KERNEL_CHOICES, check_choice
+from evogroup.torch.options.choices import KERNEL_CHOICES, check_choice
 
 __all__ = ["Runtime", "resolve_device", "resolve_kernel"]
 
@@ -94,9 +94,9 @@ class Runtime:
     Attributes:
         device: this process's device (``cuda:LOCAL_RANK`` under ``torchrun`` on CUDA).
         kernel: the supernet's weight-sharing kernel, ``"grouped"`` or ``"masked"``.
-        decode: where JPEGs are decoded: ``"cpu"``, ``"gpu"`` (refused off CUDA) or
-            ``"auto"``, which :func:`evogroup.torch.data.loaders.decodes_on_device` settles
-            per dataset.
+        decode: where JPEGs are decoded, as asked: ``"cpu"``, ``"gpu"`` or ``"auto"``; data
+            loading checks it (:func:`evogroup.torch.data.decode.check_decode`) and settles
+            ``auto`` per dataset (:func:`evogroup.torch.data.loaders.decodes_on_device`).
         compile: ``torch.compile`` (``None``: :func:`~evogroup.torch.device.accel.choose_speed`'s
             default, on for fixed-shape nets on CUDA).
         sync_bn: under ``torchrun``, SyncBatchNorm over the global batch (CUDA only).
@@ -120,14 +120,11 @@ class Runtime:
         """The runtime of the options a user gave (``--device``, ``--kernel``, ...).
 
         Raises:
-            OptionError: a value outside its choices; ``--decode gpu`` or ``--sync-bn``
-                across processes off CUDA.
+            OptionError: a kernel outside its choices; ``--sync-bn`` across processes off
+                CUDA.
             DeviceError: ``device`` names one this machine lacks.
         """
         dev = _rank_device(resolve_device(device))
-        check_choice("--decode", decode, DECODE_CHOICES)
-        if decode == "gpu" and dev.type != "cuda":
-            raise OptionError(f"--decode gpu needs a CUDA device, but --device is {dev}")
         world = launch.world_size()
         if sync_bn and world > 1 and dev.type != "cuda":
             raise OptionError(

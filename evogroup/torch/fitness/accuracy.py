@@ -10,6 +10,7 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
+from evogroup.core.errors import InvalidValueError
 from evogroup.torch.device.accel import Speed
 
 __all__ = ["Accuracy", "accuracy", "summed_over"]
@@ -64,5 +65,5 @@ def summed_over(
         out = [] if sums is None else sums.tolist()
     model.train(was_training)
     if total == 0:
-        raise ValueError(f"{what} needs at least one image, but the data is empty")
+        raise InvalidValueError(f"{what} needs at least one image, but the data is empty")
     return out, total

@@ -23,6 +23,7 @@ import torch
 from torch import nn
 from torch.utils.data import Dataset, Subset
 
+from evogroup.core.errors import InvalidValueError
 from evogroup.core.space import Genome
 from evogroup.torch.data.splits import DataSplits
 from evogroup.torch.device.accel import Speed
@@ -151,7 +152,7 @@ class SupernetFitness:
         metric: str = "accuracy",
     ):
         if recal_images < 1 or batch_size < 1 or (val_images is not None and val_images < 1):
-            raise ValueError(
+            raise InvalidValueError(
                 f"recal_images >= 1, batch_size >= 1 and val_images >= 1 must hold, but got"
                 f" (recal_images={recal_images}, batch_size={batch_size}, val_images={val_images})"
             )

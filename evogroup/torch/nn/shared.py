@@ -28,6 +28,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from evogroup.core.errors import InvalidValueError
 from evogroup.torch.nn.binary import binarize_activation, binarize_weight
 from evogroup.torch.nn.choice_bn import choice_state
 from evogroup.torch.nn.masked import add_mask_buffers, drop_mask_buffers, masked_conv, set_mask
@@ -70,7 +71,7 @@ class SharedConv2d(nn.Module):
         """Compute with ``kernel`` (``"grouped"`` or ``"masked"``) from now on; the weight
         and the group count are kept."""
         if kernel not in KERNELS:
-            raise ValueError(f"kernel must be one of {', '.join(KERNELS)}, but got {kernel!r}")
+            raise InvalidValueError(f"kernel must be one of {', '.join(KERNELS)}, but got {kernel!r}")
         self.kernel = kernel
         if kernel == "masked":
             add_mask_buffers(self)

@@ -1,9 +1,10 @@
 """The choices of the torch layer's options, spelled once and torch-free.
 
 The CLI (through the backends' option declarations) and the torch layer
-(:mod:`evogroup.torch.device.runtime`, :mod:`evogroup.torch.nn.shared`, :mod:`evogroup.torch.options.recipe`,
-:mod:`evogroup.torch.fitness.supernet_fitness`) read these tuples, so a new kernel, decoder or fitness
-metric is added here and nowhere else.
+(:mod:`evogroup.torch.device.runtime`, :mod:`evogroup.torch.nn.shared`,
+:mod:`evogroup.torch.options.recipe`, :mod:`evogroup.torch.fitness.supernet_fitness`) read
+these tuples, so a new kernel, sampling or fitness metric is added here and nowhere else
+(where JPEGs are decoded is data loading's own: :mod:`evogroup.torch.data.decode`).
 """
 
 from __future__ import annotations
@@ -13,18 +14,13 @@ from collections.abc import Sequence
 from evogroup.core.errors import OptionError
 
 __all__ = [
-    "DECODES", "DECODE_CHOICES", "KERNELS", "KERNEL_CHOICES", "METRICS", "SAMPLING",
-    "check_choice",
+    "KERNELS", "KERNEL_CHOICES", "METRICS", "SAMPLING", "check_choice",
 ]  # fmt: skip
 
 #: How a weight-sharing conv computes (:mod:`evogroup.torch.nn.shared`, :mod:`evogroup.torch.nn.masked`).
 KERNELS = ("grouped", "masked")
 #: ``--kernel``: a kernel, or ``auto`` (masked on CUDA, grouped elsewhere).
 KERNEL_CHOICES = (*KERNELS, "auto")
-#: Where training and evaluation JPEGs are decoded (:mod:`evogroup.torch.data.loaders`).
-DECODES = ("cpu", "gpu")
-#: ``--decode``: a place, or ``auto`` (gpu on CUDA for ImageFolder data at 224 px).
-DECODE_CHOICES = (*DECODES, "auto")
 #: The supernet's genomes per step (:mod:`evogroup.torch.train.steps`).
 SAMPLING = ("uniform", "sandwich")
 #: What the supernet's fitness measures on search-val (:mod:`evogroup.torch.fitness.supernet_fitness`):

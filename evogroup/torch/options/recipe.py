@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from evogroup.core.errors import OptionError
+from evogroup.core.errors import InvalidValueError, OptionError
 from evogroup.torch.options.choices import SAMPLING
 
 __all__ = ["EVAL_BATCH", "Recipe", "TrainConfig", "default_recipe", "merge_options"]
@@ -90,7 +90,7 @@ def default_recipe(data_name: str = "digits", image_size: int | None = None) -> 
 
 def merge_options(recipe: Recipe, opts: Any) -> Recipe:
     """``recipe`` with every value the user gave in ``opts`` (a backend's
-    :class:`~evogroup.torch.options.training_options.TrainingOptions`) in place of its own: the one
+    :class:`~evogroup.torch.backend.training_options.TrainingOptions`) in place of its own: the one
     place where options and recipe meet. The levers ``fair``, ``bn_per_choice`` and
     ``weight_decay`` come from ``opts`` always (their options default to the paper's values).
 
@@ -168,12 +168,12 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch_size < 1 or not self.lr > 0 or self.eval_batch_size < 1:
-            raise ValueError(
+            raise InvalidValueError(
                 f"epochs >= 1, batch_size >= 1, lr > 0 and eval_batch_size >= 1 must hold, but"
                 f" got {self.to_json() | {'eval_batch_size': self.eval_batch_size}}"
             )
         if self.sampling not in SAMPLING or (self.distill and self.sampling != "sandwich"):
-            raise ValueError(
+            raise InvalidValueError(
                 f"sampling must be one of {SAMPLING} and distill needs 'sandwich', but got"
                 f" {self.to_json()}"
             )
@@ -191,14 +191,14 @@ class TrainConfig:
 def _check_levers(config: TrainConfig) -> None:
     """Refuse supernet levers that contradict each other (one line naming the values)."""
     if config.sandwich_genomes < 3 or (config.sandwich_genomes != 3 and config.sampling != "sandwich"):
-        raise ValueError(
+        raise InvalidValueError(
             f"sandwich_genomes >= 3 must hold and needs sampling 'sandwich', but got"
             f" sandwich_genomes={config.sandwich_genomes}, sampling={config.sampling!r}"
         )
     if config.fair and config.budget is not None:
-        raise ValueError(
+        raise InvalidValueError(
             f"fair sampling draws from the whole space, so no budget may be given, but got"
             f" budget={config.budget}"
         )
     if not config.weight_decay >= 0:
-        raise ValueError(f"weight_decay >= 0 must hold, but got weight_decay={config.weight_decay}")
+        raise InvalidValueError(f"weight_decay >= 0 must hold, but got weight_decay={config.weight_decay}")

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 
 from evogroup.backend.options import BackendOptions
 from evogroup.core.options import FINAL, FITNESS, SUPERNET, TRAINING, option
-from evogroup.torch.options.choices import DECODE_CHOICES, KERNEL_CHOICES, METRICS, SAMPLING
+from evogroup.torch.data.decode import DECODE_CHOICES
+from evogroup.torch.options.choices import KERNEL_CHOICES, METRICS, SAMPLING
 
 __all__ = ["TrainingOptions", "WidthOptions"]
 
-_SEARCHING = ("search", "reproduce", "rank-check")
 
 
 @dataclass(frozen=True)
@@ -25,91 +25,91 @@ class TrainingOptions(BackendOptions):
     )
     data: str | None = option(
         None, "ImageFolder tree or CIFAR-10 batches folder [default: embedded digits]",
-        commands=TRAINING,
+        steps=TRAINING,
     )  # fmt: skip
-    split_seed: int = option(0, "seed of the fixed train/search-val/test split", commands=TRAINING)
+    split_seed: int = option(0, "seed of the fixed train/search-val/test split", steps=TRAINING)
     supernet: str | None = option(
-        None, "a trained supernet.pt to search with (else one is trained)", commands=_SEARCHING
+        None, "a trained supernet.pt to search with (else one is trained)", steps=FITNESS
     )
     epochs: int | None = option(
-        None, "supernet training epochs [default: the data's recipe]", low=1, commands=SUPERNET
+        None, "supernet training epochs [default: the data's recipe]", low=1, steps=SUPERNET
     )
     lr: float | None = option(
         None, "supernet Adam learning rate, decayed linearly [default: recipe]", low=0,
-        low_open=True, commands=SUPERNET,
+        low_open=True, steps=SUPERNET,
     )  # fmt: skip
     final_epochs: int | None = option(
-        None, "epochs of training from scratch [default: recipe]", low=1, commands=FINAL
+        None, "epochs of training from scratch [default: recipe]", low=1, steps=FINAL
     )
     final_lr: float | None = option(
         None, "learning rate of training from scratch [default: recipe]", low=0, low_open=True,
-        commands=FINAL,
+        steps=FINAL,
     )  # fmt: skip
     batch_size: int | None = option(
-        None, "images per step [default: recipe]", low=1, commands=TRAINING
+        None, "images per step [default: recipe]", low=1, steps=TRAINING
     )
     recal_images: int | None = option(
         None, "training images for BatchNorm recalibration per genome [default: recipe]",
-        low=1, commands=FITNESS,
+        low=1, steps=FITNESS,
     )  # fmt: skip
     device: str | None = option(
-        None, "torch device [default: cuda when available]", commands=TRAINING
+        None, "torch device [default: cuda when available]", steps=TRAINING
     )
     sync_bn: bool = option(
         False, "under torchrun on GPUs: BatchNorm statistics over the global batch (SyncBatchNorm)",
-        commands=TRAINING,
+        steps=TRAINING,
     )  # fmt: skip
     sampling: str | None = option(
         None, "supernet genomes per step: uniform (one random genome, the paper) or sandwich"
         " (largest + smallest + random, gradients summed; BigNAS) [default: recipe]",
-        choices=SAMPLING, commands=SUPERNET,
+        choices=SAMPLING, steps=SUPERNET,
     )  # fmt: skip
     distill: bool | None = option(
         None, "with sandwich sampling: the smaller genomes learn the largest one's predictions"
-        " (in-place distillation) [default: recipe]", commands=SUPERNET,
+        " (in-place distillation) [default: recipe]", steps=SUPERNET,
     )  # fmt: skip
     train_budget: float | None = option(
         None, "supernet training draws its random genomes under this cost budget (SPOS's"
         " constrained sampling) [default: the whole space]", low=0, low_open=True,
-        commands=SUPERNET,
+        steps=SUPERNET,
     )  # fmt: skip
     fair: bool = option(
         False, "strictly fair sampling of the supernet's random genomes: every choice of every"
         " gene used equally often within a cycle (FairNAS); not with --train-budget",
-        commands=SUPERNET,
+        steps=SUPERNET,
     )  # fmt: skip
     sandwich_genomes: int | None = option(
         None, "with sandwich sampling: genomes per step, the largest, the smallest and N-2"
-        " random ones [default: 3]", low=3, commands=SUPERNET,
+        " random ones [default: 3]", low=3, steps=SUPERNET,
     )  # fmt: skip
     bn_per_choice: bool = option(
         False, "separate BatchNorm statistics and affine per choice of the preceding searchable"
         " conv's group count (keep --compile off: each new choice recompiles)",
-        commands=SUPERNET,
+        steps=SUPERNET,
     )  # fmt: skip
     weight_decay: float = option(
         0.0, "supernet decoupled weight decay (AdamW; 0: plain Adam, the paper)", low=0,
-        commands=SUPERNET,
+        steps=SUPERNET,
     )  # fmt: skip
     fitness_metric: str = option(
         "accuracy", "supernet fitness: accuracy (top-1 % on search-val, the paper) or loss"
         " (negative cross-entropy on search-val: separates genomes whose accuracies tie)",
-        choices=METRICS, commands=FITNESS,
+        choices=METRICS, steps=FITNESS,
     )  # fmt: skip
     kernel: str = option(
         "auto", "weight-sharing conv kernel: grouped (sliced group convs), masked (dense convs"
         " over a block-diagonal masked weight: fixed shapes), auto (masked on CUDA, grouped"
-        " on CPU)", choices=KERNEL_CHOICES, commands=SUPERNET,
+        " on CPU)", choices=KERNEL_CHOICES, steps=SUPERNET,
     )  # fmt: skip
     decode: str = option(
         "auto", "where JPEGs are decoded (training, test, BatchNorm recalibration, search-val):"
         " cpu (PIL in loader workers), gpu (nvjpeg, batched, on the device, overlapped with"
         " the step), auto (gpu on CUDA for ImageFolder data at the ImageNet recipe, else"
-        " cpu)", choices=DECODE_CHOICES, commands=TRAINING,
+        " cpu)", choices=DECODE_CHOICES, steps=TRAINING,
     )  # fmt: skip
     compile: bool | None = option(
         None, "torch.compile training and evaluation [default: on for fixed-shape nets on"
-        " CUDA, off on CPU]", commands=TRAINING,
+        " CUDA, off on CPU]", steps=TRAINING,
     )  # fmt: skip
 
 
