@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     report["conv"] = conv_table(spec)
     presets = QUICK if args.quick else BACKENDS
     report["backends"] = [predictor_error(name, presets[name], spec, args.held_out)
-                          for name in args.backends.split(",")]  # fmt: skip
+                          for name in args.backends.split(",") if name]  # fmt: skip
     if args.search:
         from latency_search import compare_searches
 

@@ -45,9 +45,11 @@ def errors(predicted: Sequence[float], measured: Sequence[float]) -> dict[str, f
 
 def fit_genomes(space: SearchSpace, layers: CostTable, count: int, seed: int = 0) -> list[Genome]:
     """The genomes the correction is fitted on: the table's fastest and slowest (so the fit
-    spans the whole range a search can reach), then uniform random ones."""
+    spans the whole range a search can reach), then uniform random ones (every genome of a
+    space smaller than ``count``)."""
     rng = random.Random(seed)
-    chosen = [layers.min_genome(), layers.max_genome()]
+    chosen = list(dict.fromkeys([layers.min_genome(), layers.max_genome()]))
+    count = min(count, space.size)
     while len(chosen) < count:
         genome = sample(space, rng)
         if genome not in chosen:

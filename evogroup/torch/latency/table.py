@@ -101,7 +101,7 @@ def measure_table(
     cells = sum(len(layer.choices) for layer in space.layers)
     echo(f"measuring the latency table on {key['device']} ({device.type}, {spec.threads}"
          f" thread(s), batch {spec.batch}, {spec.resolution} px): {cells} layer timings,"
-         f" {FIT_GENOMES} whole networks")  # fmt: skip
+         f" {min(FIT_GENOMES, space.size)} whole networks")  # fmt: skip
     args = (spec.batch, spec.resolution, device)
     with pinned_threads(spec.threads):
         layers = layer_times(build, space, *args, repeats=REPEATS)
