@@ -39,8 +39,10 @@ BACKENDS = {
     "binmobilenet": {"module": "M2", "width_mult": 1.0},
     "torchvision": {"arch": "mobilenet_v2"},
 }
-QUICK = {"binmobilenet": {"module": "M2", "width_mult": 0.25, "resolution": 32},
-         "torchvision": {"arch": "mobilenet_v2", "resolution": 32}}  # fmt: skip
+QUICK = {
+    "binmobilenet": {"module": "M2", "width_mult": 0.25, "resolution": 32},
+    "torchvision": {"arch": "mobilenet_v2", "resolution": 32},
+}
 
 
 def conv_table(spec: LatencySpec) -> list[dict]:
@@ -52,8 +54,14 @@ def conv_table(spec: LatencySpec) -> list[dict]:
         for g in (1, 8, 16, 32, 64):
             conv = torch.nn.Conv2d(256, 256, 3, padding=1, groups=g, bias=False).to(device)
             t = time_call(lambda conv=conv: conv(x), device, warmup=3, repeats=15)
-            rows.append({"groups": g, "mflops": 256 * 256 * 9 * 14 * 14 / g / 1e6,
-                         "ms": t.median_ms, "noise_ms": t.noise_ms})  # fmt: skip
+            rows.append(
+                {
+                    "groups": g,
+                    "mflops": 256 * 256 * 9 * 14 * 14 / g / 1e6,
+                    "ms": t.median_ms,
+                    "noise_ms": t.noise_ms,
+                }
+            )
     print("\n## FLOPs or latency? 3x3 conv, 256 channels, 14x14 px\n")
     print("| groups | FLOPs (M) | time (ms) | noise (ms) |\n|---|---|---|---|")
     for r in rows:
@@ -93,19 +101,38 @@ def predictor_error(name: str, options: dict, spec: LatencySpec, count: int) -> 
     predicted = [table.cost(g) for g in genomes]
     err = errors(predicted, measured)
     noise = errors(passes[0], passes[1])  # one measurement against another of the same genome
-    row = {"backend": name, "options": options, "built_s": built if not table.cached else None,
-           "cached": table.cached, "reload_s": loaded, "reloaded": again.cached,
-           "held_out": count, **err, "noise_mape": noise["mape"], "noise_p90": noise["p90"],
-           "median_ms": float(np.median(measured)), "fit": table.fit,
-           "offset": table.offset, "scale": table.scale}  # fmt: skip
-    print(f"\n## {name} {options} on {table.key['device']} ({spec.device}, {spec.threads} thread(s),"
-          f" batch {spec.batch})\n")  # fmt: skip
-    print(f"table: {'loaded from the cache' if table.cached else f'built in {built:.1f} s'};"
-          f" reloaded in {loaded * 1e3:.1f} ms (from the cache: {again.cached})")  # fmt: skip
+    row = {
+        "backend": name,
+        "options": options,
+        "built_s": built if not table.cached else None,
+        "cached": table.cached,
+        "reload_s": loaded,
+        "reloaded": again.cached,
+        "held_out": count,
+        **err,
+        "noise_mape": noise["mape"],
+        "noise_p90": noise["p90"],
+        "median_ms": float(np.median(measured)),
+        "fit": table.fit,
+        "offset": table.offset,
+        "scale": table.scale,
+    }
+    print(
+        f"\n## {name} {options} on {table.key['device']} ({spec.device}, {spec.threads} thread(s),"
+        f" batch {spec.batch})\n"
+    )
+    print(
+        f"table: {'loaded from the cache' if table.cached else f'built in {built:.1f} s'};"
+        f" reloaded in {loaded * 1e3:.1f} ms (from the cache: {again.cached})"
+    )
     print(f"held-out genomes: {count}, median {row['median_ms']:.1f} ms measured")
-    print(f"predictor error: MAPE {err['mape']:.2f} %, p90 {err['p90']:.2f} %, max {err['max']:.2f} %")
-    print(f"timing noise (pass 1 vs pass 2 of the same genomes): MAPE {noise['mape']:.2f} %,"
-          f" p90 {noise['p90']:.2f} %; error / noise = {err['mape'] / max(noise['mape'], 1e-9):.2f}")  # fmt: skip
+    print(
+        f"predictor error: MAPE {err['mape']:.2f} %, p90 {err['p90']:.2f} %, max {err['max']:.2f} %"
+    )
+    print(
+        f"timing noise (pass 1 vs pass 2 of the same genomes): MAPE {noise['mape']:.2f} %,"
+        f" p90 {noise['p90']:.2f} %; error / noise = {err['mape'] / max(noise['mape'], 1e-9):.2f}"
+    )
     return row
 
 
@@ -123,12 +150,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=None, help="write every number to this JSON file")
     args = parser.parse_args(argv)
     spec = LatencySpec(device=args.device, batch=args.batch, threads=args.threads)
-    report: dict = {"device": args.device, "threads": args.threads, "batch": args.batch,
-                    "torch": torch.__version__}  # fmt: skip
+    report: dict = {
+        "device": args.device,
+        "threads": args.threads,
+        "batch": args.batch,
+        "torch": torch.__version__,
+    }
     report["conv"] = conv_table(spec)
     presets = QUICK if args.quick else BACKENDS
-    report["backends"] = [predictor_error(name, presets[name], spec, args.held_out)
-                          for name in args.backends.split(",") if name]  # fmt: skip
+    report["backends"] = [
+        predictor_error(name, presets[name], spec, args.held_out)
+        for name in args.backends.split(",")
+        if name
+    ]
     if args.search:
         from latency_search import compare_searches
 

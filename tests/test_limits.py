@@ -29,8 +29,12 @@ def _tables(seed: int) -> tuple[SearchSpace, CostTable, CostTable]:
     for layer, c in zip(space.layers, CHANNELS):
         flops.append({g: c * c / g for g in layer.choices})
         best = rng.choice(layer.choices[1:])
-        latency.append({g: 0.1 + abs(g.bit_length() - best.bit_length()) * rng.uniform(0.05, 0.3)
-                        for g in layer.choices})  # fmt: skip
+        latency.append(
+            {
+                g: 0.1 + abs(g.bit_length() - best.bit_length()) * rng.uniform(0.05, 0.3)
+                for g in layer.choices
+            }
+        )
     return space, CostTable(flops, 50.0), CostTable(latency, 1.0)
 
 
@@ -51,9 +55,17 @@ def test_every_operator_keeps_both_bounds(seed: int, a: float, b: float) -> None
     try:
         check_feasible(problem)
     except InfeasibleBudgetError:
-        assert find_in_range(problem.cost, problem.space, 0.0, problem.budget,
-                             bounds=[(problem.limits[0].cost, problem.limits[0].budget)],
-                             limit=10**7) is None  # fmt: skip
+        assert (
+            find_in_range(
+                problem.cost,
+                problem.space,
+                0.0,
+                problem.budget,
+                bounds=[(problem.limits[0].cost, problem.limits[0].budget)],
+                limit=10**7,
+            )
+            is None
+        )
         return
     rng = random.Random(seed)
     sampler = FeasibleSampler(problem)
@@ -65,7 +77,9 @@ def test_every_operator_keeps_both_bounds(seed: int, a: float, b: float) -> None
         fixed = repair(sample(problem.space, rng), problem, rng)
         assert problem.feasible(fixed) and violation(problem, fixed) == 0
         assert repair(fixed, problem, rng) == fixed
-    planned = Planner(problem).best([[float(g) for g in layer.choices] for layer in problem.space.layers])
+    planned = Planner(problem).best(
+        [[float(g) for g in layer.choices] for layer in problem.space.layers]
+    )
     assert planned is not None and problem.feasible(planned)
 
 
@@ -75,8 +89,12 @@ def test_the_plan_under_a_second_constraint_is_the_constrained_optimum() -> None
     grid = Grid.build(problem.cost, problem.space, 0.0, problem.budget)
     planned = best_genome_bounded(grid, values, problem.limits[0].cost, problem.feasible)
     everything = _all_genomes(problem.space)
-    score = lambda g: sum(v[layer.choices.index(x)] for v, layer, x in  # noqa: E731
-                          zip(values, problem.space.layers, g))  # fmt: skip
+
+    def score(g):
+        return sum(
+            v[layer.choices.index(x)] for v, layer, x in zip(values, problem.space.layers, g)
+        )
+
     best = max(score(g) for g in everything if problem.feasible(g))
     assert problem.feasible(planned)
     assert score(planned) >= best - 3  # Lagrangian: optimal up to the duality gap
@@ -90,8 +108,13 @@ def _all_genomes(space: SearchSpace) -> list[tuple[int, ...]]:
 
 def test_a_latency_budget_below_the_fastest_genome_names_it() -> None:
     space, flops, latency = _tables(0)
-    problem = Problem(space, sum, flops, flops.max_cost,
-                      limits=(Limit(latency, latency.min_cost * 0.9, "latency (ms)"),))  # fmt: skip
+    problem = Problem(
+        space,
+        sum,
+        flops,
+        flops.max_cost,
+        limits=(Limit(latency, latency.min_cost * 0.9, "latency (ms)"),),
+    )
     with pytest.raises(InfeasibleBudgetError, match=r"below the least latency \(ms\)") as info:
         check_feasible(problem)
     assert str(list(latency.min_genome())) in str(info.value)
@@ -102,8 +125,13 @@ def test_two_bounds_that_only_clash_together_are_refused() -> None:
     fastest = latency.min_genome()
     # a FLOP budget below the fastest genome's FLOPs, a latency budget just above its latency:
     # each alone is feasible, together perhaps not; the check agrees with an exhaustive scan
-    problem = Problem(space, sum, flops, flops(fastest) * 0.5,
-                      limits=(Limit(latency, latency.min_cost * 1.01, "latency"),))  # fmt: skip
+    problem = Problem(
+        space,
+        sum,
+        flops,
+        flops(fastest) * 0.5,
+        limits=(Limit(latency, latency.min_cost * 1.01, "latency"),),
+    )
     exists = any(problem.feasible(g) for g in _all_genomes(space))
     if exists:
         check_feasible(problem)

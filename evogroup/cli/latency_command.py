@@ -20,17 +20,24 @@ from evogroup.core.space import SearchSpace
 @backend_option()
 @device_flags()
 @click.option(
-    "--genome", default=None,
+    "--genome",
+    default=None,
     help="Print this genome's predicted latency: a group count, a comma list, a JSON file"
     " or a genome the backend names (e.g. native).",
-)  # fmt: skip
+)
 @click.option("--measure", is_flag=True, help="With --genome: also time its whole network.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.pass_context
 def latency(
-    ctx: click.Context, device: str, threads: int, batch: int, genome: str | None,
-    measure: bool, as_json: bool, **kwargs,
-) -> None:  # fmt: skip
+    ctx: click.Context,
+    device: str,
+    threads: int,
+    batch: int,
+    genome: str | None,
+    measure: bool,
+    as_json: bool,
+    **kwargs,
+) -> None:
     """Measure the per-layer, per-choice latency table of the backend's searched layers on
     --device (at the backend's --resolution), fit its whole-network correction, and cache
     it; later calls with the same device, torch version, threads, batch, resolution and
@@ -55,7 +62,9 @@ def latency(
     click.echo(f"genome       {','.join(map(str, genes))}")
     click.echo(f"predicted    {report['predicted_ms']:.3f} ms  ({latency_label(table)})")
     if measure:
-        click.echo(f"measured     {report['measured_ms']:.3f} ms (noise {report['noise_ms']:.3f} ms)")
+        click.echo(
+            f"measured     {report['measured_ms']:.3f} ms (noise {report['noise_ms']:.3f} ms)"
+        )
 
 
 def _print_table(table: LatencyTable, space: SearchSpace, as_json: bool) -> None:
@@ -70,9 +79,13 @@ def _print_table(table: LatencyTable, space: SearchSpace, as_json: bool) -> None
         click.echo(f"  {layer.name.ljust(width)}  {cells}")
     fit = table.fit
     click.echo(f"constant (stem, head, overhead) {table.offset:.3f} ms; scale {table.scale:.3f}")
-    click.echo(f"fastest genome {list(table.cost.min_genome())}: {table.cost.min_cost:.3f} ms;"
-               f" slowest {table.cost.max_cost:.3f} ms")  # fmt: skip
-    click.echo(f"fit on {fit.get('genomes')} whole networks: MAPE {fit.get('mape', 0):.1f} %,"
-               f" p90 {fit.get('p90', 0):.1f} %; timing noise {fit.get('noise_ms', 0):.3f} ms")  # fmt: skip
+    click.echo(
+        f"fastest genome {list(table.cost.min_genome())}: {table.cost.min_cost:.3f} ms;"
+        f" slowest {table.cost.max_cost:.3f} ms"
+    )
+    click.echo(
+        f"fit on {fit.get('genomes')} whole networks: MAPE {fit.get('mape', 0):.1f} %,"
+        f" p90 {fit.get('p90', 0):.1f} %; timing noise {fit.get('noise_ms', 0):.3f} ms"
+    )
     state = "loaded from" if table.cached else "cached at"
     click.echo(f"{state} {table.path}")

@@ -36,13 +36,20 @@ def device_flags(prefix: str = ""):
     table is measured (defaults: the CPU, one thread, batch 1)."""
 
     def decorate(fn):
-        for flag, kind, default, text in reversed([
-            ("device", str, "cpu", "device the latency is measured on: cpu, cuda or cuda:N"),
-            ("threads", int, 1, "CPU threads torch may use while timing"),
-            ("batch", int, 1, "images per timed forward pass"),
-        ]):  # fmt: skip
-            fn = click.option(f"--{prefix}{flag}", type=kind, default=default,
-                              show_default=True, help=text.capitalize() + ".")(fn)  # fmt: skip
+        for flag, kind, default, text in reversed(
+            [
+                ("device", str, "cpu", "device the latency is measured on: cpu, cuda or cuda:N"),
+                ("threads", int, 1, "CPU threads torch may use while timing"),
+                ("batch", int, 1, "images per timed forward pass"),
+            ]
+        ):
+            fn = click.option(
+                f"--{prefix}{flag}",
+                type=kind,
+                default=default,
+                show_default=True,
+                help=text.capitalize() + ".",
+            )(fn)
         return fn
 
     return decorate
@@ -52,10 +59,12 @@ def latency_options(fn):
     """``--latency-budget`` and where the latency is measured, for search-like commands."""
     fn = device_flags("latency-")(fn)
     return click.option(
-        "--latency-budget", type=LATENCY, default=None,
+        "--latency-budget",
+        type=LATENCY,
+        default=None,
         help="Largest admissible predicted latency, e.g. 5ms (alone or with --budget);"
         " measured by `evogroup latency` at the backend's --resolution.",
-    )(fn)  # fmt: skip
+    )(fn)
 
 
 def spec_from(device: str, threads: int, batch: int) -> LatencySpec:
@@ -80,14 +89,18 @@ def check_latency_budget(budget: float, table: LatencyTable) -> None:
         raise InfeasibleBudgetError(
             f"--latency-budget {budget:g}ms is below the fastest genome's predicted latency"
             f" {table.cost.min_cost:.3f}ms (genome {list(fastest)}; {latency_label(table)})",
-            budget=budget, min_cost=table.cost.min_cost, genome=fastest,
-        )  # fmt: skip
+            budget=budget,
+            min_cost=table.cost.min_cost,
+            genome=fastest,
+        )
 
 
 def latency_label(table: LatencyTable) -> str:
     k = table.key
-    return (f"latency (ms) on {k.get('device')} ({k.get('device_type')}, {k.get('threads')}"
-            f" thread(s), batch {k.get('batch')}, {k.get('resolution')} px)")  # fmt: skip
+    return (
+        f"latency (ms) on {k.get('device')} ({k.get('device_type')}, {k.get('threads')}"
+        f" thread(s), batch {k.get('batch')}, {k.get('resolution')} px)"
+    )
 
 
 def with_limit(problem: Problem, limit: Limit | None, alone: bool) -> Problem:

@@ -14,11 +14,17 @@ from evogroup.core.space import Genome
 
 
 def check_latency(
-    backend: Any, opts: Any, budget: float | None, budget_min: float | None, flags: dict
+    backend: Any,
+    opts: Any,
+    budget: float | None,
+    budget_min: float | None,
+    flags: dict,
+    required: bool = True,
 ) -> Limit | None:
     """The latency limit of ``flags`` (None without ``--latency-budget``), refused in one
-    line when no genome meets it, or none meets it within the FLOP range too."""
-    if budget is None and flags.get("latency_budget") is None:
+    line when no genome meets it, or none meets it within the FLOP range too; ``required``:
+    one of the two budgets must be given."""
+    if required and budget is None and flags.get("latency_budget") is None:
         raise click.UsageError("give --budget (FLOPs), --latency-budget (e.g. 5ms), or both")
     if budget is None and budget_min is not None:
         raise click.UsageError("--budget-min needs --budget: it bounds the FLOPs from below")
@@ -37,3 +43,8 @@ def both_costs(backend: Any, opts: Any, limit: Limit) -> dict[str, Any]:
 def summary_line(backend: Any, opts: Any, genome: Genome, limit: Limit) -> str:
     ms = limit.cost(genome)
     return f"latency  {ms:.3f} ms <= budget {limit.budget:g} ms  ({limit.label}, predicted)"
+
+
+def latency_config(flags: dict, limit: Limit | None) -> dict[str, Any]:
+    """What ``config.json`` records of the latency flags (nothing without a latency budget)."""
+    return {} if limit is None else {"latency": {**flags, "label": limit.label}}

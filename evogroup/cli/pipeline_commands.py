@@ -9,6 +9,8 @@ import click
 
 from evogroup.cli.backend_command import BackendCommand, backend_option, split_backend_options
 from evogroup.cli.executor import executor_options, workers_from
+from evogroup.cli.latency_flags import LATENCY_FLAGS, latency_options
+from evogroup.cli.latency_search import check_latency, latency_config
 from evogroup.cli.params import budget_options, check_budget_range, read_genome
 from evogroup.cli.report import genome_table
 from evogroup.cli.start import out_option, recipe_settings, setting_options, start_run
@@ -75,6 +77,7 @@ def train(
 @click.command(cls=BackendCommand, short_help="Run the paper's pipeline and Table 1 ablation.")
 @backend_option()
 @budget_options("Largest admissible cost, e.g. 0.8e8.")
+@latency_options
 @click.option(
     "--repeats",
     type=click.IntRange(1),
@@ -94,6 +97,8 @@ def reproduce(
     """Supernet, evolutionary search, random-search baseline, and every genome retrained from scratch."""
     backend, opts = split_backend_options(ctx, kwargs)
     where = workers_from(ctx, workers, executor, ray_address, gpus_per_worker, ray_timeout)
+    flags = {name: kwargs.pop(name) for name in LATENCY_FLAGS}
+    limit = check_latency(backend, opts, budget, budget_min, flags)
     budget_min = check_budget_range(backend, opts, budget, budget_min)
     chosen = recipe_settings(ctx, backend, opts, {"population": population,
                                                   "iterations": iterations, "seed": seed})
@@ -103,8 +108,12 @@ def reproduce(
         "reproduce", backend, opts, out, resume, seed,
         ("extra.repeats",),  # more retraining seeds can be added to a finished run
         budget=budget, search=search_settings, repeats=repeats, budget_min=budget_min,
+        **latency_config(flags, limit),
     )  # fmt: skip
-    rows = reproduction.reproduce(backend, opts, budget, settings, run, repeats, where, budget_min)
+    limits = () if limit is None else (limit,)
+    rows = reproduction.reproduce(
+        backend, opts, budget, settings, run, repeats, where, budget_min, limits=limits
+    )
     if not launch.is_main():  # torchrun: every rank trains, rank 0 alone searches and writes
         return
     click.echo("\n" + markdown_table(rows, budget, backend.cost_label(opts)))

@@ -12,7 +12,7 @@ from evogroup.backend.options import BackendOptions
 from evogroup.cli.backend_command import BackendCommand, backend_option, split_backend_options
 from evogroup.cli.executor import executor_options, workers_from
 from evogroup.cli.latency_flags import LATENCY_FLAGS, latency_options, with_limit
-from evogroup.cli.latency_search import both_costs, check_latency, summary_line
+from evogroup.cli.latency_search import both_costs, check_latency, latency_config, summary_line
 from evogroup.cli.params import budget_options, check_budget_range
 from evogroup.cli.report import genome_table
 from evogroup.cli.start import out_option, recipe_settings, setting_options, start_run
@@ -67,7 +67,7 @@ def search(
     run = start_run(
         "search", backend, opts, out, resume, settings.seed, ("search.iterations",),
         budget=budget, search=search_settings, budget_min=budget_min,
-        **({} if limit is None else {"latency": {**flags, "label": limit.label}}),
+        **latency_config(flags, limit),
     )  # fmt: skip
     if not launch.is_main():  # torchrun: every rank trains the supernet, rank 0 alone searches
         supernet_for(backend, run, opts)

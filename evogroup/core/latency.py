@@ -43,9 +43,10 @@ class LatencySpec:
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise OptionError(f"--{name} >= 1 must hold, but got --{name} {value!r}")
         if self.resolution is not None and (
-            isinstance(self.resolution, bool) or not isinstance(self.resolution, int)
+            isinstance(self.resolution, bool)
+            or not isinstance(self.resolution, int)
             or self.resolution < 1
-        ):  # fmt: skip
+        ):
             raise OptionError(f"--resolution >= 1 must hold, but got {self.resolution!r}")
 
 
@@ -82,11 +83,23 @@ class LatencyTable:
         return self.cost(genome)
 
     def to_json(self) -> dict[str, Any]:
-        return {"layers": self.layers.to_json(), "offset": self.offset, "scale": self.scale,
-                "fit": self.fit, "key": self.key}  # fmt: skip
+        return {
+            "layers": self.layers.to_json(),
+            "offset": self.offset,
+            "scale": self.scale,
+            "fit": self.fit,
+            "key": self.key,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any], path: str | None = None) -> LatencyTable:
         layers = CostTable.from_json(data["layers"])
-        return cls.corrected(layers, data["offset"], data["scale"], fit=data["fit"],
-                             key=data["key"], path=path, cached=True)  # fmt: skip
+        return cls.corrected(
+            layers,
+            data["offset"],
+            data["scale"],
+            fit=data["fit"],
+            key=data["key"],
+            path=path,
+            cached=True,
+        )

@@ -4,6 +4,7 @@ from another key; the refusals of ``evogroup latency`` in one line each."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 import torch
@@ -27,10 +28,12 @@ class Tiny(nn.Module):
     def __init__(self, genome, fixed: bool = False):
         super().__init__()
         self.stem = nn.Conv2d(3, 8, 3, padding=1)
-        self.convs = nn.ModuleDict({
-            "a": nn.Conv2d(8, 16, 3, padding=1, groups=genome[0]),
-            "b": nn.Conv2d(16, 16, 3, padding=1, groups=genome[1]),
-        })  # fmt: skip
+        self.convs = nn.ModuleDict(
+            {
+                "a": nn.Conv2d(8, 16, 3, padding=1, groups=genome[0]),
+                "b": nn.Conv2d(16, 16, 3, padding=1, groups=genome[1]),
+            }
+        )
         self.head = nn.Linear(16 * 16 * 16, 10) if fixed else nn.Linear(16, 10)
         self.fixed = fixed
 
@@ -67,7 +70,9 @@ def test_the_table_covers_every_choice_and_reloads_from_the_cache(cache) -> None
     assert not table.cached and table.path and (cache / table.path.split("/")[-1]).is_file()
     for layer, row in zip(SPACE.layers, table.layers.table):
         assert set(row) == set(layer.choices) and all(ms > 0 for ms in row.values())
-    assert table.fit["genomes"] == min(latency.FIT_GENOMES, SPACE.size) and table.fit["noise_ms"] >= 0
+    assert (
+        table.fit["genomes"] == min(latency.FIT_GENOMES, SPACE.size) and table.fit["noise_ms"] >= 0
+    )
     genome = (2, 4)
     assert table.predict(genome) == pytest.approx(
         table.offset + table.scale * sum(row[g] for row, g in zip(table.layers.table, genome))
@@ -91,9 +96,9 @@ def test_a_table_of_another_key_is_rebuilt_never_used(cache, monkeypatch) -> Non
         other = latency.latency_table(KEY, SPACE, _build(calls), SPEC, echo=lambda _: None)
         assert not other.cached and other.key["torch"] == "0.0.1-elsewhere"
     # the file at this key's path, measured on another device (copied here): rebuilt, said so
-    data = json.loads(open(first.path).read())
+    data = json.loads(Path(first.path).read_text())
     data["key"]["device"] = "Another CPU"
-    open(first.path, "w").write(json.dumps(data))
+    Path(first.path).write_text(json.dumps(data))
     said: list[str] = []
     count = len(calls)
     rebuilt = latency.latency_table(KEY, SPACE, _build(calls), SPEC, echo=said.append)
@@ -173,9 +178,12 @@ def test_cli_refuses_a_model_that_cannot_run_at_the_resolution(cache) -> None:
 def test_search_refuses_a_latency_budget_below_the_fastest_genome(cache, tmp_path) -> None:
     table = json.loads(invoke(["latency", *TINY, "--json"]).output.strip().splitlines()[-1])
     assert table["cached"] is False
-    result = invoke(["search", *TINY, "--latency-budget", "0.5us", "--out", tmp_path / "r"],
-                    exit_code=1)  # fmt: skip
-    assert "--latency-budget 0.0005ms is below the fastest genome's predicted latency" in result.output
+    result = invoke(
+        ["search", *TINY, "--latency-budget", "0.5us", "--out", tmp_path / "r"], exit_code=1
+    )
+    assert (
+        "--latency-budget 0.0005ms is below the fastest genome's predicted latency" in result.output
+    )
     assert "(genome [" in result.output and not (tmp_path / "r").exists()
     both = invoke(["search", *TINY, "--out", tmp_path / "r"], exit_code=2)
     assert "give --budget (FLOPs), --latency-budget (e.g. 5ms), or both" in both.output

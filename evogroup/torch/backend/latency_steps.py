@@ -45,6 +45,12 @@ class LatencySteps:
         genome = self.space(o).validate(genome)
         device = resolve_device(spec.device)
         with pinned_threads(spec.threads):
-            timing = network_time(self.static_builder(o), genome, spec.batch, spec.resolution,
-                                  device, repeats=MEASURE_REPEATS)  # fmt: skip
+            timing = network_time(
+                self.static_builder(o),
+                genome,
+                spec.batch,
+                spec.resolution,
+                device,
+                repeats=MEASURE_REPEATS,
+            )
         return {"measured_ms": timing.median_ms, "noise_ms": timing.noise_ms}

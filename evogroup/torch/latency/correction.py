@@ -39,8 +39,11 @@ def errors(predicted: Sequence[float], measured: Sequence[float]) -> dict[str, f
     """``mape``, ``p90`` and ``max`` of the absolute percentage errors."""
     p, y = np.asarray(predicted, float), np.asarray(measured, float)
     pct = 100 * np.abs(p - y) / y
-    return {"mape": float(pct.mean()), "p90": float(np.percentile(pct, 90)),
-            "max": float(pct.max())}  # fmt: skip
+    return {
+        "mape": float(pct.mean()),
+        "p90": float(np.percentile(pct, 90)),
+        "max": float(pct.max()),
+    }
 
 
 def fit_genomes(space: SearchSpace, layers: CostTable, count: int, seed: int = 0) -> list[Genome]:

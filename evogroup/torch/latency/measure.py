@@ -45,9 +45,13 @@ def gene_shapes(
 
 
 def layer_times(
-    build: Build, space: SearchSpace, batch: int, resolution: int, device: torch.device,
+    build: Build,
+    space: SearchSpace,
+    batch: int,
+    resolution: int,
+    device: torch.device,
     repeats: int,
-) -> CostTable:  # fmt: skip
+) -> CostTable:
     """Milliseconds of each gene's conv at each of its choices (constant 0).
 
     Network ``j`` sets every layer to its ``j``-th choice (or its last), so
@@ -71,9 +75,13 @@ def _module_time(module: nn.Module, shape: tuple, device: torch.device, repeats:
 
 
 def network_time(
-    build: Build, genome: Genome, batch: int, resolution: int, device: torch.device,
+    build: Build,
+    genome: Genome,
+    batch: int,
+    resolution: int,
+    device: torch.device,
     repeats: int,
-) -> Timing:  # fmt: skip
+) -> Timing:
     """The whole static network of ``genome``, in eval mode without gradients."""
     net = build(genome).to(device).eval()
     x = _input(batch, resolution, device)

@@ -37,10 +37,23 @@ FIT_REPEATS = 5
 def full_key(key: dict[str, Any], space: SearchSpace, spec: LatencySpec) -> dict[str, Any]:
     """``key`` (the backend and its options) plus what the timing depends on."""
     device = resolve_device(spec.device)
-    return {**key, "device": device_name(device), "device_type": device.type,
-            "torch": torch.__version__, "threads": spec.threads, "batch": spec.batch,
-            "resolution": spec.resolution, "space": space.fingerprint(), "version": CACHE_VERSION,
-            "timing": {"clock": clock_name(spec.threads) if device.type == "cpu" else "CUDA events", "repeats": REPEATS, "fit_genomes": FIT_GENOMES, "fit_repeats": FIT_REPEATS}}  # fmt: skip
+    return {
+        **key,
+        "device": device_name(device),
+        "device_type": device.type,
+        "torch": torch.__version__,
+        "threads": spec.threads,
+        "batch": spec.batch,
+        "resolution": spec.resolution,
+        "space": space.fingerprint(),
+        "version": CACHE_VERSION,
+        "timing": {
+            "clock": clock_name(spec.threads) if device.type == "cpu" else "CUDA events",
+            "repeats": REPEATS,
+            "fit_genomes": FIT_GENOMES,
+            "fit_repeats": FIT_REPEATS,
+        },
+    }
 
 
 def cache_path(key: dict[str, Any]) -> Path:
@@ -50,9 +63,14 @@ def cache_path(key: dict[str, Any]) -> Path:
 
 
 def latency_table(
-    key: dict[str, Any], space: SearchSpace, build: Build, spec: LatencySpec, *,
-    cache: bool = True, echo: Callable[[str], None] = print,
-) -> LatencyTable:  # fmt: skip
+    key: dict[str, Any],
+    space: SearchSpace,
+    build: Build,
+    spec: LatencySpec,
+    *,
+    cache: bool = True,
+    echo: Callable[[str], None] = print,
+) -> LatencyTable:
     """The table of ``space`` for ``spec`` (its resolution set): read from the cache when
     the stored key is the asked one, else measured (:func:`measure_table`) and cached."""
     if spec.resolution is None:
@@ -63,8 +81,10 @@ def latency_table(
         stored = _read(path)
         if stored is not None and stored.get("key") == key:
             return LatencyTable.from_json(stored, str(path))
-        echo(f"the cached latency table {path} was measured for another key"
-             f" ({_differs(stored, key)}): measuring it again")  # fmt: skip
+        echo(
+            f"the cached latency table {path} was measured for another key"
+            f" ({_differs(stored, key)}): measuring it again"
+        )
     table = measure_table(space, build, spec, key, echo)
     if cache:
         try:
@@ -91,17 +111,22 @@ def _differs(stored: dict | None, key: dict[str, Any]) -> str:
 
 
 def measure_table(
-    space: SearchSpace, build: Build, spec: LatencySpec, key: dict[str, Any],
+    space: SearchSpace,
+    build: Build,
+    spec: LatencySpec,
+    key: dict[str, Any],
     echo: Callable[[str], None] = print,
-) -> LatencyTable:  # fmt: skip
+) -> LatencyTable:
     """Time every (layer, choice), then ``FIT_GENOMES`` whole networks, and fit the
     correction (:func:`~evogroup.torch.latency.correction.fit_correction`)."""
     device = resolve_device(spec.device)
     began = time.perf_counter()
     cells = sum(len(layer.choices) for layer in space.layers)
-    echo(f"measuring the latency table on {key['device']} ({device.type}, {spec.threads}"
-         f" thread(s), batch {spec.batch}, {spec.resolution} px): {cells} layer timings,"
-         f" {min(FIT_GENOMES, space.size)} whole networks")  # fmt: skip
+    echo(
+        f"measuring the latency table on {key['device']} ({device.type}, {spec.threads}"
+        f" thread(s), batch {spec.batch}, {spec.resolution} px): {cells} layer timings,"
+        f" {min(FIT_GENOMES, space.size)} whole networks"
+    )
     args = (spec.batch, spec.resolution, device)
     with pinned_threads(spec.threads):
         layers = layer_times(build, space, *args, repeats=REPEATS)
@@ -110,7 +135,10 @@ def measure_table(
     measured = [t.median_ms for t in timed]
     offset, scale = fit_correction([layers(g) for g in genomes], measured)
     predicted = [offset + scale * layers(g) for g in genomes]
-    fit = {**errors(predicted, measured), "genomes": len(genomes),
-           "noise_ms": float(sorted(t.noise_ms for t in timed)[len(timed) // 2]),
-           "built_s": time.perf_counter() - began}  # fmt: skip
+    fit = {
+        **errors(predicted, measured),
+        "genomes": len(genomes),
+        "noise_ms": float(sorted(t.noise_ms for t in timed)[len(timed) // 2]),
+        "built_s": time.perf_counter() - began,
+    }
     return LatencyTable.corrected(layers, offset, scale, fit=fit, key=key)
