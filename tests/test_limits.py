@@ -146,3 +146,31 @@ def test_limits_are_checked_against_the_space() -> None:
         Limit(latency, 0.0)
     with pytest.raises(ValueError, match="one row per layer"):
         Problem(space, sum, flops, 1e9, limits=(Limit(CostTable([{1: 1.0}]), 1.0),))
+
+
+@pytest.mark.parametrize("strategy", ["guided", "paper", "nsga2"])
+def test_every_evaluated_genome_satisfies_both_constraints(strategy: str, tmp_path) -> None:
+    from evogroup.core.loop import search
+    from evogroup.rundir.layout import RunLayout
+    from evogroup.runs.front_files import save_front
+
+    problem = _problem(7, 0.4, 0.35)
+    limit = problem.limits[0]
+    options = {"constraint": "repair"} if strategy == "paper" else {}
+    result = search(
+        problem,
+        population=8,
+        top_k=3,
+        crossovers=4,
+        mutations=4,
+        iterations=3,
+        seed=0,
+        strategy=strategy,
+        strategy_options=options,
+    )
+    assert result.history and all(problem.feasible(e.genome) for e in result.history)
+    assert all(limit.cost(e.genome) <= limit.budget for e in result.history)
+    layout = RunLayout(tmp_path)
+    save_front(result, layout, "FLOPs", {"flops": problem.cost, "latency_ms": limit.cost})
+    header, *rows = layout.pareto_csv.read_text().splitlines()
+    assert header == "cost,flops,latency_ms,fitness,iteration,genome" and rows
