@@ -189,3 +189,11 @@ def test_search_refuses_a_latency_budget_below_the_fastest_genome(cache, tmp_pat
     assert "give --budget (FLOPs), --latency-budget (e.g. 5ms), or both" in both.output
     bad = invoke(["search", *TINY, "--latency-budget", "5 parsecs"], exit_code=2)
     assert "a latency is a positive time with its unit" in bad.output
+
+
+@pytest.mark.slow  # two tables of full networks at 32 px: about a minute on 2 cores
+@pytest.mark.parametrize("backend", [["birealnet"], ["torchvision", "--arch", "mobilenet_v2"]])
+def test_every_backend_has_a_latency_table(cache, backend) -> None:
+    args = ["latency", "--backend", *backend, "--resolution", "32", "--genome", "2", "--json"]
+    report = json.loads(invoke(args).output.strip().splitlines()[-1])
+    assert report["predicted_ms"] > 0 and report["key"]["backend"] == backend[0]
