@@ -48,7 +48,7 @@ def device_flags(prefix: str = ""):
                 type=kind,
                 default=default,
                 show_default=True,
-                help=text.capitalize() + ".",
+                help=text[0].upper() + text[1:] + ".",
             )(fn)
         return fn
 
