@@ -11,11 +11,13 @@
 # (PIL workers vs overlapped device decoding, and training on those batches), and
 # benchmarks/latency.py (the latency table and its error on whole networks, batch 64); (3) side by
 # side, because they check: every CUDA test, an end-to-end search from the JPEG tree
-# (--decode gpu --kernel masked --compile), torchrun train-supernet killed after its first
-# epoch and resumed, a search on Ray actors sharing the card, and the recipe ablation of
-# benchmarks/rank_recipes.py. Python packages the machine lacks can be put as wheels in
+# (--decode gpu --kernel masked --compile) followed by a search with --finalists 4 on its
+# supernet (four finalists trained from scratch for 1 epoch, the best for 2), torchrun
+# train-supernet killed after its first epoch and resumed, a search on Ray actors sharing
+# the card, and the recipe ablation of benchmarks/rank_recipes.py. Python packages the machine lacks can be put as wheels in
 # .whl/ (installed to /tmp/site). The limits add up to 10 minutes (install 30 s, phase 1
-# 30, phase 2 180 + 80 + 120, phase 3 160 at most side by side); each can be overridden (e.g.
+# 30, phase 2 180 + 80 + 120, phase 3 160 + 120 for the finalists after the search, side by side);
+# each can be overridden (e.g.
 # GPU_S=240). The script exits non-zero when a step failed or ran out of time.
 set -u
 DRY=0
@@ -99,6 +101,22 @@ print(f"supernet: {len(epochs)} epoch(s), {float(epochs[-1]['seconds']):.1f} s t
 EOF
 }
 
+finalists_e2e() {  # --finalists 4 on the JPEG tree, scoring on search_e2e's supernet
+  python3 -m evogroup search $COMMON $RUN $BUDGET $SEARCH --supernet "$WORK/search/supernet.pt" \
+    --finalists 4 --finalist-epochs 1,2 --out "$WORK/finalists" \
+    && python3 - "$WORK/finalists" <<'EOF'
+import csv, json, sys
+from pathlib import Path
+run = Path(sys.argv[1])
+rows = list(csv.DictReader(open(run / "finalists.csv")))
+result = json.loads((run / "result.json").read_text())
+assert len(rows) == 4 and (run / "finalists.png").is_file(), rows
+print(f"finalists: {len(rows)} trained; {result['chosen_by']}; winner"
+      f" {result['finalists']['winner_score']:.2f} vs the proxy's pick"
+      f" {result['finalists']['proxy_pick_score']:.2f} (top-1 %)")
+EOF
+}
+
 epochs_done() {  # rows of a run directory's supernet_metrics.csv (0 before the first)
   if [[ -f "$1/supernet_metrics.csv" ]]; then echo $(($(wc -l <"$1/supernet_metrics.csv") - 1)); else echo 0; fi
 }
@@ -127,7 +145,7 @@ ray_search() {  # two Ray actors sharing the card, searching with torchrun's sup
     --executor ray --workers 2 --gpus-per-worker "$GPU_SHARE" --out "$WORK/ray" \
     && test -s "$WORK/ray/result.json" && echo "ray search: result.json written"
 }
-export -f search_e2e epochs_done torchrun_resume ray_search
+export -f search_e2e finalists_e2e epochs_done torchrun_resume ray_search
 
 {
   nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null \
@@ -147,7 +165,8 @@ step 3b latency "${LATENCY_S:-120}" env EVOGROUP_CACHE="$WORK/cache" python3 ben
 # (3) side by side: what is checked
 step 4 cuda_tests "${CUDA_TESTS_S:-150}" python3 -m pytest -q -p no:cacheprovider --durations=5 \
   tests/torch/test_cuda.py &
-step 5 search "${SEARCH_S:-160}" bash -c search_e2e &
+{ step 5 search "${SEARCH_S:-160}" bash -c search_e2e
+  step 10 finalists "${FINALISTS_S:-120}" bash -c finalists_e2e; } &
 { step 6 torchrun "${TORCHRUN_S:-70}" bash -c torchrun_resume
   step 7 ray "${RAY_S:-90}" bash -c ray_search; } &
 step 8 rank_recipes "${RECIPES_S:-160}" python3 benchmarks/rank_recipes.py $RECIPES_ARGS \
@@ -165,8 +184,8 @@ wait
   echo "|---|---|---|---|---|---|"
   cat "$OUT"/rows/*.md
   echo
-  grep -h "images/s\|x$\|GiB\|candidate evaluation\|overlapped\|epochs before\|MAPE" \
-    "$OUT/gpu.txt" "$OUT/loader.txt" "$OUT/latency.txt" "$OUT/torchrun.txt" 2>/dev/null | sed 's/^/    /'
+  grep -h "images/s\|x$\|GiB\|candidate evaluation\|overlapped\|epochs before\|finalists:\|MAPE" \
+    "$OUT/gpu.txt" "$OUT/loader.txt" "$OUT/latency.txt" "$OUT/torchrun.txt" "$OUT/finalists.txt" 2>/dev/null | sed 's/^/    /'
 } >"$OUT/summary.md"
 cat "$OUT/summary.md"
 ! grep -q "| FAILED |\|| TIMED OUT |" "$OUT/summary.md"

@@ -43,15 +43,20 @@ STRATEGY_POPULATION, STRATEGY_CHILDREN, SPOS_POPULATION = 20, 10, 40
 TPE_TRIALS = 10  # trials per evaluation at most: TPE repeats genomes and proposes some over budget
 
 
+def strategy_result(problem, strategy: str, seed: int, evaluations: int):
+    """evogroup's search with exactly ``evaluations`` fitness calls (E = 20 + 10 x iterations)."""
+    iterations, rest = divmod(evaluations - STRATEGY_POPULATION, STRATEGY_CHILDREN)
+    assert rest == 0 and iterations >= 0, f"E = 20 + 10 x iterations, got {evaluations}"
+    half = STRATEGY_CHILDREN // 2
+    return search(
+        problem, strategy=strategy, population=STRATEGY_POPULATION, crossovers=half,
+        mutations=STRATEGY_CHILDREN - half, iterations=iterations, seed=seed, rescore_top=0,
+    )  # fmt: skip
+
+
 def evogroup_peer(strategy: str):
     def run(problem, seed: int, evaluations: int):
-        iterations, rest = divmod(evaluations - STRATEGY_POPULATION, STRATEGY_CHILDREN)
-        assert rest == 0 and iterations >= 0, f"E = 20 + 10 x iterations, got {evaluations}"
-        half = STRATEGY_CHILDREN // 2
-        result = search(
-            problem, strategy=strategy, population=STRATEGY_POPULATION, crossovers=half,
-            mutations=STRATEGY_CHILDREN - half, iterations=iterations, seed=seed, rescore_top=0,
-        )  # fmt: skip
+        result = strategy_result(problem, strategy, seed, evaluations)
         return [(e.genome, e.fitness) for e in result.history], result.best.genome
 
     return run

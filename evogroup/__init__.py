@@ -30,6 +30,8 @@ from evogroup.core.settings import SearchSettings
 from evogroup.core.space import Genome, Layer, SearchSpace, divisors
 from evogroup.core.strategy import Strategy, StrategyOptions
 from evogroup.core.units import format_flops, parse_flops
+from evogroup.finalists.records import Finalists
+from evogroup.finalists.stage import finalists
 from evogroup.rundir.layout import RunLayout
 from evogroup.runs.baselines import random_search, uniform
 
@@ -44,6 +46,7 @@ __all__ = [
     "CostTable",
     "DataError",
     "Evaluation",
+    "Finalists",
     "EvogroupError",
     "Fitness",
     "Genome",
@@ -64,6 +67,7 @@ __all__ = [
     "TrainResult",
     "divisors",
     "Front",
+    "finalists",
     "format_flops",
     "get_backend",
     "list_backends",

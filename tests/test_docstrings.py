@@ -11,7 +11,8 @@ import pytest
 MODULES = [
     "evogroup.runs.baselines", "evogroup.core.cost", "evogroup.rundir.layout", "evogroup.core.problem",
     "evogroup.core.loop", "evogroup.core.space", "evogroup.core.units", "evogroup.rundir.lock",
-    "evogroup.cli.errors", "evogroup.runs.rank_stats",
+    "evogroup.cli.errors", "evogroup.runs.rank_stats", "evogroup.finalists.stage",
+    "evogroup.finalists.ladder",
     "evogroup.torch.nn.binary", "evogroup.torch.data.sources", "evogroup.torch.backend.flops",
     "evogroup.torch.nn.masked", "evogroup.torch.device.accel", "evogroup.torch.data.jpeg",
     "evogroup.torch.train.steps", "evogroup.torch.device.runtime", "evogroup.torch.options.recipe",

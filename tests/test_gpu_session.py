@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-STEPS = ("jpegs", "gpu", "loader", "latency", "cuda_tests", "search", "torchrun", "ray", "rank_recipes")
+STEPS = ("jpegs", "gpu", "loader", "latency", "cuda_tests", "search", "finalists", "torchrun",
+         "ray", "rank_recipes")
 
 
 @pytest.mark.slow  # trains three tiny supernets, starts torchrun twice and a Ray cluster
@@ -33,3 +34,4 @@ def test_the_device_check_runs_every_step_tiny_on_the_cpu(tmp_path):
     killed = re.search(r"epochs before the kill: (\d+); after --resume: 30 of 30", summary)
     assert killed and 1 <= int(killed.group(1)) < 30, summary
     assert (tmp_path / "work" / "search" / "result.json").is_file()
+    assert (tmp_path / "work" / "finalists" / "finalists.csv").is_file()

@@ -10,7 +10,7 @@ import click
 from evogroup.cli.latency_flags import latency_limit
 from evogroup.core.operators import check_feasible
 from evogroup.core.problem import Limit, Problem
-from evogroup.core.space import Genome
+from evogroup.runs.front_files import save_front
 
 
 def check_latency(
@@ -35,14 +35,15 @@ def check_latency(
     return limit
 
 
-def both_costs(backend: Any, opts: Any, limit: Limit) -> dict[str, Any]:
-    """The columns ``pareto.csv`` adds under a latency budget: FLOPs and predicted ms."""
-    return {"flops": backend.cost(opts), "latency_ms": limit.cost}
-
-
-def summary_line(backend: Any, opts: Any, genome: Genome, limit: Limit) -> str:
-    ms = limit.cost(genome)
-    return f"latency  {ms:.3f} ms <= budget {limit.budget:g} ms  ({limit.label}, predicted)"
+def report_latency(
+    backend: Any, opts: Any, result: Any, run: Any, limit: Limit, label: str
+) -> None:
+    """After a search under a latency budget: ``pareto.csv`` again with a ``flops`` and a
+    ``latency_ms`` column, and the best genome's predicted latency."""
+    costs = {"flops": backend.cost(opts), "latency_ms": limit.cost}
+    save_front(result, run.layout, label, costs)
+    ms = limit.cost(result.best.genome)
+    click.echo(f"latency  {ms:.3f} ms <= budget {limit.budget:g} ms  ({limit.label}, predicted)")
 
 
 def latency_config(flags: dict, limit: Limit | None) -> dict[str, Any]:

@@ -78,9 +78,10 @@ def _register() -> None:
         return
     for command in pipeline_commands.COMMANDS:
         main.add_command(command)
-    from evogroup.cli import rank_command
+    from evogroup.cli import finalists_command, rank_command
 
     main.add_command(rank_command.rank_check_command)
+    main.add_command(finalists_command.finalists_command)
 
 
 _register()

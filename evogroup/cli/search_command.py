@@ -11,8 +11,14 @@ from evogroup.backend.base import Backend
 from evogroup.backend.options import BackendOptions
 from evogroup.cli.backend_command import BackendCommand, backend_option, split_backend_options
 from evogroup.cli.executor import executor_options, workers_from
+from evogroup.cli.finalists_command import (
+    finalist_options,
+    finalists_checked,
+    run_stage,
+    suggestion,
+)
 from evogroup.cli.latency_flags import LATENCY_FLAGS, latency_options, with_limit
-from evogroup.cli.latency_search import both_costs, check_latency, latency_config, summary_line
+from evogroup.cli.latency_search import check_latency, latency_config, report_latency
 from evogroup.cli.params import budget_options, check_budget_range
 from evogroup.cli.report import genome_table
 from evogroup.cli.start import out_option, recipe_settings, setting_options, start_run
@@ -22,7 +28,6 @@ from evogroup.core.result import SearchResult
 from evogroup.core.settings import SearchSettings
 from evogroup.core.units import format_flops
 from evogroup.rundir.layout import RunLayout
-from evogroup.runs.front_files import save_front
 from evogroup.runs.search_run import search_into, search_problem, supernet_for
 
 SETTINGS = [f for f in SearchSettings.__dataclass_fields__ if f != "strategy_options"]
@@ -35,6 +40,7 @@ SETTINGS = [f for f in SearchSettings.__dataclass_fields__ if f != "strategy_opt
 @setting_options(*SETTINGS)
 @strategy_flags
 @executor_options
+@finalist_options()
 @out_option("search")
 @click.option("--resume", is_flag=True, help="Continue the run in --out.")
 @click.pass_context
@@ -51,6 +57,7 @@ def search(
     three figures and the front's table (search_progress.png, fitness_vs_cost.png,
     pareto_front.png, pareto.csv).
     """
+    stage = {name: kwargs.pop(name) for name in ("finalists", "finalist_epochs", "eta")}
     backend, opts = split_backend_options(ctx, kwargs)
     where = workers_from(ctx, workers, executor, ray_address, gpus_per_worker, ray_timeout)
     chosen = {name: kwargs.pop(name) for name in SETTINGS}
@@ -63,25 +70,29 @@ def search(
     flags = {name: kwargs.pop(name) for name in LATENCY_FLAGS}
     limit = check_latency(backend, opts, budget, budget_min, flags)
     budget_min = check_budget_range(backend, opts, budget, budget_min) if budget else 0.0
+    flop_budget = budget or backend.cost(opts).max_cost  # latency alone: every FLOP count
     search_settings = {k: v for k, v in settings.to_json().items() if k != "seed"}
+    ladder = finalists_checked(backend, opts, flop_budget, budget_min, **stage)
     run = start_run(
         "search", backend, opts, out, resume, settings.seed, ("search.iterations",),
-        budget=budget, search=search_settings, budget_min=budget_min,
+        budget=budget, search=search_settings, budget_min=budget_min, **ladder,
         **latency_config(flags, limit),
     )  # fmt: skip
     if not launch.is_main():  # torchrun: every rank trains the supernet, rank 0 alone searches
         supernet_for(backend, run, opts)
         return
-    flop_budget = budget or backend.cost(opts).max_cost
     problem = search_problem(backend, opts, flop_budget, run, budget_min)
     problem = with_limit(problem, limit, alone=budget is None)
     label = limit.label if budget is None and limit else backend.cost_label(opts)
     result = search_into(problem, settings, run, where, label)
-    if limit is not None:
-        save_front(result, run.layout, label, both_costs(backend, opts, limit))
     _summary(backend, opts, result, run.dir, label)
     if limit is not None:
-        click.echo(summary_line(backend, opts, result.best.genome, limit))
+        report_latency(backend, opts, result, run, limit, label)
+    if ladder:
+        k, epochs, eta = ladder["finalists"], ladder["finalist_epochs"], ladder["eta"]
+        run_stage(backend, opts, problem, result, run, k, epochs, eta, where)
+    elif hint := suggestion(RunLayout(run.dir).fitness):
+        click.echo(hint)
 
 
 def _summary(

@@ -125,6 +125,20 @@ class RunLayout:
     def table_plot(self) -> Path:
         return self.dir / "acc_vs_flops.png"
 
+    # -- finalists ------------------------------------------------------------------------
+    @property
+    def finalists_dir(self) -> Path:
+        """The finalists' trainings (``retrain/<epochs>ep-<genome>-seed<seed>``) and state."""
+        return self.dir / "finalists"
+
+    @property
+    def finalists_csv(self) -> Path:
+        return self.dir / "finalists.csv"
+
+    @property
+    def finalists_plot(self) -> Path:
+        return self.dir / "finalists.png"
+
     # -- rank-check -----------------------------------------------------------------------
     @property
     def rank_scores(self) -> Path:

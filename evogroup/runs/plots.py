@@ -125,3 +125,29 @@ def rank_scatter(
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
+
+
+def finalists_scatter(rows: Sequence[Any], winner: Any, pick: Any, path: str | Path) -> None:
+    """The finalists' proxy fitness (x) against their last from-scratch score (y); the
+    ladder's winner and the proxy's pick marked (a finalist the search never scored sits at
+    the left edge, hollow)."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    scored = [r for r in rows if r.last is not None]
+    proxies = [r.proxy for r in scored if r.proxy is not None]
+    edge = min(proxies) if proxies else 0.0
+    for row in scored:
+        x, (_, y) = (edge if row.proxy is None else row.proxy), row.last
+        hollow = row.proxy is None
+        ax.plot([x], [y], "o", color="C0", mfc="none" if hollow else "C0", ms=6)
+        if row.genome == winner:
+            ax.plot([x], [y], "r*", ms=16, label="finalists' winner")
+        if row.genome == pick:
+            ax.plot([x], [y], "ks", mfc="none", ms=13, label="proxy's pick")
+    ax.set(xlabel="proxy fitness (search)", ylabel="from-scratch score (last rung reached)")
+    ax.set_title("finalists: proxy vs training from scratch", fontsize=9)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
