@@ -18,6 +18,7 @@ from evogroup.core.errors import (
     InvalidGenomeError,
     InvalidValueError,
     OptionError,
+    PluginError,
 )
 from evogroup.core.front import Front
 from evogroup.core.loop import search
@@ -56,6 +57,7 @@ __all__ = [
     "IterationStats",
     "Layer",
     "OptionError",
+    "PluginError",
     "Problem",
     "Run",
     "RunLayout",

@@ -26,6 +26,7 @@ from evogroup.backend.options import BackendOptions
 from evogroup.core.errors import OptionError
 from evogroup.core.options import option
 from evogroup.core.space import Genome, SearchSpace
+from evogroup.torch.backend.training_options import MAX_WIDTH_MULT
 from evogroup.torch.backend.weight_sharing import (
     FLOP_CLASSES,
     TrainingOptions,
@@ -59,7 +60,7 @@ class TorchvisionOptions(SurgeryOptions):
     arch: str = option("mobilenet_v2", "torchvision classification model, built with weights=None")
     width_mult: float | None = option(
         None, "the factory's width_mult (MobileNetV2, MNASNet) [default: the factory's]", low=0,
-        low_open=True,
+        low_open=True, high=MAX_WIDTH_MULT,
     )  # fmt: skip
 
 
@@ -94,6 +95,12 @@ class SurgeryBackend(WeightSharingBackend):
         return {"model": self.model_spec(opts), "model_kwargs": self.model_kwargs(opts),
                 "convs": opts.convs, "max_groups": opts.max_groups, "binarize": opts.binarize}  # fmt: skip
 
+    def model_sources(self, opts: Any) -> tuple[Any, ...]:
+        from anynet.factory import is_import_path, resolve
+
+        spec = self.model_spec(opts)
+        return (resolve(spec),) if is_import_path(spec) else ()
+
     def arch_label(self, opts: Any) -> str:
         kwargs = self.model_kwargs(opts)
         return (f", {self.model_spec(opts)}" + (f" {kwargs}" if kwargs else "")
@@ -105,17 +112,31 @@ class SurgeryBackend(WeightSharingBackend):
         import torch
 
         from anynet.factory import build_model
+        from anynet.probe import check_runs_at
         from anynet.surgery import find_genes
 
         o = self._opts(opts)
         arch = self.arch(o)
         classes = FLOP_CLASSES if o.num_classes is None else o.num_classes
-        key = (tuple(sorted(arch.items())), classes)
+        key = (tuple(sorted(arch.items())), classes, o.resolution)
         if key not in self._genes:
             with torch.random.fork_rng():
                 model = build_model(arch["model"], arch["model_kwargs"], classes)
+            check_runs_at(model, o.resolution, arch["model"])
             self._genes[key] = find_genes(model, o.convs, o.max_groups, label=arch["model"])
         return self._genes[key]
+
+    def check_input_size(self, opts: Any, size: int) -> None:
+        """Refuse data of ``size`` x ``size`` images that the model cannot take."""
+        import torch
+
+        from anynet.factory import build_model
+        from anynet.probe import check_runs_at
+
+        arch = self.arch(self._opts(opts))
+        with torch.random.fork_rng():
+            model = build_model(arch["model"], arch["model_kwargs"], FLOP_CLASSES)
+        check_runs_at(model, size, arch["model"], what="the data's image size")
 
     def space(self, opts: BackendOptions | None = None) -> SearchSpace:
         return self.genes(opts).space

@@ -10,12 +10,14 @@ module does not import torch (the backends' labels use it).
 
 from __future__ import annotations
 
+import difflib
 import functools
 import importlib
 import json
 from typing import Any
 
 from evogroup.core.errors import OptionError
+from evogroup.core.seam import plugin_error
 
 
 def is_import_path(spec: str) -> bool:
@@ -54,28 +56,54 @@ def torchvision_names() -> list[str]:
 
 
 def resolve(spec: str) -> Any:
-    """The callable that builds ``spec``'s model, or an :class:`OptionError` naming the rule."""
+    """The callable that builds ``spec``'s model, or an :class:`OptionError` naming the rule.
+
+    A module that is found but fails to import (it raises, or has a syntax error) is a
+    :class:`~evogroup.core.errors.PluginError` naming the factory, with the user's frames.
+    """
     if is_import_path(spec):
         module_name, _, attr = spec.partition(":")
+        if not all(part.isidentifier() for part in module_name.split(".")) or not attr.isidentifier():
+            raise OptionError(
+                f"factory must be an import path package.module:function, but got factory={spec!r}"
+            )
         try:
-            factory = getattr(importlib.import_module(module_name), attr)
-        except (ImportError, AttributeError) as exc:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name is None or not module_name.startswith(exc.name):
+                raise plugin_error(f"factory {spec!r}", f"importing {module_name}", exc) from exc
             raise OptionError(
                 f"factory must be an importable package.module:function, but got"
                 f" factory={spec!r} ({type(exc).__name__}: {exc})"
             ) from None
+        except Exception as exc:  # the user's module raised on import or does not compile
+            raise plugin_error(f"factory {spec!r}", f"importing {module_name}", exc) from exc
+        factory = getattr(module, attr, None)
+        if factory is None:
+            raise OptionError(f"factory must name a function of {module_name}, but it has no"
+                              f" {attr!r} (factory={spec!r})")  # fmt: skip
         if not callable(factory):
             raise OptionError(f"factory must name a callable, but got factory={spec!r}")
         return factory
     names = torchvision_names()
     if spec not in names:
+        close = difflib.get_close_matches(spec, names, n=1) or difflib.get_close_matches(
+            spec.replace("_", "").lower(), [n.replace("_", "") for n in names], n=1
+        )
+        hint = f"; did you mean {_named(close[0], names)!r}?" if close else ""
         raise OptionError(
-            f"arch must be one of torchvision's classification models ({', '.join(names)}),"
-            f" but got arch={spec!r}"
+            f"arch must be one of torchvision's {len(names)} classification models (e.g."
+            f" {', '.join(names[:4])}, ...: torchvision.models.list_models()), but got"
+            f" arch={spec!r}{hint}"
         )
     import torchvision.models
 
     return functools.partial(torchvision.models.get_model, spec, weights=None)
+
+
+def _named(squashed: str, names: list[str]) -> str:
+    """The name whose underscores removed give ``squashed`` (or ``squashed`` itself)."""
+    return next((n for n in names if n.replace("_", "") == squashed), squashed)
 
 
 def build_model(spec: str, kwargs: str | None, num_classes: int) -> Any:
@@ -88,11 +116,13 @@ def build_model(spec: str, kwargs: str | None, num_classes: int) -> Any:
         model = factory(num_classes=num_classes, **extra)
     except TypeError as exc:
         if "argument" not in str(exc):
-            raise
+            raise plugin_error(f"factory {spec!r}", "building the model", exc) from exc
         raise OptionError(
             f"the factory of {spec!r} must accept num_classes and the given keyword"
             f" arguments {sorted(extra)}, but it says: {exc}"
         ) from None
+    except Exception as exc:  # the user's code raised
+        raise plugin_error(f"factory {spec!r}", "building the model", exc) from exc
     if not isinstance(model, nn.Module):
         raise OptionError(
             f"the factory of {spec!r} must return an nn.Module, but got {type(model).__name__}"

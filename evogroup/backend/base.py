@@ -214,6 +214,11 @@ class Backend(abc.ABC):
         wherever the command line takes a genome (``--groups``, ``--genome``). Default: none."""
         return {}
 
+    def unused_options(self, opts: BackendOptions) -> dict[str, str]:
+        """Options that ``opts`` leaves without effect, each with why (e.g. supernet training
+        options beside a trained supernet): the CLI refuses them when typed. None by default."""
+        return {}
+
     def search_defaults(self, opts: BackendOptions | None = None) -> dict[str, Any]:
         """Search settings (:class:`~evogroup.core.settings.SearchSettings` field names) that
         this backend's recipe uses when the user gives none, e.g. a shorter search on a

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from evogroup.backend.base import Backend
 from evogroup.backend.options import BackendOptions
@@ -102,6 +103,11 @@ def split_backend_options(
                 c for c in f.spec.choices if str(c).lower() == given[f.name].lower()
             )
     try:
-        return backend, backend.options(**given)
+        opts = backend.options(**given)
     except OptionError as exc:  # a rule between options, or one click cannot express
         raise click.UsageError(str(exc), ctx=ctx) from None
+    for name, why in backend.unused_options(opts).items():  # a typed value is used or refused
+        if ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE:
+            flag = "--" + name.replace("_", "-")
+            raise click.UsageError(f"{flag} would have no effect: {why}; leave {flag} out", ctx=ctx)
+    return backend, opts

@@ -3,18 +3,27 @@
 Exit codes: ``2`` (:data:`USAGE`) when the command asked for something that cannot be
 (an option value, a genome, a backend), like click's own usage errors; ``1``
 (:data:`FAILED`) when a well-formed command could not be carried out (data, checkpoint,
-budget, device, a run directory in use, the file system); ``130`` on Ctrl-C, ``143`` on
-SIGTERM (:mod:`evogroup.cli.signals`). Who raised an error is told by its type: evogroup
-raises a :class:`~evogroup.core.errors.EvogroupError` for everything a user can cause, so
+budget, device, a run directory in use, the file system, out of memory); ``3``
+(:data:`PLUGIN`) when code the command ran but evogroup does not own broke its contract or
+raised (a strategy plug-in, a user's model factory: a
+:class:`~evogroup.core.errors.PluginError`, shown with that code's own traceback lines);
+``130`` on Ctrl-C, ``143`` on SIGTERM (:mod:`evogroup.cli.signals`). Who raised an error
+is told by its type: evogroup raises a :class:`~evogroup.core.errors.EvogroupError` for everything a user can cause, so
 any other exception is a bug (or comes from outside evogroup) and keeps its traceback, and ``--debug`` or ``EVOGROUP_DEBUG=1`` keeps every traceback, for bug
 reports.
 """
 
 from __future__ import annotations
 
-from evogroup.core.errors import BackendError, EvogroupError, InvalidGenomeError, OptionError
+from evogroup.core.errors import (
+    BackendError,
+    EvogroupError,
+    InvalidGenomeError,
+    OptionError,
+    PluginError,
+)
 
-USAGE, FAILED = 2, 1
+USAGE, FAILED, PLUGIN = 2, 1, 3
 _USAGE_ERRORS = (OptionError, InvalidGenomeError, BackendError)
 
 
@@ -27,6 +36,12 @@ def describe(exc: BaseException) -> tuple[str, int] | None:
         >>> describe(OSError(28, "No space left on device", "runs/x/checkpoint.json"))
         ('No space left on device: runs/x/checkpoint.json', 1)
     """
+    if isinstance(exc, PluginError):
+        frames = "".join(f"\n  at {frame}" for frame in exc.frames)
+        return (
+            f"{one_line(str(exc))}{frames}\n  (--debug or EVOGROUP_DEBUG=1: the whole traceback)",
+            PLUGIN,
+        )
     if isinstance(exc, _USAGE_ERRORS):
         return one_line(str(exc)), USAGE
     if isinstance(exc, EvogroupError):
@@ -34,7 +49,7 @@ def describe(exc: BaseException) -> tuple[str, int] | None:
     if isinstance(exc, OSError) and exc.strerror:
         where = exc.filename if exc.filename is not None else ""
         return (f"{exc.strerror}: {where}" if where else exc.strerror), FAILED
-    if type(exc).__name__ == "OutOfMemoryError" or isinstance(exc, MemoryError):
+    if type(exc).__name__ == "OutOfMemoryError" or isinstance(exc, MemoryError) or _no_memory(exc):
         return f"out of memory ({one_line(str(exc))[:120]}); try a smaller --batch-size", FAILED
     return None
 
@@ -50,3 +65,8 @@ def one_line(message: str) -> str:
         head, sep, tail = last.partition(": ")
         return tail if sep and "." in head and " " not in head else last
     return " ".join(lines)
+
+
+def _no_memory(exc: BaseException) -> bool:
+    """torch's CPU allocator refusing a size (a RuntimeError, not a MemoryError)."""
+    return isinstance(exc, RuntimeError) and "can't allocate memory" in str(exc)

@@ -79,6 +79,11 @@ def finalists_checked(backend, opts, budget: float, budget_min: float, finalists
     """``search``'s stage settings for ``config.json`` (empty when ``--finalists`` is not
     given), checked before the run directory is made."""
     if finalists is None:
+        ctx = click.get_current_context()
+        for name in ("finalist_epochs", "eta"):  # a typed value is used or refused
+            if ctx.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE:
+                flag = "--" + name.replace("_", "-")
+                raise click.UsageError(f"{flag} sets the finalists stage, which needs --finalists K")
         return {}
     problem = Problem.unscored(backend.space(opts), backend.cost(opts), budget, budget_min)
     epochs = check_finalists(backend, opts, finalists, finalist_epochs, problem)

@@ -32,7 +32,9 @@ class EvogroupGroup(click.Group):
             message, code = known
             if code == USAGE:
                 raise click.UsageError(message) from None
-            raise click.ClickException(message) from None
+            error = click.ClickException(message)
+            error.exit_code = code  # 1, or 3 for a plug-in's fault
+            raise error from None
 
 
 def _stopped(exc: KeyboardInterrupt) -> None:

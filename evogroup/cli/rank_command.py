@@ -96,6 +96,8 @@ def _judge_file(
         raise click.UsageError(f"--scores judges the scores in a file; {', '.join(given)}"
                                " must not be given with it (they set up a check that trains)")  # fmt: skip
     data = read_scores(path)
+    if data.note:
+        click.echo(data.note, err=True)
     judged = judge_scores(data, resamples=resamples, seed=seed)
     if as_json:
         click.echo(json.dumps(report_json(judged, len(data.genomes))))

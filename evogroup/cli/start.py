@@ -29,6 +29,7 @@ _SETTINGS = {
 
 
 _NEW_RUN = "evogroup.new_run"  # ctx.meta key: the run directory this command started afresh
+_RESUMED = "evogroup.resumed_run"  # ctx.meta key: a resumed run directory as it was before
 
 _HELP = {"iterations": "Breeding iterations after the initial population (a backend's recipe"
                        " may use fewer on its demo data: 4 on the embedded digits)."}
@@ -113,6 +114,8 @@ def start_run(
     layout = RunLayout(out)
     lock = RunLock.acquire(layout, create=not resume)  # held until the command ends
     click.get_current_context().call_on_close(lock.release)
+    if resume and layout.config.exists():
+        click.get_current_context().meta[_RESUMED] = (layout, directory.Snapshot.take(layout))
     try:
         defaults = {f"options.{k}": v for k, v in backend.options().to_json().items()}
         defaults["extra.budget_min"] = 0.0  # runs from before rank-check and reproduce took it
@@ -132,7 +135,12 @@ def discard_new_run(ctx: click.Context) -> None:
     """After a command failed: remove the run directory :func:`start_run` made for it when
     no work was done there (a check refused the command after the directory was made), so
     the corrected command runs in the same ``--out`` without ``--resume``. A directory the
-    user made stays (emptied of what the command wrote); a resumed one is never touched."""
+    user made stays (emptied of what the command wrote); a resumed one in which no work was
+    done gets its config.json and env.json back, byte for byte."""
+    resumed = ctx.meta.pop(_RESUMED, None)
+    if resumed is not None:
+        layout, snapshot = resumed
+        snapshot.restore_if_untouched(layout)
     new = ctx.meta.pop(_NEW_RUN, None)
     if new is not None:
         layout, lock = new

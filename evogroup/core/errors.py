@@ -90,3 +90,22 @@ class RunInUseError(EvogroupError, RuntimeError):
     def __init__(self, message: str, *, pid: int | None = None):
         super().__init__(message)
         self.pid = pid
+
+
+class PluginError(EvogroupError, RuntimeError):
+    """A plug-in (a search strategy) or a user's model factory broke its contract or raised.
+
+    Not the user's command: the code named by ``plugin`` has to be fixed. The run directory
+    stays whole, so ``--resume`` after the fix continues it.
+
+    Attributes:
+        plugin: what failed, e.g. ``"strategy 'climb'"`` or ``"factory 'pkg.mod:net'"``.
+        frames: the failing code's own traceback lines (``file:line in function: code``),
+            evogroup's, torch's and the standard library's left out; empty for a returned
+            value that broke the contract.
+    """
+
+    def __init__(self, message: str, *, plugin: str, frames: tuple[str, ...] = ()):
+        super().__init__(message)
+        self.plugin = plugin
+        self.frames = tuple(frames)

@@ -30,6 +30,7 @@ from evogroup.core.problem import Problem
 from evogroup.core.records import Evaluation, IterationStats, Rescored
 from evogroup.core.rescore import rescore_final
 from evogroup.core.result import SearchResult
+from evogroup.core.seam import calling, checked_offspring, checked_ranking
 from evogroup.core.settings import SearchSettings
 from evogroup.core.space import Genome
 from evogroup.core.state import SearchState, problem_identity
@@ -105,13 +106,16 @@ def search(
         problem.space.to_json(), _cost_fingerprint(problem), problem.budget,
         settings.to_json(), problem.budget_min,
     )  # fmt: skip
-    proposer = cls(problem, settings)
+    with calling(cls, "__init__()"):
+        proposer = cls(problem, settings)
     evaluation_log = EvaluationLog(log)
     state, recovered = _start(problem, proposer, settings, identity, checkpoint, evaluation_log)
-    for _, done in groupby(state.history, key=lambda e: e.iteration):
-        proposer.observe(list(done))  # replayed on resume: the strategy's state is its history's
+    with calling(cls, "observe()"):
+        for _, done in groupby(state.history, key=lambda e: e.iteration):
+            proposer.observe(list(done))  # replayed on resume: the state is its history's
     _loop(proposer, state, recovered, evaluation_log, checkpoint, executor, callback)
-    ranked = proposer.rank(state.history)
+    with calling(cls, "rank()"):
+        ranked = checked_ranking(proposer, proposer.rank(state.history), state.history)
     rescored = rescore_final(problem, ranked, settings.rescore_top, executor)
     return _result(state.history, state.iterations, ranked, problem, settings.to_json(), rescored)
 
@@ -132,7 +136,8 @@ def _loop(proposer: Strategy, state: SearchState, recovered, log, checkpoint, ex
         state.history.extend(new)
         archive = select_top(archive, new, top_k)
         seen.update(e.genome for e in new)
-        proposer.observe(new)
+        with calling(type(proposer), "observe()"):
+            proposer.observe(new)
         bred = _breed(proposer, archive, seen, rng)
         state.pending = bred.genomes
         stats = _stats(state.next_iteration, new, archive, bred, start)
@@ -146,18 +151,10 @@ def _loop(proposer: Strategy, state: SearchState, recovered, log, checkpoint, ex
 
 
 def _breed(proposer: Strategy, archive, seen: set[Genome], rng) -> Offspring:
-    """The strategy's next genomes; checked to be new, distinct and within the budget range."""
-    bred = proposer.breed(archive, set(seen), rng)
-    problem = proposer.problem
-    for genome in bred.genomes:
-        if genome in seen or not problem.feasible(problem.space.validate(genome)):
-            raise EvogroupError(  # a bug in the strategy, never the user's doing
-                f"strategy {proposer.name!r} proposed {list(genome)}, which is"
-                f" {'already evaluated' if genome in seen else 'out of the budget range'}"
-            )
-    if len(set(bred.genomes)) != len(bred.genomes):
-        raise EvogroupError(f"strategy {proposer.name!r} proposed a genome twice")
-    return bred
+    """The strategy's next genomes, checked at the seam (:mod:`evogroup.core.seam`)."""
+    with calling(type(proposer), "breed()"):
+        bred = proposer.breed(archive, set(seen), rng)
+    return checked_offspring(proposer, bred, seen, "breed()")
 
 
 def _start(problem, proposer, settings, identity, checkpoint, log) -> tuple[SearchState, dict]:
@@ -170,7 +167,9 @@ def _start(problem, proposer, settings, identity, checkpoint, log) -> tuple[Sear
         log.rewrite(state.history)
         return state, recovered
     rng = random.Random(settings.seed)
-    pending = proposer.initial(rng).genomes
+    with calling(type(proposer), "initial()"):
+        offspring = proposer.initial(rng)
+    pending = checked_offspring(proposer, offspring, (), "initial()").genomes
     log.rewrite([])
     state = SearchState(identity, 0, pending, [], [], rng.getstate())
     if checkpoint is not None:  # so a run killed during iteration 0 resumes from its log

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 import types
 import typing
 import warnings
@@ -136,8 +137,8 @@ def _convert(name: str, kind: type, value: Any) -> Any:
         return int(value)
     if not isinstance(value, kind) or isinstance(value, bool):
         raise OptionError(f"{name} must be {_KINDS[kind]}, but got {name}={value!r}")
-    if kind is float and value != value:  # NaN passes every range check otherwise
-        raise OptionError(f"{name} must be a number, but got {name}={value!r}")
+    if kind is float and not math.isfinite(value):  # NaN passes every range check otherwise
+        raise OptionError(f"{name} must be a finite number, but got {name}={value!r}")
     return value
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from evogroup.core.errors import CheckpointError
-from evogroup.core.io import atomic_write_json
+from evogroup.core.io import atomic_write_bytes, atomic_write_json
 from evogroup.rundir.layout import RunLayout
 
 _PACKAGES = ("evogroup", "deap", "numpy", "click", "torch", "torchvision", "fvcore", "scikit-learn")
@@ -139,6 +139,36 @@ def discard_unused(layout: RunLayout) -> bool:
             with contextlib.suppress(OSError):  # never hide the error that ended the command
                 path.rmdir() if path.is_dir() else path.unlink()
     return True
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What a resumed run directory held before a command touched it: the bytes of the
+    files that starting a run rewrites, and the size and time of every other file."""
+
+    setup: dict[Path, bytes]
+    others: dict[Path, tuple[int, int]]
+
+    @classmethod
+    def take(cls, layout: RunLayout) -> Snapshot:
+        setup = {p: p.read_bytes() for p in (layout.config, layout.env, layout.fitness) if p.is_file()}
+        return cls(setup, _file_stats(layout))
+
+    def restore_if_untouched(self, layout: RunLayout) -> bool:
+        """Put the setup files back as they were when no other file changed (the command
+        was refused before it did any work): a refused resume leaves the run as it was."""
+        if _file_stats(layout) != self.others:
+            return False
+        for path, data in self.setup.items():
+            if not path.is_file() or path.read_bytes() != data:
+                atomic_write_bytes(path, data)
+        return True
+
+
+def _file_stats(layout: RunLayout) -> dict[Path, tuple[int, int]]:
+    skip = {layout.config, layout.env, layout.fitness, layout.lock}
+    return {p: (p.stat().st_size, p.stat().st_mtime_ns) for p in layout.dir.rglob("*")
+            if p.is_file() and p not in skip}  # fmt: skip
 
 
 def _flat(config: dict[str, Any]) -> dict[str, Any]:

@@ -16,7 +16,9 @@ Example of a file::
 
 from __future__ import annotations
 
+import codecs
 import csv
+import io
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from evogroup.core.errors import DataError
-from evogroup.runs.rank_stats import COST_BINS, RESAMPLES, Correlation, rank_statistics
+from evogroup.runs.rank_stats import COST_BINS, RESAMPLES, Correlation, rank_statistics_of
 
 COLUMNS = ("genome", "proxy", "truth", "cost")
 
@@ -38,10 +40,14 @@ class Scores:
     proxy: np.ndarray
     truth: np.ndarray
     cost: np.ndarray
+    note: str | None = None  # how the file's encoding was guessed, when it was
 
 
 def read_scores(path: str | Path) -> Scores:
     """Read and check a scores CSV (see the module docstring).
+
+    The encoding is detected (:func:`decode`), and the delimiter from the header line:
+    commas, tabs (a spreadsheet's "Unicode text" export) or semicolons.
 
     Raises:
         DataError: a column is missing, a value is not a finite number (a genome not
@@ -49,8 +55,11 @@ def read_scores(path: str | Path) -> Scores:
             and the value.
     """
     path = Path(path)
-    with path.open(newline="", encoding="utf-8-sig") as fh:  # a spreadsheet's BOM too
-        reader = csv.DictReader(fh)
+    text, note = decode(path)
+    first = text.split("\n", 1)[0]
+    delimiter = max(",\t;", key=first.count)  # a spreadsheet's export: commas, tabs (its
+    with io.StringIO(text, newline="") as fh:  # "Unicode text") or semicolons
+        reader = csv.DictReader(fh, delimiter=delimiter)
         header = [h.strip() for h in reader.fieldnames or []]
         missing = [c for c in COLUMNS if c not in header]
         if missing:
@@ -65,7 +74,44 @@ def read_scores(path: str | Path) -> Scores:
     genomes = [_genome(path, line, row["genome"]) for line, row in rows]
     numbers = {c: np.array([_number(path, line, c, row[c]) for line, row in rows])
                for c in COLUMNS[1:]}  # fmt: skip
-    return Scores(genomes, numbers["proxy"], numbers["truth"], numbers["cost"])
+    return Scores(genomes, numbers["proxy"], numbers["truth"], numbers["cost"], note)
+
+
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+         (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+         (codecs.BOM_UTF16_BE, "utf-16"))  # fmt: skip
+
+
+def decode(path: Path) -> tuple[str, str | None]:
+    """The text of a scores file and, when its encoding was guessed, a line saying so.
+
+    A byte-order mark decides (UTF-8, UTF-16, UTF-32: a spreadsheet's "Unicode text" export);
+    without one, UTF-16 is recognised by its zero bytes in ASCII text, then UTF-8 is tried,
+    then Latin-1 (which decodes any bytes) with a warning.
+    """
+    data = path.read_bytes()
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return _strict(path, data, encoding), None
+    head = data[:4000]
+    if head and head[1::2].count(0) > len(head) // 4:
+        return _strict(path, data, "utf-16-le"), None
+    if head and head[0::2].count(0) > len(head) // 4:
+        return _strict(path, data, "utf-16-be"), None
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as e:
+        return data.decode("latin-1"), (
+            f"warning: {path} is not UTF-8 (byte {data[e.start]:#04x} at offset {e.start});"
+            " read as Latin-1 (ISO-8859-1)"
+        )
+
+
+def _strict(path: Path, data: bytes, encoding: str) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as e:
+        raise DataError(f"{path}: not valid {encoding.upper()} at byte {e.start} ({e.reason})") from None
 
 
 def _genome(path: Path, line: int, text: str | None) -> tuple[int, ...]:
@@ -96,11 +142,9 @@ def judge_scores(
 ) -> dict[str, dict[str, Correlation]]:
     """Every statistic of the proxy and of ranking by cost alone (dearer ranks higher),
     with their bootstrap 95 % intervals: ``{"proxy": ..., "cost alone": ...}``."""
-    return {
-        name: rank_statistics(ranking, scores.truth, scores.cost, resamples=resamples,
-                              seed=seed, bins=bins)
-        for name, ranking in (("proxy", scores.proxy), ("cost alone", scores.cost))
-    }  # fmt: skip
+    rankings = {"proxy": scores.proxy, "cost alone": scores.cost}
+    return rank_statistics_of(rankings, scores.truth, scores.cost, resamples=resamples, seed=seed,
+                              bins=bins)  # fmt: skip
 
 
 def report_json(judged: dict[str, dict[str, Correlation]], rows: int) -> dict[str, Any]:

@@ -25,3 +25,9 @@ def conv_classifier(num_classes: int = 10) -> nn.Module:
 
 def not_a_module(num_classes: int = 10) -> int:
     return num_classes
+
+
+def fixed_size(num_classes: int = 10) -> nn.Module:
+    """A classifier sized for 56x56 feature maps after two stride-2 convs: 224x224 inputs."""
+    return nn.Sequential(nn.Conv2d(3, 8, 3, 2, 1, bias=False), nn.Conv2d(8, 8, 3, 2, 1, groups=8, bias=False),
+                         nn.Flatten(), nn.Linear(8 * 56 * 56, num_classes))  # fmt: skip

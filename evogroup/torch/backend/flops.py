@@ -12,9 +12,9 @@ one multiply-add counting as one op. Convs and ``Linear`` layers are counted by 
 :class:`~evogroup.torch.nn.shared.SharedConv2d`). BatchNorm, pooling, additions, ``sign`` and
 :math:`\alpha` count zero. Real stems, shortcuts and classifiers are counted.
 
-:func:`cost_table` builds a backend's table once per architecture (a row per gene, one
-single-layer count per choice, and a constant from one whole-model count) and caches it
-as JSON under ``$EVOGROUP_CACHE``, else ``$XDG_CACHE_HOME/evogroup``, else
+:func:`cost_table` builds a backend's table once per model (a row per gene, one
+single-layer count per choice, and a constant from one whole-model count) and caches it,
+keyed by the model's fingerprint, as JSON under ``$EVOGROUP_CACHE``, else ``$XDG_CACHE_HOME/evogroup``, else
 ``~/.cache/evogroup``.
 """
 
@@ -27,6 +27,7 @@ import json
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch import nn
@@ -40,6 +41,7 @@ with warnings.catch_warnings():
 from evogroup.core.cost import CostTable
 from evogroup.core.io import atomic_write_json, cache_dir
 from evogroup.core.space import SearchSpace
+from evogroup.torch.nn.fingerprint import model_fingerprint
 from evogroup.torch.nn.genes import recording_inputs as _recording_inputs
 from evogroup.torch.nn.shared import SharedConv2d
 
@@ -193,22 +195,27 @@ def _single_thread() -> Iterator[None]:
 
 def cost_table(
     key: dict, space: SearchSpace, build: Callable[[], nn.Module], resolution: int, *,
-    cache: bool = True,
+    cache: bool = True, sources: Iterable[Any] = (),
 ) -> CostTable:  # fmt: skip
     """The FLOP table of ``space`` (see :func:`build_cost_table`), read from the on-disk
     cache when there (a corrupt or stale file is recomputed).
 
     Args:
-        key: what identifies the table (backend name, architecture, resolution, classes);
-            the file name and the stale check derive from it.
+        key: what names the table (backend name, architecture, resolution, classes); the
+            cache is keyed by it and by the model itself
+            (:func:`~evogroup.torch.nn.fingerprint.model_fingerprint` of ``build()``), so an
+            edited model never reuses an old table.
         space: the genes.
-        build: makes the static network to count (called only on a cache miss).
+        build: makes the static network to count.
         resolution: the input side at which FLOPs are counted.
+        sources: code that defines the model beyond its modules (a user's factory).
     """
     if not isinstance(resolution, int) or resolution < 32:
         raise InvalidValueError(f"resolution >= 32 must hold, but got resolution={resolution!r}")
+    net = build()
     key = {**key, "version": _CACHE_VERSION, "convention": CONVENTION,
-           "resolution": resolution, "space": space.fingerprint()}  # fmt: skip
+           "resolution": resolution, "space": space.fingerprint(),
+           "model": model_fingerprint(net, sources)}  # fmt: skip
     digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:12]
     path = cache_dir() / f"{key.get('backend', 'net')}-r{resolution}-{digest}.json"
     if cache:
@@ -218,7 +225,7 @@ def cost_table(
                 return CostTable.from_json(data["cost"])
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             pass  # missing, corrupt or stale: recompute
-    table = build_cost_table(build(), space, resolution)
+    table = build_cost_table(net, space, resolution)
     if cache:
         try:
             atomic_write_json(path, {"key": key, "cost": table.to_json()})

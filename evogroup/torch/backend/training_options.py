@@ -11,8 +11,14 @@ from evogroup.core.options import FINAL, FITNESS, SUPERNET, TRAINING, option
 from evogroup.torch.data.decode import DECODE_CHOICES
 from evogroup.torch.options.choices import KERNEL_CHOICES, METRICS, SAMPLING
 
-__all__ = ["TrainingOptions", "WidthOptions"]
+__all__ = ["SUPERNET_TRAINING", "TrainingOptions", "WidthOptions"]
 
+#: The widest network any backend builds: 8x the channels is 64x the FLOPs and weights
+#: (width 1e4 asked for 204 GB).
+MAX_WIDTH_MULT = 8.0
+#: Options only training a supernet uses: without effect beside --supernet PATH.
+SUPERNET_TRAINING = ("epochs", "lr", "sampling", "distill", "train_budget", "fair",
+                     "sandwich_genomes", "bn_per_choice", "weight_decay")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -118,5 +124,6 @@ class WidthOptions(TrainingOptions):
     """:class:`TrainingOptions` plus a channel width multiplier, the knob most networks take."""
 
     width_mult: float = option(
-        1.0, "channel width multiplier (channels stay multiples of 8)", low=0, low_open=True
-    )
+        1.0, "channel width multiplier (channels stay multiples of 8)", low=0, low_open=True,
+        high=MAX_WIDTH_MULT,
+    )  # fmt: skip

@@ -27,14 +27,14 @@ from evogroup.core.lazy import Imported
 from evogroup.core.operators import sample_feasible
 from evogroup.core.problem import Problem
 from evogroup.core.space import Genome
-from evogroup.torch.backend.latency_steps import LatencySteps
+from evogroup.torch.backend.latency_steps import FLOP_CLASSES, LatencySteps
+from evogroup.torch.backend.latency_steps import flop_classes as _flop_classes
 from evogroup.torch.backend.training_options import TrainingOptions, WidthOptions
 from evogroup.torch.fitness.supernet_file import check_supernet, trust
 
 if TYPE_CHECKING:  # torch is imported by the steps that need it, not by loading a backend
     from evogroup.torch.device.runtime import Runtime
 
-FLOP_CLASSES = 1000  # classes of the FLOP table when num_classes is not set (ImageNet)
 #: The digits demo's search: 4 iterations (250 evaluations, not the paper's 1,050) keep
 #: the default CPU run under 10 minutes with the supernet's full 30 epochs (measured:
 #: 30 epochs ~365 s, 0.76 s per candidate); on digits the supernet's fitness moves by
@@ -43,7 +43,7 @@ FLOP_CLASSES = 1000  # classes of the FLOP table when num_classes is not set (Im
 DEMO_SEARCH = {"iterations": 4}
 
 
-__all__ = ["TrainingOptions", "WeightSharingBackend", "WidthOptions", "check_supernet"]
+__all__ = ["FLOP_CLASSES", "TrainingOptions", "WeightSharingBackend", "WidthOptions", "check_supernet"]
 
 
 class WeightSharingBackend(LatencySteps, Backend):
@@ -104,15 +104,13 @@ class WeightSharingBackend(LatencySteps, Backend):
                 return self.network_class(space.uniform(2**62), num_classes=classes, **arch)
 
             ident = {"backend": self.name, **arch, "num_classes": classes}
-            self._tables[key] = cost_table(ident, space, build, o.resolution)
+            self._tables[key] = cost_table(ident, space, build, o.resolution,
+                                           sources=self.model_sources(o))  # fmt: skip
         return self._tables[key]
 
-    def static_builder(self, opts: Any) -> Any:
-        """Genome -> its static network as the cost tables count and time it."""
-        return functools.partial(self.network_class, num_classes=_flop_classes(opts), **self.arch(opts))
-
-    def latency_ident(self, opts: Any) -> dict[str, Any]:
-        return {"backend": self.name, **self.arch(opts), "num_classes": _flop_classes(opts)}
+    def model_sources(self, opts: Any) -> tuple[Any, ...]:
+        """Code defining the network beyond its classes (a factory): keys the FLOP table too."""
+        return ()
 
     def cost_label(self, opts: BackendOptions | None = None) -> str:
         o = self._opts(opts)
@@ -171,13 +169,25 @@ class WeightSharingBackend(LatencySteps, Backend):
 
     # -- data -----------------------------------------------------------------------------
     def data(self, run: Run, opts: Any):
-        """The data split by ``split_seed`` (never the run seed), loaded once per command."""
+        """The data split by ``split_seed`` (never the run seed), loaded once per command;
+        images the network cannot take are refused here, before any training."""
         from evogroup.torch.data.sources import load_data
 
         key = ("data", opts.data, opts.split_seed)
         if key not in run.cache:
             run.cache[key] = load_data(opts.data, seed=opts.split_seed)
+            self.check_input_size(opts, run.cache[key].image_size)
         return run.cache[key]
+
+    def check_input_size(self, opts: Any, size: int) -> None:
+        """Refuse images of ``size`` the network cannot take (shipped ones take any >= 32)."""
+
+    def unused_options(self, opts: Any) -> dict[str, str]:
+        """Beside ``--supernet PATH`` no supernet is trained: its training options do nothing."""
+        from evogroup.torch.backend.training_options import SUPERNET_TRAINING
+
+        why = "--supernet PATH is searched as trained (nothing is trained)"
+        return {} if getattr(opts, "supernet", None) is None else dict.fromkeys(SUPERNET_TRAINING, why)
 
     def search_defaults(self, opts: BackendOptions | None = None) -> dict[str, Any]:
         """On the embedded digits, :data:`DEMO_SEARCH` (a CPU demo); elsewhere the paper's."""
@@ -285,7 +295,3 @@ class WeightSharingBackend(LatencySteps, Backend):
         model = self.network_class(tuple(meta["genome"]), **meta["arch"])
         model.load_state_dict(ckpt["model"])
         return model.eval()
-
-
-def _flop_classes(opts: Any) -> int:
-    return FLOP_CLASSES if opts.num_classes is None else opts.num_classes
