@@ -8,14 +8,15 @@
 #
 # Phases: (1) a JPEG ImageFolder tree of ImageNet-like sizes written on the machine;
 # (2) alone, because they time: benchmarks/gpu.py (all rows) and benchmarks/loader.py
-# (PIL workers vs overlapped device decoding, and training on those batches); (3) side by
+# (PIL workers vs overlapped device decoding, and training on those batches), and
+# benchmarks/latency.py (the latency table and its error on whole networks, batch 64); (3) side by
 # side, because they check: every CUDA test, an end-to-end search from the JPEG tree
 # (--decode gpu --kernel masked --compile) followed by a search with --finalists 4 on its
 # supernet (four finalists trained from scratch for 1 epoch, the best for 2), torchrun
 # train-supernet killed after its first epoch and resumed, a search on Ray actors sharing
 # the card, and the recipe ablation of benchmarks/rank_recipes.py. Python packages the machine lacks can be put as wheels in
-# .whl/ (installed to /tmp/site). The limits add up to 8 minutes (install 30 s, phase 1
-# 30, phase 2 180 + 80, phase 3 160 + 120 for the finalists after the search, side by side);
+# .whl/ (installed to /tmp/site). The limits add up to 10 minutes (install 30 s, phase 1
+# 30, phase 2 180 + 80 + 120, phase 3 160 + 120 for the finalists after the search, side by side);
 # each can be overridden (e.g.
 # GPU_S=240). The script exits non-zero when a step failed or ran out of time.
 set -u
@@ -51,6 +52,7 @@ if [[ $DRY == 1 ]]; then  # tiny sizes, CPU equivalents of the CUDA-only flags
   RECIPES_ARGS="--device cpu --workers 1 --samples 2 --seeds 1 --epochs 1 --final-epochs 1
     --recipes uniform"
   [[ ${DRY_RECIPES:-0} == 1 ]] || RECIPES_ARGS="--help"
+  LATENCY_ARGS="--device cpu --batch 2 --quick --held-out 4"
 else
   IMAGES=3000 CLASSES=10 WIDTH=1.0 BATCH=256 EPOCHS=6 GPU_SHARE=0.5 SCALE=1
   DDP_EPOCHS=$EPOCHS
@@ -61,6 +63,7 @@ else
     --rescore-top 2 --recal-images 1024"
   RECIPES_ARGS="--device cuda --workers 10 --samples 8 --seeds 2
     --recipes ${RECIPES:-uniform,uniform-seed1,lr2e-3,sandwich,distill}"
+  LATENCY_ARGS="--device cuda --batch 64 --held-out 50"
 fi
 TREE=$WORK/jpegs
 COMMON="--backend binmobilenet --data $TREE --width-mult $WIDTH --batch-size $BATCH --seed 0"
@@ -157,6 +160,8 @@ step 1 jpegs "${JPEGS_S:-30}" python3 benchmarks/loader.py --write "$TREE" --ima
 # (2) alone: what is timed
 step 2 gpu "${GPU_S:-180}" python3 benchmarks/gpu.py $GPU_ARGS
 step 3 loader "${LOADER_S:-80}" python3 benchmarks/loader.py --data "$TREE" $LOADER_ARGS
+step 3b latency "${LATENCY_S:-120}" env EVOGROUP_CACHE="$WORK/cache" python3 benchmarks/latency.py \
+  $LATENCY_ARGS --out "$OUT/latency.json"
 # (3) side by side: what is checked
 step 4 cuda_tests "${CUDA_TESTS_S:-150}" python3 -m pytest -q -p no:cacheprovider --durations=5 \
   tests/torch/test_cuda.py &
@@ -179,8 +184,8 @@ wait
   echo "|---|---|---|---|---|---|"
   cat "$OUT"/rows/*.md
   echo
-  grep -h "images/s\|x$\|GiB\|candidate evaluation\|overlapped\|epochs before\|finalists:" \
-    "$OUT/gpu.txt" "$OUT/loader.txt" "$OUT/torchrun.txt" "$OUT/finalists.txt" 2>/dev/null | sed 's/^/    /'
+  grep -h "images/s\|x$\|GiB\|candidate evaluation\|overlapped\|epochs before\|finalists:\|MAPE" \
+    "$OUT/gpu.txt" "$OUT/loader.txt" "$OUT/latency.txt" "$OUT/torchrun.txt" "$OUT/finalists.txt" 2>/dev/null | sed 's/^/    /'
 } >"$OUT/summary.md"
 cat "$OUT/summary.md"
 ! grep -q "| FAILED |\|| TIMED OUT |" "$OUT/summary.md"

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-STEPS = ("jpegs", "gpu", "loader", "cuda_tests", "search", "finalists", "torchrun", "ray",
-         "rank_recipes")
+STEPS = ("jpegs", "gpu", "loader", "latency", "cuda_tests", "search", "finalists", "torchrun",
+         "ray", "rank_recipes")
 
 
 @pytest.mark.slow  # trains three tiny supernets, starts torchrun twice and a Ray cluster

@@ -20,7 +20,7 @@ BUDGETS = {"synthetic": "0.8e8", "binmobilenet": "0.097e8", "birealnet": "1.2e8"
 #: The least each command needs besides --backend, so only the mistake is wrong.
 NEEDS = {"space": [], "flops": ["--groups", "1"], "search": ["--budget", "{budget}"],
          "train-supernet": [], "train": ["--genome", "1"], "reproduce": ["--budget", "{budget}"],
-         "rank-check": []}  # fmt: skip
+         "rank-check": [], "latency": []}  # fmt: skip
 #: Options a backend cannot do without (the module backend's model factory).
 REQUIRED = {"module": ["--factory", "anynet.tests.models:tiny_net"]}
 

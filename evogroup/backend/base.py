@@ -38,6 +38,7 @@ from evogroup.backend.options import BackendOptions
 from evogroup.core.budget_range import check_budget_range
 from evogroup.core.cost import CostTable
 from evogroup.core.errors import BackendError
+from evogroup.core.latency import LatencySpec, LatencyTable
 from evogroup.core.launch import Coordinator, SingleProcess
 from evogroup.core.problem import Fitness, Problem
 from evogroup.core.space import Genome, SearchSpace
@@ -254,3 +255,17 @@ class Backend(abc.ABC):
         """Step 3 (``train``, ``reproduce``): train ``genome``'s network from scratch with
         ``run.seed`` into ``run.dir`` and report its test accuracy."""
         raise BackendError(f"backend {self.name!r} cannot train networks")
+
+    # -- latency (``evogroup latency``, ``--latency-budget``) ------------------------------
+    def latency(
+        self, spec: LatencySpec, opts: BackendOptions | None = None, echo: Callable = print
+    ) -> LatencyTable:
+        """The measured latency table of :meth:`space` on ``spec``'s device, in ms
+        (:mod:`evogroup.core.latency`); ``spec.resolution`` None means the backend's."""
+        raise BackendError(f"backend {self.name!r} cannot time its networks (no latency table)")
+
+    def measure_latency(
+        self, genome: Genome, spec: LatencySpec, opts: BackendOptions | None = None
+    ) -> dict[str, float]:
+        """Time ``genome``'s whole network: ``{"measured_ms": median, "noise_ms": spread}``."""
+        raise BackendError(f"backend {self.name!r} cannot time its networks (no latency table)")

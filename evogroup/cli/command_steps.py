@@ -10,6 +10,7 @@ from evogroup.core.options import STEPS, OptionSpec
 COMMAND_STEPS: dict[str, tuple[str, ...]] = {
     "space": (),
     "flops": (),
+    "latency": (),
     "search": ("supernet", "fitness"),
     "train-supernet": ("supernet",),
     "train": ("final",),

@@ -67,13 +67,14 @@ def main(debug: bool) -> None:
 
 
 def _register() -> None:
-    from evogroup.cli import core_commands, search_command, strategies_command
+    from evogroup.cli import core_commands, latency_command, search_command, strategies_command
 
     main.add_command(core_commands.backends)
     main.add_command(strategies_command.strategies)
     main.add_command(core_commands.space)
     main.add_command(core_commands.flops)
     main.add_command(search_command.search)
+    main.add_command(latency_command.latency)
     try:
         from evogroup.cli import pipeline_commands
     except ImportError:  # pragma: no cover - pipeline commands not installed

@@ -9,6 +9,8 @@ import click
 
 from evogroup.cli.backend_command import BackendCommand, backend_option, split_backend_options
 from evogroup.cli.executor import executor_options, workers_from
+from evogroup.cli.latency_flags import LATENCY_FLAGS, latency_options
+from evogroup.cli.latency_search import check_latency, latency_config
 from evogroup.cli.params import budget_options, check_budget_range, read_genome
 from evogroup.cli.report import genome_table
 from evogroup.cli.start import out_option, recipe_settings, setting_options, start_run
@@ -76,6 +78,7 @@ def train(
 @click.command(cls=BackendCommand, short_help="Run the paper's pipeline and Table 1 ablation.")
 @backend_option()
 @budget_options("Largest admissible cost, e.g. 0.8e8.")
+@latency_options
 @click.option(
     "--repeats",
     type=click.IntRange(1),
@@ -102,14 +105,20 @@ def reproduce(
     chosen = recipe_settings(ctx, backend, opts, {**sizes, "seed": seed, "strategy": strategy})
     options = strategy_options_from(strategy, strategy_option, constraint)
     settings = configure(strategy_options=options, **chosen)
+    flags = {name: kwargs.pop(name) for name in LATENCY_FLAGS}
+    limit = check_latency(backend, opts, budget, budget_min, flags)
     budget_min = check_budget_range(backend, opts, budget, budget_min)
     search_settings = {k: v for k, v in settings.to_json().items() if k != "seed"}
     run = start_run(
         "reproduce", backend, opts, out, resume, seed,
         ("extra.repeats",),  # more retraining seeds can be added to a finished run
         budget=budget, search=search_settings, repeats=repeats, budget_min=budget_min,
+        **latency_config(flags, limit),
     )  # fmt: skip
-    rows = reproduction.reproduce(backend, opts, budget, settings, run, repeats, where, budget_min)
+    limits = () if limit is None else (limit,)
+    rows = reproduction.reproduce(
+        backend, opts, budget, settings, run, repeats, where, budget_min, limits=limits
+    )
     if not launch.is_main():  # torchrun: every rank trains, rank 0 alone searches and writes
         return
     click.echo("\n" + markdown_table(rows, budget, backend.cost_label(opts)))

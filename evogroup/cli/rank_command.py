@@ -12,12 +12,14 @@ from pathlib import Path
 import click
 
 from evogroup.cli.backend_command import BackendCommand, split_backend_options
+from evogroup.cli.latency_flags import LATENCY_FLAGS, latency_options
+from evogroup.cli.latency_search import check_latency, latency_config
 from evogroup.cli.params import budget_options, check_budget_range
 from evogroup.cli.start import out_option, start_run
 from evogroup.runs.rank_check import rank_check
 from evogroup.runs.rank_stats import RESAMPLES, statistics_table
 
-_TRAINING_ONLY = ("samples", "budget", "budget_min", "out", "resume")  # meaningless with --scores
+_TRAINING_ONLY = ("samples", "budget", "budget_min", "out", "resume", "latency_budget")  # meaningless with --scores
 
 
 @click.command(
@@ -33,6 +35,7 @@ _TRAINING_ONLY = ("samples", "budget", "budget_min", "out", "resume")  # meaning
     help="Genomes to score and train, over the cost range, denser near the budget.",
 )  # fmt: skip
 @budget_options("Largest cost of the sampled genomes [default: the max].", required=False)
+@latency_options
 @click.option("--seed", type=int, default=0, show_default=True)
 @out_option("rank-check")
 @click.option("--resume", is_flag=True, help="Continue the check in --out, keeping finished trainings.")
@@ -67,12 +70,16 @@ def rank_check_command(
     if kwargs.get("backend") is None:
         raise click.UsageError("rank-check needs --backend NAME (to train and score genomes)"
                                " or --scores FILE.csv (to judge scores you have)")  # fmt: skip
+    flags = {name: kwargs.pop(name) for name in LATENCY_FLAGS}
     backend, opts = split_backend_options(ctx, kwargs)
+    flop_budget = budget or backend.cost(opts).max_cost  # every genome, when not given
+    limit = check_latency(backend, opts, flop_budget, budget_min, flags, required=False)
     budget_min = check_budget_range(backend, opts, budget, budget_min)
     run = start_run("rank-check", backend, opts, out, resume, seed, budget=budget,
-                    samples=samples, budget_min=budget_min)  # fmt: skip
+                    samples=samples, budget_min=budget_min, **latency_config(flags, limit))  # fmt: skip
     check = rank_check(backend, opts, run, samples=samples, budget=budget, budget_min=budget_min,
-                       cost_label=backend.cost_label(opts), resamples=resamples)  # fmt: skip
+                       cost_label=backend.cost_label(opts), resamples=resamples,
+                       limits=() if limit is None else (limit,))  # fmt: skip
     for line in check.lines():
         click.echo(line)
     click.echo(f"rank_check.csv, rank_check.json and rank_check.png in {run.dir}")

@@ -17,6 +17,8 @@ from evogroup.cli.finalists_command import (
     run_stage,
     suggestion,
 )
+from evogroup.cli.latency_flags import LATENCY_FLAGS, latency_options, with_limit
+from evogroup.cli.latency_search import check_latency, latency_config, report_latency
 from evogroup.cli.params import budget_options, check_budget_range
 from evogroup.cli.report import genome_table
 from evogroup.cli.start import out_option, recipe_settings, setting_options, start_run
@@ -34,7 +36,8 @@ SETTINGS = [f for f in SearchSettings.__dataclass_fields__ if f != "strategy_opt
 
 @click.command(cls=BackendCommand, short_help="Search group counts under a FLOP budget.")
 @backend_option()
-@budget_options("Largest admissible cost, e.g. 0.8e8 or 80M.")
+@budget_options("Largest admissible cost, e.g. 0.8e8 or 80M.", required=False)
+@latency_options
 @setting_options(*SETTINGS)
 @strategy_flags
 @executor_options
@@ -43,11 +46,12 @@ SETTINGS = [f for f in SearchSettings.__dataclass_fields__ if f != "strategy_opt
 @click.option("--resume", is_flag=True, help="Continue the run in --out.")
 @click.pass_context
 def search(
-    ctx: click.Context, budget: float, budget_min: float | None, out: Path | None, resume: bool,
+    ctx: click.Context, budget: float | None, budget_min: float | None, out: Path | None, resume: bool,
     workers: int, executor: str, ray_address: str | None, ray_timeout: float | None,
     gpus_per_worker: float | None, **kwargs,
 ) -> None:  # fmt: skip
-    """Search the group count of every layer that maximizes fitness within --budget.
+    """Search the group count of every layer that maximizes fitness within --budget
+    (FLOPs), --latency-budget (predicted ms on a device), or both.
 
     Writes config.json, env.json, evaluations.jsonl (one line per evaluation, as it
     happens), checkpoint.json (after every iteration), iterations.csv, result.json and
@@ -62,19 +66,27 @@ def search(
         chosen["strategy"], kwargs.pop("strategy_option"), kwargs.pop("constraint")
     )
     settings = configure(strategy_options=options, **chosen)
-    budget_min = check_budget_range(backend, opts, budget, budget_min)
+    flags = {name: kwargs.pop(name) for name in LATENCY_FLAGS}
+    limit = check_latency(backend, opts, budget, budget_min, flags)
+    budget_min = check_budget_range(backend, opts, budget, budget_min) if budget else 0.0
+    flop_budget = budget or backend.cost(opts).max_cost  # latency alone: every FLOP count
     search_settings = {k: v for k, v in settings.to_json().items() if k != "seed"}
-    ladder = finalists_checked(backend, opts, budget, budget_min, **stage)
+    ladder = finalists_checked(backend, opts, flop_budget, budget_min, **stage)
     run = start_run(
         "search", backend, opts, out, resume, settings.seed, ("search.iterations", "search.evaluations"),
         budget=budget, search=search_settings, budget_min=budget_min, **ladder,
+        **latency_config(flags, limit),
     )  # fmt: skip
     if not launch.is_main():  # torchrun: every rank trains the supernet, rank 0 alone searches
         supernet_for(backend, run, opts)
         return
-    problem = search_problem(backend, opts, budget, run, budget_min)
-    result = search_into(problem, settings, run, where, backend.cost_label(opts))
-    _summary(backend, opts, result, run.dir)
+    problem = search_problem(backend, opts, flop_budget, run, budget_min)
+    problem = with_limit(problem, limit, alone=budget is None)
+    label = limit.label if budget is None and limit else backend.cost_label(opts)
+    result = search_into(problem, settings, run, where, label)
+    _summary(backend, opts, result, run.dir, label)
+    if limit is not None:
+        report_latency(backend, opts, result, run, limit, label)
     if ladder:
         k, epochs, eta = ladder["finalists"], ladder["finalist_epochs"], ladder["eta"]
         run_stage(backend, opts, problem, result, run, k, epochs, eta, where)
@@ -82,13 +94,15 @@ def search(
         click.echo(hint)
 
 
-def _summary(backend: Backend, opts: BackendOptions, result: SearchResult, out: Path) -> None:
+def _summary(
+    backend: Backend, opts: BackendOptions, result: SearchResult, out: Path, label: str
+) -> None:
     best = result.best
     click.echo("\nBest genome:")
     click.echo(genome_table(backend.cost_report(best.genome, opts)))
     click.echo(f"\ngenome   {','.join(map(str, best.genome))}")
     click.echo(
-        f"cost     {format_flops(best.cost)} <= budget {format_flops(result.budget)}  ({backend.cost_label(opts)})"
+        f"cost     {format_flops(best.cost)} <= budget {format_flops(result.budget)}  ({label})"
     )
     click.echo(f"fitness  {best.fitness:.4f}  ({backend.fitness_label(opts)})")
     trust = _trust(RunLayout(out).fitness)

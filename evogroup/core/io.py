@@ -68,3 +68,12 @@ def atomic_write_json(path: str | os.PathLike, obj: Any) -> None:
 def json_fingerprint(data: Any) -> str:
     """A short, stable hash of JSON-serializable ``data`` (keys sorted)."""
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def cache_dir() -> Path:
+    """Where computed tables are cached (FLOPs, latency): ``$EVOGROUP_CACHE``, else
+    ``$XDG_CACHE_HOME/evogroup``, else ``~/.cache/evogroup``."""
+    if os.environ.get("EVOGROUP_CACHE"):
+        return Path(os.environ["EVOGROUP_CACHE"])
+    xdg = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(xdg) / "evogroup"

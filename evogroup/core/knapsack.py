@@ -124,6 +124,50 @@ def best_genome(
     return None
 
 
+def best_genome_bounded(
+    grid: Grid,
+    values: Sequence[Sequence[float]],
+    bound: CostTable,
+    accept: Callable[[Genome], bool],
+    steps: int = 40,
+) -> Genome | None:
+    r"""The best genome within the grid's range that ``accept`` takes, when ``accept`` also
+    asks for a second cost to stay low (``bound``, e.g. latency): Lagrangian relaxation.
+
+    The knapsack is solved on :math:`v_l[g] - \lambda\, b_l[g]` for a growing penalty
+    :math:`\lambda \ge 0` on the second cost's rows :math:`b_l`; a larger :math:`\lambda`
+    trades score for a lower second cost. :math:`\lambda` doubles from the ratio of the
+    scores' spread to the second cost's spread until a genome is accepted, then is bisected
+    down; of every accepted genome the best by :math:`\sum_l v_l[G_l]` is returned.
+    """
+    rows = [np.array([bound.table[i][g] for g in cs], dtype=float) for i, cs in enumerate(grid.choices)]
+    spread = sum(float(np.ptp(v)) for v in map(np.asarray, values)) or 1.0
+    scale = spread / (sum(float(np.ptp(r)) for r in rows) or 1.0)
+    found: list[Genome] = []
+
+    def solve(lam: float) -> bool:
+        genome = best_genome(grid, [np.asarray(v) - lam * r for v, r in zip(values, rows)], grid.fits)
+        if genome is not None and accept(genome):
+            found.append(genome)
+            return True
+        return False
+
+    low, high = 0.0, None
+    if not solve(0.0):
+        lam = scale / 1024
+        for _ in range(steps // 2):
+            if solve(lam):
+                high = lam
+                break
+            low, lam = lam, lam * 2
+        if high is not None:
+            for _ in range(steps // 2):
+                mid = (low + high) / 2
+                low, high = (low, mid) if solve(mid) else (mid, high)
+    score = lambda g: sum(v[cs.index(x)] for v, cs, x in zip(values, grid.choices, g))  # noqa: E731
+    return max(found, key=score, default=None)
+
+
 def _backtrack(grid: Grid, picks: list[np.ndarray], end: int) -> Genome:
     genome = []
     for cs, ks, pick in zip(reversed(grid.choices), reversed(grid.buckets), reversed(picks)):
@@ -187,37 +231,59 @@ class UniformSampler:
 
 
 def find_in_range(
-    table: CostTable, space: SearchSpace, lo: float, hi: float,
-    rng: random.Random | None = None, limit: int = 100_000,
-) -> Genome | None:  # fmt: skip
+    table: CostTable,
+    space: SearchSpace,
+    lo: float,
+    hi: float,
+    rng: random.Random | None = None,
+    limit: int = 100_000,
+    bounds: Sequence[tuple[CostTable, float]] = (),
+) -> Genome | None:
     r"""A genome with ``lo <= cost <= hi`` by exact depth-first search, or None.
 
     Layer by layer (choices in random order with ``rng``), a prefix of cost :math:`s` is
     pruned when no completion can reach the range:
     :math:`s + \min_\mathrm{rest} > \mathrm{hi}` or :math:`s + \max_\mathrm{rest} < \mathrm{lo}`.
+    Each ``(table_k, budget_k)`` of ``bounds`` (a second cost, e.g. latency) must hold too,
+    :math:`\mathrm{table}_k(G) \le \mathrm{budget}_k`, and prunes a prefix the same way.
     Exact, with no rounding; None also when ``limit`` prefixes were visited without success.
     """
-    rows = [[(g, table.table[i][g]) for g in layer.choices] for i, layer in enumerate(space.layers)]
-    low_rest, high_rest = [0.0], [0.0]
-    for row in reversed(rows):
-        low_rest.insert(0, low_rest[0] + min(c for _, c in row))
-        high_rest.insert(0, high_rest[0] + max(c for _, c in row))
+    tables = [table, *(t for t, _ in bounds)]
+    rows = [
+        [(g, [t.table[i][g] for t in tables]) for g in layer.choices]
+        for i, layer in enumerate(space.layers)
+    ]
+    low_rest = _rest(rows, min)
+    high_rest = [r[0] for r in _rest(rows, max)]
+    tops = [hi, *(b for _, b in bounds)]
     visits, genome = [0], []
 
-    def dive(layer: int, cost: float) -> bool:
+    def dive(layer: int, costs: list[float]) -> bool:
         visits[0] += 1
-        if cost + low_rest[layer] > hi or cost + high_rest[layer] < lo or visits[0] > limit:
+        if visits[0] > limit or costs[0] + high_rest[layer] < lo:
+            return False
+        if any(c + rest > top for c, rest, top in zip(costs, low_rest[layer], tops)):
             return False
         if layer == len(rows):
-            return table(tuple(genome)) <= hi and table(tuple(genome)) >= lo
+            g = tuple(genome)
+            return lo <= table(g) <= hi and all(t(g) <= b for t, b in bounds)
         order = list(rows[layer])
         if rng is not None:
             rng.shuffle(order)
-        for g, c in order:
+        for g, cs in order:
             genome.append(g)
-            if dive(layer + 1, cost + c):
+            if dive(layer + 1, [c + d for c, d in zip(costs, cs)]):
                 return True
             genome.pop()
         return False
 
-    return tuple(genome) if dive(0, table.constant) else None
+    return tuple(genome) if dive(0, [t.constant for t in tables]) else None
+
+
+def _rest(rows: list, pick: Callable) -> list[list[float]]:
+    """``rest[l][k]``: the least (``pick=min``) or most cost ``k`` that layers ``l..`` add."""
+    width = len(rows[0][0][1]) if rows else 1
+    rest = [[0.0] * width]
+    for row in reversed(rows):
+        rest.insert(0, [r + pick(cs[k] for _, cs in row) for k, r in enumerate(rest[0])])
+    return rest

@@ -56,8 +56,35 @@ def max_cost_genome(problem: Problem) -> Genome:
 def check_feasible(problem: Problem) -> None:
     """Raise :class:`InfeasibleBudgetError` when no genome costs within ``[budget_min, budget]``:
     :func:`evogroup.core.budget_range.check_budget_range` (the check's one owner) on
-    ``problem``'s space, cost and range."""
+    ``problem``'s space, cost and range; with :attr:`Problem.limits`, also when no genome in
+    the range is under every limit."""
     check_budget_range(problem.space, problem.cost, problem.budget, problem.budget_min)
+    if problem.limits:
+        _check_limits(problem)
+
+
+def _check_limits(problem: Problem) -> None:
+    """Each limit alone, naming the genome of least second cost; then all bounds together."""
+    for limit in problem.limits:
+        if isinstance(limit.cost, CostTable) and limit.cost.min_cost > limit.budget:
+            fastest = limit.cost.min_genome()
+            raise InfeasibleBudgetError(
+                f"{limit.label} budget {limit.budget:.6g} is below the least {limit.label}"
+                f" {limit.cost.min_cost:.6g} of any genome (genome {list(fastest)})",
+                budget=limit.budget,
+                min_cost=limit.cost.min_cost,
+                genome=fastest,
+            )
+    if _search_in_range(problem, random.Random(0)) is None:
+        cheap = min_cost_genome(problem)
+        raise InfeasibleBudgetError(
+            f"no genome is within [budget_min, budget] = [{format_flops(problem.budget_min)},"
+            f" {format_flops(problem.budget)}] and under "
+            + ", ".join(f"{lim.label} {lim.budget:.6g}" for lim in problem.limits),
+            budget=problem.budget,
+            min_cost=problem.cost(cheap),
+            genome=cheap,
+        )
 
 
 def repair(genome: Genome, problem: Problem, rng: random.Random | None = None) -> Genome:
@@ -77,6 +104,8 @@ def repair(genome: Genome, problem: Problem, rng: random.Random | None = None) -
         InfeasibleBudgetError: no move is left and the genome is still out of range.
     """
     current = list(problem.space.validate(genome))
+    if problem.limits:
+        return _repair_jointly(problem, current, rng)
     cost = problem.cost(tuple(current))
     try:
         while cost > problem.budget:
@@ -95,19 +124,74 @@ _EXHAUSTIVE = 100_000  # spaces up to this size are enumerated when greedy repai
 
 
 def _search_in_range(problem: Problem, rng: random.Random) -> Genome | None:
-    """A genome within ``[budget_min, budget]`` when greedy moves got stuck (only possible
-    with a cost that is not a :class:`CostTable`): every genome of a small space in a random
-    order, else ``_EXHAUSTIVE`` uniform draws; None when none is in range."""
+    """A feasible genome when greedy moves got stuck (only possible with a cost that is not
+    a :class:`CostTable`, or under limits): an exact depth-first search when every cost is a
+    table, else every genome of a small space in a random order, else ``_EXHAUSTIVE``
+    uniform draws; None when none is feasible."""
     space = problem.space
+    if _all_tables(problem):
+        from evogroup.core.knapsack import find_in_range
+
+        bounds = [(lim.cost, lim.budget) for lim in problem.limits]
+        return find_in_range(
+            problem.cost, space, problem.budget_min, problem.budget, rng, 10**6, bounds
+        )
     if space.size <= _EXHAUSTIVE:
         candidates = list(itertools.product(*(layer.choices for layer in space.layers)))
         rng.shuffle(candidates)
     else:
         candidates = (sample(space, rng) for _ in range(_EXHAUSTIVE))
     for genome in candidates:
-        if problem.budget_min <= problem.cost(tuple(genome)) <= problem.budget:
+        if problem.feasible(tuple(genome)):
             return tuple(genome)
     return None
+
+
+def _all_tables(problem: Problem) -> bool:
+    return all(isinstance(c, CostTable) for c in (problem.cost, *(x.cost for x in problem.limits)))
+
+
+def violation(problem: Problem, genome: Genome) -> float:
+    """How far ``genome`` is from feasible: the sum of each bound's overshoot relative to it
+    (0 exactly when :meth:`Problem.feasible`)."""
+    cost = problem.cost(genome)
+    total = max(0.0, cost - problem.budget) + max(0.0, problem.budget_min - cost)
+    total /= problem.budget
+    for limit in problem.limits:
+        total += max(0.0, limit.cost(genome) - limit.budget) / limit.budget
+    return total
+
+
+def _repair_jointly(problem: Problem, current: list[int], rng: random.Random | None) -> Genome:
+    """Repair under the budget range and every limit: single-gene moves that lower
+    :func:`violation`, the largest drop (``rng`` None) or one drawn in proportion to its
+    drop; an exact or exhaustive search when no move lowers it."""
+    gap = violation(problem, tuple(current))
+    while gap > 0:
+        moves = []
+        for i, layer in enumerate(problem.space.layers):
+            for g in layer.choices:
+                if g != current[i]:
+                    after = violation(problem, (*current[:i], g, *current[i + 1 :]))
+                    if after < gap:
+                        moves.append((gap - after, i, g, after))
+        if not moves:
+            found = _search_in_range(problem, rng or random.Random(0))
+            if found is None:
+                check_feasible(problem)  # names the bound no genome meets
+                raise InfeasibleBudgetError(
+                    f"repair could not bring genome {current} within every bound",
+                    budget=problem.budget,
+                    min_cost=problem.cost(tuple(current)),
+                    genome=tuple(current),
+                )
+            return found
+        if rng is None:
+            _, i, g, gap = max(moves, key=lambda m: (m[0], -m[1], -m[2]))
+        else:
+            _, i, g, gap = rng.choices(moves, weights=[m[0] for m in moves])[0]
+        current[i] = g
+    return tuple(current)
 
 
 def _step(problem: Problem, current: list[int], cost: float, rng, lower: bool) -> float:

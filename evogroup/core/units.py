@@ -43,3 +43,23 @@ def format_flops(value: float) -> str:
     if abs(value) < 1e6:
         return f"{value:.6g}"
     return f"{value / 1e8:.3f}e8"
+
+
+_TIME_UNITS = {"ms": 1.0, "s": 1e3, "us": 1e-3, "µs": 1e-3}
+_TIME = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*(ms|s|us|µs)\s*$", re.IGNORECASE)
+
+
+def parse_latency(text: str | float | int) -> float:
+    """Parse a latency with its unit (``5ms``, ``0.005s``, ``800us``) into milliseconds; raise
+    ``ValueError`` naming the value when it is not a positive time with a unit.
+
+    >>> parse_latency("5ms"), parse_latency("0.005s"), parse_latency("800us")
+    (5.0, 5.0, 0.8)
+    """
+    match = _TIME.match(str(text))
+    if not match:
+        raise ValueError(f"a latency is a positive time with its unit, such as 5ms, 0.2s or 800us, but got {text!r}")
+    value = float(match.group(1)) * _TIME_UNITS[match.group(2).lower()]
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"a latency must be positive and finite, but got {text!r}")
+    return value

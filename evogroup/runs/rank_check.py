@@ -14,6 +14,7 @@ finished training is kept in the run directory, so a rerun with ``resume`` skips
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import random
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from evogroup.core.cost import CostTable
 from evogroup.core.errors import InvalidValueError
 from evogroup.core.io import atomic_write_json
 from evogroup.core.operators import sample_feasible
-from evogroup.core.problem import Problem
+from evogroup.core.problem import Limit, Problem
 from evogroup.core.space import Genome
 from evogroup.runs import plots
 from evogroup.runs.rank_stats import (
@@ -134,16 +135,17 @@ def stratified_genomes(problem: Problem, samples: int, seed: int) -> list[Genome
 def rank_check(
     backend: Backend, opts: BackendOptions, run: Run, *, samples: int = 12,
     budget: float | None = None, cost_label: str = "cost", budget_min: float = 0.0,
-    resamples: int = RESAMPLES,
+    resamples: int = RESAMPLES, limits: tuple[Limit, ...] = (),
 ) -> RankCheck:  # fmt: skip
     """Train (or take) the supernet, score ``samples`` stratified genomes within
     ``[budget_min, budget]`` (checked by the command) with every proxy, train each from
     scratch, compute every statistic (``resamples`` bootstrap resamples for the intervals),
     and write ``rank_check.csv``, ``rank_check.json`` and ``rank_check.png`` into
-    ``run.dir``."""
+    ``run.dir``. ``limits`` (e.g. a latency budget) bound the sampled genomes too."""
     budget = backend.cost(opts).max_cost if budget is None else budget
     supernet = supernet_for(backend, run, opts)
     problem = backend.problem(budget, run, opts, supernet, budget_min=budget_min)
+    problem = dataclasses.replace(problem, limits=limits) if limits else problem
     genomes = stratified_genomes(problem, samples, run.seed)
     proxies = backend.proxies(problem, opts)
     rows = []

@@ -14,6 +14,7 @@ the backend's :meth:`~evogroup.Backend.coordinator` hands its decisions to the o
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 from pathlib import Path
@@ -24,7 +25,7 @@ from evogroup.core import launch
 from evogroup.core.configure import described
 from evogroup.core.io import atomic_write_json
 from evogroup.core.operators import sample_feasible
-from evogroup.core.problem import Problem
+from evogroup.core.problem import Limit, Problem
 from evogroup.core.result import SearchResult
 from evogroup.core.settings import SearchSettings
 from evogroup.executors.workers import Workers
@@ -55,13 +56,15 @@ def reproduce(
     repeats: int = 1,
     workers: int | Workers = 1,
     budget_min: float = 0.0,
+    limits: tuple[Limit, ...] = (),
 ) -> list[dict]:
     """Algorithm 2 plus the Table 1 ablation within ``[budget_min, budget]`` (checked by the
     command before it started); returns the table rows (also written to disk).
 
     Under ``torchrun`` every rank calls it: all train the supernet, rank 0 alone runs both
     searches, then all retrain rank 0's candidates in its order (each a DDP training),
-    and all return rank 0's rows; rank 0 alone writes files."""
+    and all return rank 0's rows; rank 0 alone writes files. ``limits`` (e.g. a latency
+    budget) bound both searches too."""
     label = backend.cost_label(opts)
     supernet = supernet_for(backend, run, opts)  # on every rank: one DDP training
     problem, evo, rs = None, None, None  # rank 0's alone
@@ -69,6 +72,7 @@ def reproduce(
     def search_on_main() -> list[Candidate]:
         nonlocal problem, evo, rs
         problem = backend.problem(budget, run, opts, supernet, budget_min=budget_min)
+        problem = dataclasses.replace(problem, limits=limits) if limits else problem
         search_run = run.child(run.layout.search_dir.dir)
         search_run.dir.mkdir(parents=True, exist_ok=True)
         run.echo(f"evolutionary search: {described(settings)}")

@@ -5,7 +5,9 @@ of a genome :math:`G` to :math:`g` gives
 :math:`\mathrm{cost}(G[l \leftarrow g]) = \mathrm{cost}(G) - T_l[G_l] + T_l[g]`, so the
 values that keep :math:`\mathrm{budget\_min} \le \mathrm{cost} \le \mathrm{budget}` are
 found without a trial-and-error loop. The parents must be within the range; the children
-then are too. Other costs are called once per candidate value.
+then are too. Other costs are called once per candidate value. Under
+:attr:`~evogroup.core.problem.Problem.limits` (a second cost such as latency) every
+candidate value is also checked against each limit, so children stay under them too.
 """
 
 from __future__ import annotations
@@ -29,7 +31,9 @@ def mutate_within(genome: Genome, problem: Problem, rng: random.Random, prob: fl
         after = {
             g: cost_after(problem, current, cost, i, g) for g in problem.space.layers[i].choices
         }
-        allowed = [g for g, c in after.items() if problem.within(c)] or [current[i]]
+        allowed = [
+            g for g, c in after.items() if problem.within(c) and _limits_hold(problem, current, i, g)
+        ] or [current[i]]
         cost = _move(problem, current, cost, i, rng.choice(allowed))
     return tuple(current)
 
@@ -45,6 +49,7 @@ def crossover_within(a: Genome, b: Genome, problem: Problem, rng: random.Random)
             current[i] != b[i]
             and rng.random() < 0.5
             and problem.within(cost_after(problem, current, cost, i, b[i]))
+            and _limits_hold(problem, current, i, b[i])
         ):
             cost = _move(problem, current, cost, i, b[i])
     return tuple(current)
@@ -55,10 +60,15 @@ def _move(problem: Problem, genes: list[int], cost: float, i: int, g: int) -> fl
     off by a rounding error); return the cost after."""
     old, genes[i] = genes[i], g
     exact = problem.cost(tuple(genes))
-    if problem.within(exact):
+    if problem.within(exact) and problem.within_limits(tuple(genes)):
         return exact
     genes[i] = old
     return cost
+
+
+def _limits_hold(problem: Problem, genes: list[int], i: int, g: int) -> bool:
+    """Whether every limit holds once gene ``i`` becomes ``g`` (true without limits)."""
+    return not problem.limits or problem.within_limits((*genes[:i], g, *genes[i + 1 :]))
 
 
 class FeasibleSampler:
@@ -68,7 +78,7 @@ class FeasibleSampler:
     (:class:`~evogroup.core.knapsack.UniformSampler`), so tight budgets cost no rejections; when
     rounding makes that miss a narrow range, an exact randomized depth-first search
     (:func:`~evogroup.core.knapsack.find_in_range`). Otherwise: rejection sampling for
-    ``tries`` draws, then repair.
+    ``tries`` draws, then repair. Under limits, draws that break one are drawn again.
     """
 
     def __init__(self, problem: Problem, tries: int = 100):
@@ -81,9 +91,7 @@ class FeasibleSampler:
 
     def __call__(self, rng: random.Random) -> Genome:
         if self.exact is not None:
-            genome = self.exact.sample(rng)
-            if genome is None:
-                genome = find_in_range(self.problem.cost, self.problem.space, *self.range, rng)
+            genome = self._exact(rng)
             if genome is not None:
                 return genome
         for _ in range(self.tries):
@@ -91,3 +99,16 @@ class FeasibleSampler:
             if self.problem.feasible(genome):
                 return genome
         return repair(genome, self.problem, rng)
+
+    def _exact(self, rng: random.Random) -> Genome | None:
+        """A uniform draw in range; under limits, drawn again until the limits hold too
+        (uniform among the genomes meeting every bound), then an exact search."""
+        problem = self.problem
+        for _ in range(self.tries if problem.limits else 1):
+            genome = self.exact.sample(rng)
+            if genome is not None and problem.within_limits(genome):
+                return genome
+        bounds = [(lim.cost, lim.budget) for lim in problem.limits]
+        if any(not isinstance(t, CostTable) for t, _ in bounds):
+            return None
+        return find_in_range(problem.cost, problem.space, *self.range, rng, bounds=bounds)

@@ -69,7 +69,8 @@ class Neighbours:
                     continue
                 checked.add(genome)
                 if genome not in taken and (
-                    self.costs is not None or self.problem.feasible(genome)
+                    (self.costs is not None and not self.problem.limits)
+                    or self.problem.feasible(genome)
                 ):
                     found[genome] = None
                     if len(found) >= count:

@@ -15,6 +15,12 @@ The knapsack then runs on :math:`\hat c` within the budget range widened by the 
 residual seen, and every genome it returns is re-checked with the true cost: a genome
 out of range is skipped for the next best (:func:`evogroup.core.knapsack.best_genome`'s
 ``accept``), so the plan never leaves the range.
+
+**A second constraint.** Under :attr:`~evogroup.core.problem.Problem.limits` (e.g. a
+latency budget beside the FLOP budget) the plan is a knapsack with two constraints: the
+primary range stays the DP's, and each limit enters by Lagrangian relaxation
+(:func:`evogroup.core.knapsack.best_genome_bounded`) on the sum of the limits' additive
+tables, each scaled by its budget (a limit that is not a table is fitted like the cost).
 """
 
 from __future__ import annotations
@@ -24,8 +30,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from evogroup.core.cost import CostTable
-from evogroup.core.knapsack import Grid, best_genome
+from evogroup.core.cost import Cost, CostTable
+from evogroup.core.knapsack import Grid, best_genome, best_genome_bounded
 from evogroup.core.operators import repair, sample
 from evogroup.core.problem import Problem
 from evogroup.core.space import Genome
@@ -33,11 +39,15 @@ from evogroup.core.space import Genome
 SAMPLES_PER_FEATURE = 8
 
 
-def fit_additive(problem: Problem, samples: int | None = None) -> tuple[CostTable, float]:
-    """The least-squares additive table of ``problem.cost`` and its largest absolute residual.
+def fit_additive(
+    problem: Problem, samples: int | None = None, cost: Cost | None = None
+) -> tuple[CostTable, float]:
+    """The least-squares additive table of ``problem.cost`` (or of ``cost``) and its largest
+    absolute residual.
 
     ``samples`` defaults to ``SAMPLES_PER_FEATURE`` per (layer, choice), at least 200.
     """
+    cost = problem.cost if cost is None else cost
     space = problem.space
     features = sum(len(layer.choices) for layer in space.layers)
     count = samples or max(200, SAMPLES_PER_FEATURE * features)
@@ -49,7 +59,7 @@ def fit_additive(problem: Problem, samples: int | None = None) -> tuple[CostTabl
     for row, genome in enumerate(genomes):
         for offset, layer, g in zip(offsets, space.layers, genome):
             x[row, offset + layer.choices.index(g)] = 1.0
-    y = np.array([problem.cost(g) for g in genomes], dtype=float)
+    y = np.array([cost(g) for g in genomes], dtype=float)
     coef, *_ = np.linalg.lstsq(x, y, rcond=None)
     rows = [
         {g: float(coef[o + j]) for j, g in enumerate(layer.choices)}
@@ -77,9 +87,13 @@ class Planner:
         low = max(problem.budget_min - slack, self.table.min_cost)
         high = max(problem.budget + slack, low)
         self.grid = Grid.build(self.table, problem.space, low, high)
+        self.bound = _limits_table(problem) if problem.limits else None
 
     def best(self, values: Sequence[Sequence[float]]) -> Genome | None:
-        """The genome maximizing :math:`\\sum_l v_l[G_l]` whose true cost is within range."""
+        """The genome maximizing :math:`\\sum_l v_l[G_l]` whose true cost is within range
+        (and under every limit)."""
+        if self.bound is not None:
+            return best_genome_bounded(self.grid, values, self.bound, self.problem.feasible)
         accept = self.grid.fits if self.exact else self.problem.feasible
         return best_genome(self.grid, values, accept)
 
@@ -91,6 +105,20 @@ class Planner:
         if genome is None:  # rounding or a poor fit: the greedy repair of the dearest genome
             genome = repair(self.table.max_genome(), self.problem)
         return genome
+
+
+def _limits_table(problem: Problem) -> CostTable:
+    """The limits' additive tables (fitted when a limit is not one), each over its budget,
+    summed: one second cost for the Lagrangian plan."""
+    rows = [dict.fromkeys(layer.choices, 0.0) for layer in problem.space.layers]
+    for limit in problem.limits:
+        table = limit.cost
+        if not isinstance(table, CostTable):
+            table, _ = fit_additive(problem, cost=limit.cost)
+        for row, part in zip(rows, table.table):
+            for g in row:
+                row[g] += part[g] / limit.budget
+    return CostTable(rows)
 
 
 def dearest_feasible(problem: Problem) -> Genome:

@@ -24,11 +24,9 @@ import contextlib
 import functools
 import hashlib
 import json
-import os
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import torch
@@ -41,9 +39,10 @@ with warnings.catch_warnings():
     from fvcore.nn import FlopCountAnalysis
 
 from evogroup.core.cost import CostTable
-from evogroup.core.io import atomic_write_json
+from evogroup.core.io import atomic_write_json, cache_dir
 from evogroup.core.space import SearchSpace
 from evogroup.torch.nn.fingerprint import model_fingerprint
+from evogroup.torch.nn.genes import recording_inputs as _recording_inputs
 from evogroup.torch.nn.shared import SharedConv2d
 
 BINARY_DIVISOR = 64
@@ -139,23 +138,6 @@ def count_flops(model: nn.Module, resolution: int | tuple[int, int] = 224) -> Fl
     return FlopReport(binary / BINARY_DIVISOR + real, binary, real, per_layer)
 
 
-@contextlib.contextmanager
-def _recording_inputs(model: nn.Module, names: Iterable[str]) -> Iterator[dict[str, tuple]]:
-    """Record the input shape each named submodule sees while the block runs."""
-    shapes: dict[str, tuple] = {}
-    hooks = [
-        model.get_submodule(name).register_forward_pre_hook(
-            lambda _m, args, name=name: shapes.__setitem__(name, tuple(args[0].shape))
-        )
-        for name in names
-    ]
-    try:
-        yield shapes
-    finally:
-        for hook in hooks:
-            hook.remove()
-
-
 @functools.cache
 def _single_conv_macs(
     cin: int, cout: int, kernel: int, stride: int, groups: int, shape: tuple[int, ...]
@@ -209,14 +191,6 @@ def _single_thread() -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(threads)
-
-
-def cache_dir() -> Path:
-    """``$EVOGROUP_CACHE``, else ``$XDG_CACHE_HOME/evogroup``, else ``~/.cache/evogroup``."""
-    if os.environ.get("EVOGROUP_CACHE"):
-        return Path(os.environ["EVOGROUP_CACHE"])
-    xdg = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(xdg) / "evogroup"
 
 
 def cost_table(

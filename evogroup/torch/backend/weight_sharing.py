@@ -27,13 +27,14 @@ from evogroup.core.lazy import Imported
 from evogroup.core.operators import sample_feasible
 from evogroup.core.problem import Problem
 from evogroup.core.space import Genome
+from evogroup.torch.backend.latency_steps import FLOP_CLASSES, LatencySteps
+from evogroup.torch.backend.latency_steps import flop_classes as _flop_classes
 from evogroup.torch.backend.training_options import TrainingOptions, WidthOptions
 from evogroup.torch.fitness.supernet_file import check_supernet, trust
 
 if TYPE_CHECKING:  # torch is imported by the steps that need it, not by loading a backend
     from evogroup.torch.device.runtime import Runtime
 
-FLOP_CLASSES = 1000  # classes of the FLOP table when num_classes is not set (ImageNet)
 #: The digits demo's search: 4 iterations (250 evaluations, not the paper's 1,050) keep
 #: the default CPU run under 10 minutes with the supernet's full 30 epochs (measured:
 #: 30 epochs ~365 s, 0.76 s per candidate); on digits the supernet's fitness moves by
@@ -42,10 +43,10 @@ FLOP_CLASSES = 1000  # classes of the FLOP table when num_classes is not set (Im
 DEMO_SEARCH = {"iterations": 4}
 
 
-__all__ = ["TrainingOptions", "WeightSharingBackend", "WidthOptions", "check_supernet"]
+__all__ = ["FLOP_CLASSES", "TrainingOptions", "WeightSharingBackend", "WidthOptions", "check_supernet"]
 
 
-class WeightSharingBackend(Backend):
+class WeightSharingBackend(LatencySteps, Backend):
     """A backend whose fitness is a weight-sharing supernet (Algorithm 2 of the paper).
 
     A subclass declares, and writes nothing else but :meth:`space`:
@@ -294,7 +295,3 @@ class WeightSharingBackend(Backend):
         model = self.network_class(tuple(meta["genome"]), **meta["arch"])
         model.load_state_dict(ckpt["model"])
         return model.eval()
-
-
-def _flop_classes(opts: Any) -> int:
-    return FLOP_CLASSES if opts.num_classes is None else opts.num_classes
