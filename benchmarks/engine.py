@@ -23,9 +23,12 @@ SPACE = SearchSpace(
     tuple(Layer.from_channels(f"block{i}.conv3x3", cin) for i, (cin, _, _) in enumerate(BLOCKS, 1))
 )
 TABLE = CostTable(
-    [{g: s * s * cin * (cin // g) * 9 / 64 for g in lay.choices} for (cin, _, s), lay in zip(BLOCKS, SPACE.layers)],
+    [
+        {g: s * s * cin * (cin // g) * 9 / 64 for g in lay.choices}
+        for (cin, _, s), lay in zip(BLOCKS, SPACE.layers)
+    ],
     constant=146.735e6,
-)  # fmt: skip
+)
 
 
 def formula_cost(genome):

@@ -115,8 +115,10 @@ def real_tasks(data: Path) -> list[Task]:
 
 def synthetic_tasks() -> list[Task]:
     _, proxy, cbm = synthetic()
-    noisy = {g: v + random.Random(_hash("syn", g)).gauss(0, SYNTHETIC_NOISE)
-             for g, v in proxy.truth.items()}  # fmt: skip
+    noisy = {
+        g: v + random.Random(_hash("syn", g)).gauss(0, SYNTHETIC_NOISE)
+        for g, v in proxy.truth.items()
+    }
     return [Task(proxy, training=Table(noisy)), Task(cbm, runs=cbm.draws)]
 
 
@@ -192,8 +194,10 @@ def measure(task: Task, evaluations: int, seeds: int, ks: list[int]):
 
 def report(task: Task, evaluations: int, seeds: int, ks: list[int], regrets, seconds) -> None:
     runs = len(regrets[("search alone (K=0)", 0)])
-    print(f"\n{task.land.name}, {evaluations} evaluations, {seeds} seeds x"
-          f" {len(task.land.budgets)} budgets = {runs} runs; median regret (p90), points")  # fmt: skip
+    print(
+        f"\n{task.land.name}, {evaluations} evaluations, {seeds} seeds x"
+        f" {len(task.land.budgets)} budgets = {runs} runs; median regret (p90), points"
+    )
     print(f"  {'peer':<20}" + "".join(f"{'K=' + str(k):>15}" for k in ks) + f"{'s/run':>8}")
     alone = regrets[("search alone (K=0)", 0)]
     print(f"  {'search alone (K=0)':<20}{_cell(alone):>15}")

@@ -103,8 +103,10 @@ def candidate_seconds(
         return speed.inputs(torch.randn(n, 3, side, side, device=speed.device, dtype=dtype))
 
     recal = [images(len(c)) for c in torch.arange(args.recal_images).split(256)]
-    val = [(images(len(c)), torch.randint(0, 1000, (len(c),), device=speed.device))
-           for c in torch.arange(args.val_images).split(500)]  # fmt: skip
+    val = [
+        (images(len(c)), torch.randint(0, 1000, (len(c),), device=speed.device))
+        for c in torch.arange(args.val_images).split(500)
+    ]
 
     def evaluate() -> float:
         net.set_genome(tuple(rng.choice(layer.choices) for layer in net.space.layers))
@@ -125,8 +127,10 @@ def print_ratios(rates: dict[str, float]) -> None:
     for sup, sup_label in (("masked", "eager"), ("compiled", "compiled")):
         for ref, ref_label in (("reference", "eager"), ("reference-compiled", "compiled")):
             if sup in rates and ref in rates:
-                print(f"masked supernet {sup_label:<8} / float MobileNetV1 {ref_label:<8}:"
-                      f" {rates[sup] / rates[ref]:.2f}x")  # fmt: skip
+                print(
+                    f"masked supernet {sup_label:<8} / float MobileNetV1 {ref_label:<8}:"
+                    f" {rates[sup] / rates[ref]:.2f}x"
+                )
 
 
 def compiles() -> int:
@@ -145,39 +149,70 @@ def main() -> None:
     p.add_argument("--resolution", type=int, default=224)
     p.add_argument("--recal-images", type=int, default=2560)
     p.add_argument("--val-images", type=int, default=10_000)
-    p.add_argument("--grouped-candidates", action="store_true",
-                   help="also time candidate evaluation with the grouped kernel, fp32")  # fmt: skip
+    p.add_argument(
+        "--grouped-candidates",
+        action="store_true",
+        help="also time candidate evaluation with the grouped kernel, fp32",
+    )
     args = p.parse_args()
     skip = set(filter(None, args.skip.split(",")))
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
-    print(f"device: {name}; torch {torch.__version__}; M2, width {args.width:g},"
-          f" {args.resolution}x{args.resolution}, batch {args.batch}")  # fmt: skip
+    print(
+        f"device: {name}; torch {torch.__version__}; M2, width {args.width:g},"
+        f" {args.resolution}x{args.resolution}, batch {args.batch}"
+    )
     rng = random.Random(0)
     torch.manual_seed(0)
     grouped = SuperNet("M2", num_classes=1000, width_mult=args.width)
     masked = SuperNet("M2", num_classes=1000, width_mult=args.width, kernel="masked")
     masked.load_state_dict(grouped.state_dict())
-    new_genome = lambda net: lambda: net.set_genome(  # noqa: E731
-        tuple(rng.choice(layer.choices) for layer in net.space.layers))  # fmt: skip
+
+    def new_genome(net):
+        """A step that sets a random genome on ``net``."""
+        return lambda: net.set_genome(tuple(rng.choice(g.choices) for g in net.space.layers))
+
     fast = Speed(device, torch.bfloat16, channels_last=True)
     rates: dict[str, float] = {}
     reference = float_mobilenet_v1(1000, args.width)
     rows = {
-        "grouped": ("supernet, grouped kernel, fp32, NCHW, cudnn.benchmark off", grouped,
-                    Speed(device), new_genome(grouped)),
-        "masked": ("supernet, masked kernel, bf16, channels_last, eager", masked, fast,
-                   new_genome(masked)),
-        "compiled": ("supernet, masked kernel, bf16, channels_last, torch.compile", masked,
-                     Speed(device, torch.bfloat16, True, compile=True), new_genome(masked)),
-        "static": ("static export of one genome (g=4), bf16, channels_last",
-                   masked.export(masked.space.uniform(4)), fast, lambda: None),
-        "reference": ("float MobileNetV1 (depthwise 3x3, ReLU), bf16, channels_last, eager",
-                      reference, fast, lambda: None),
-        "reference-compiled": ("float MobileNetV1, bf16, channels_last, torch.compile",
-                               reference, Speed(device, torch.bfloat16, True, compile=True),
-                               lambda: None),
-    }  # fmt: skip
+        "grouped": (
+            "supernet, grouped kernel, fp32, NCHW, cudnn.benchmark off",
+            grouped,
+            Speed(device),
+            new_genome(grouped),
+        ),
+        "masked": (
+            "supernet, masked kernel, bf16, channels_last, eager",
+            masked,
+            fast,
+            new_genome(masked),
+        ),
+        "compiled": (
+            "supernet, masked kernel, bf16, channels_last, torch.compile",
+            masked,
+            Speed(device, torch.bfloat16, True, compile=True),
+            new_genome(masked),
+        ),
+        "static": (
+            "static export of one genome (g=4), bf16, channels_last",
+            masked.export(masked.space.uniform(4)),
+            fast,
+            lambda: None,
+        ),
+        "reference": (
+            "float MobileNetV1 (depthwise 3x3, ReLU), bf16, channels_last, eager",
+            reference,
+            fast,
+            lambda: None,
+        ),
+        "reference-compiled": (
+            "float MobileNetV1, bf16, channels_last, torch.compile",
+            reference,
+            Speed(device, torch.bfloat16, True, compile=True),
+            lambda: None,
+        ),
+    }
     for key, (label, model, speed, before) in rows.items():
         if key in skip:
             continue
@@ -190,11 +225,16 @@ def main() -> None:
     if device.type == "cuda":
         print(f"peak GPU memory (training): {torch.cuda.max_memory_allocated() / 2**30:.1f} GiB")
 
-    per = candidate_seconds(masked, Speed(device, torch.bfloat16, True, compile=True),
-                            args, rng) if device.type == "cuda" else None  # fmt: skip
+    per = (
+        candidate_seconds(masked, Speed(device, torch.bfloat16, True, compile=True), args, rng)
+        if device.type == "cuda"
+        else None
+    )
     if per is not None:
-        print(f"candidate evaluation, masked, bf16, compiled: {per:.2f} s"
-              " (BN recalibration 2,560 images + top-1 on 10,000; target <= 0.5 s)")  # fmt: skip
+        print(
+            f"candidate evaluation, masked, bf16, compiled: {per:.2f} s"
+            " (BN recalibration 2,560 images + top-1 on 10,000; target <= 0.5 s)"
+        )
     if args.grouped_candidates or per is None:
         per_grouped = candidate_seconds(grouped, Speed(device), args, rng)
         print(f"candidate evaluation, grouped, fp32: {per_grouped:.2f} s")
@@ -202,9 +242,11 @@ def main() -> None:
     if supernet:
         supernet_h = 64 * IMAGENET_TRAIN / supernet / 3600  # meaningful at the defaults only
         search_h = 1050 * per / 3600
-        print(f"paper-scale: supernet 64 epochs {supernet_h:.1f} GPU-h + search 1,050 candidates"
-              f" {search_h:.2f} GPU-h = {supernet_h + search_h:.1f} GPU-h on this card"
-              " (paper: 26-32 GPU-h in total, Table 2)")  # fmt: skip
+        print(
+            f"paper-scale: supernet 64 epochs {supernet_h:.1f} GPU-h + search 1,050 candidates"
+            f" {search_h:.2f} GPU-h = {supernet_h + search_h:.1f} GPU-h on this card"
+            " (paper: 26-32 GPU-h in total, Table 2)"
+        )
 
 
 if __name__ == "__main__":

@@ -129,11 +129,15 @@ def load_real(data: Path) -> list[Landscape]:
         Landscape("NB201 ground truth", space, cost, truth, truth, NB201_BUDGETS),
         Landscape("NB201 one-shot proxy", space, cost, truth, proxy, NB201_BUDGETS, proxy=True),
         Landscape(
-            "CBM MobileNet, seed noise", cbm_space(), TableCost(flops),
-            {g: row["mean"] for g, row in cbm.items()}, {g: row["mean"] for g, row in cbm.items()},
-            cbm_budgets(flops), draws={g: tuple(row["acc"]) for g, row in cbm.items()},
+            "CBM MobileNet, seed noise",
+            cbm_space(),
+            TableCost(flops),
+            {g: row["mean"] for g, row in cbm.items()},
+            {g: row["mean"] for g, row in cbm.items()},
+            cbm_budgets(flops),
+            draws={g: tuple(row["acc"]) for g, row in cbm.items()},
         ),
-    ]  # fmt: skip
+    ]
 
 
 def _nb201(path: Path) -> dict[Genome, float]:
@@ -163,10 +167,15 @@ def synthetic(seed: int = 0) -> list[Landscape]:
             "synthetic NB201 one-shot proxy", space, cost, truth, proxy, NB201_BUDGETS, proxy=True
         ),
         Landscape(
-            "synthetic CBM, seed noise", cbm_space(), TableCost(flops), mean, mean,
-            cbm_budgets(flops), draws=draws,
+            "synthetic CBM, seed noise",
+            cbm_space(),
+            TableCost(flops),
+            mean,
+            mean,
+            cbm_budgets(flops),
+            draws=draws,
         ),
-    ]  # fmt: skip
+    ]
 
 
 def _fields(genomes: list[Genome], rng: np.random.Generator, choices: int):

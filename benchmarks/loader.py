@@ -60,9 +60,11 @@ def _write_one(job: tuple[Path, int, int]) -> None:
 def write_jpegs(root: Path, n: int, seed: int = 0, classes: int = 2) -> None:
     """``n`` training JPEGs in ``root/train/<class>`` and ``n // 8`` in ``root/val/<class>``
     (an ImageFolder tree), ImageNet-like sizes, written by all cores."""
-    jobs = [(root / split / f"c{i % classes}" / f"{i}.jpg", i + offset, seed)
-            for split, count, offset in (("train", n, 0), ("val", max(2 * classes, n // 8), n))
-            for i in range(count)]  # fmt: skip
+    jobs = [
+        (root / split / f"c{i % classes}" / f"{i}.jpg", i + offset, seed)
+        for split, count, offset in (("train", n, 0), ("val", max(2 * classes, n // 8), n))
+        for i in range(count)
+    ]
     with multiprocessing.Pool(os.cpu_count()) as pool:
         pool.map(_write_one, jobs, chunksize=16)
 
@@ -103,8 +105,10 @@ def device_rates(dataset, args, runtime: Runtime) -> tuple[float, float]:
     batch, workers = args.batch, args.workers
     augment = torch.Generator().manual_seed(0)
     encoded = EncodedImages(dataset)
-    batches = [collate_encoded([encoded[i] for i in range(j, j + batch)])
-               for j in range(0, len(encoded) - batch + 1, batch)]  # fmt: skip
+    batches = [
+        collate_encoded([encoded[i] for i in range(j, j + batch)])
+        for j in range(0, len(encoded) - batch + 1, batch)
+    ]
     transform = DeviceTransform(runtime.device, training=True, generator=augment)
     transform(batches[0])  # warm up nvjpeg
     sync()
@@ -114,8 +118,9 @@ def device_rates(dataset, args, runtime: Runtime) -> tuple[float, float]:
     sync()
     alone = sum(len(b.lengths) for b in batches) / (time.perf_counter() - start)
     files = repeated(dataset, batch, workers, args.batches)
-    return alone, loader_rate(loader(files, batch, runtime, True, augment=augment,
-                                     num_workers=workers))  # fmt: skip
+    return alone, loader_rate(
+        loader(files, batch, runtime, True, augment=augment, num_workers=workers)
+    )
 
 
 def step_rates(dataset, args, runtime: Runtime) -> tuple[float, float]:
@@ -135,8 +140,7 @@ def step_rates(dataset, args, runtime: Runtime) -> tuple[float, float]:
     step, rng = supernet_step(net, TrainConfig(1, args.batch, 1e-3, 0)), random.Random(0)
     augment = torch.Generator().manual_seed(0)
     files = repeated(dataset, args.batch, args.workers, args.batches)
-    overlapped = loader(files, args.batch, runtime, True, augment=augment,
-                        num_workers=args.workers)  # fmt: skip
+    overlapped = loader(files, args.batch, runtime, True, augment=augment, num_workers=args.workers)
     transform = overlapped.transform
 
     def serial():
@@ -172,8 +176,9 @@ def main() -> None:
     p.add_argument("--batches", type=int, default=20, help="per worker in a timed pass")
     p.add_argument("--step", action="store_true", help="also time training steps (row 3)")
     p.add_argument("--width", type=float, default=1.0, help="the supernet's width (row 3)")
-    p.add_argument("--rate", type=float, default=8500,
-                   help="images/s the GPU trains at (benchmarks/gpu.py)")  # fmt: skip
+    p.add_argument(
+        "--rate", type=float, default=8500, help="images/s the GPU trains at (benchmarks/gpu.py)"
+    )
     args = p.parse_args()
     if args.write:
         write_jpegs(args.write, args.images, classes=args.classes)
@@ -190,30 +195,44 @@ def main() -> None:
 def report(data, root: Path, args: argparse.Namespace) -> None:
     files = [f for f in (root / "train").rglob("*") if f.is_file()]
     kb = np.mean([f.stat().st_size for f in files]) / 1024
-    print(f"{len(files)} training JPEGs, {kb:.0f} KB on average; {os.cpu_count()} cores;"
-          f" torch {torch.__version__}; batch {args.batch}")  # fmt: skip
+    print(
+        f"{len(files)} training JPEGs, {kb:.0f} KB on average; {os.cpu_count()} cores;"
+        f" torch {torch.__version__}; batch {args.batch}"
+    )
     one = per_core(data.train, min(len(data.train), 256))
     print(f"1. one core (PIL decode + augment in the main process): {one:7,.0f} images/s")
     for w in sorted({1, max(1, args.workers // 2), args.workers}):
-        batches = DataLoader(repeated(data.train, args.batch, w, args.batches), batch_size=args.batch,
-                             shuffle=True, num_workers=w)  # fmt: skip
-        print(f"   DataLoader, {w:2d} worker(s):                         "
-              f"{loader_rate(batches):7,.0f} images/s")  # fmt: skip
+        batches = DataLoader(
+            repeated(data.train, args.batch, w, args.batches),
+            batch_size=args.batch,
+            shuffle=True,
+            num_workers=w,
+        )
+        print(
+            f"   DataLoader, {w:2d} worker(s):                         "
+            f"{loader_rate(batches):7,.0f} images/s"
+        )
     read = per_core(EncodedImages(data.train), min(len(data.train), 1024))
     runtime = Runtime.resolve(kernel="masked", decode="auto")
     runtime = Runtime(runtime.device, "masked", "gpu", runtime.compile)  # decode here, even a CPU
     print(f"2. --decode gpu: one core reads {read:,.0f} images/s (file bytes, no decoding)")
     alone, loaded = device_rates(data.train, args, runtime)
-    print(f"   decode (batched) + augmentation on {runtime.device}: {alone:,.0f} images/s;"
-          f" overlapped loader, {args.workers} worker(s) reading: {loaded:,.0f}")  # fmt: skip
+    print(
+        f"   decode (batched) + augmentation on {runtime.device}: {alone:,.0f} images/s;"
+        f" overlapped loader, {args.workers} worker(s) reading: {loaded:,.0f}"
+    )
     if args.step:
         serial, overlapped = step_rates(data.train, args, runtime)
-        print(f"3. training the masked supernet (M2, width {args.width:g}) on these batches:"
-              f" decoded when asked {serial:,.0f} images/s, overlapped {overlapped:,.0f}"
-              f" ({overlapped / serial:.2f}x)")  # fmt: skip
-    print(f"4. a GPU training at {args.rate:,.0f} images/s needs about"
-          f" {math.ceil(args.rate / one)} loader cores at {one:,.0f} images/s each;"
-          f" with --decode gpu, {math.ceil(args.rate / read)} at {read:,.0f} images/s each")  # fmt: skip
+        print(
+            f"3. training the masked supernet (M2, width {args.width:g}) on these batches:"
+            f" decoded when asked {serial:,.0f} images/s, overlapped {overlapped:,.0f}"
+            f" ({overlapped / serial:.2f}x)"
+        )
+    print(
+        f"4. a GPU training at {args.rate:,.0f} images/s needs about"
+        f" {math.ceil(args.rate / one)} loader cores at {one:,.0f} images/s each;"
+        f" with --decode gpu, {math.ceil(args.rate / read)} at {read:,.0f} images/s each"
+    )
 
 
 if __name__ == "__main__":

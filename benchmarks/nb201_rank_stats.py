@@ -32,8 +32,12 @@ REST_MACS = 7_783_040
 def cell_row(key: str, proxy: float, truth: float) -> dict:
     """The CSV row of one cell (its key as in the JSON files)."""
     edges = [op for node in ast.literal_eval(key) for op, _ in node]
-    return {"genome": " ".join(str(OPS.index(op) + 1) for op in edges), "proxy": proxy,
-            "truth": truth, "cost": REST_MACS + sum(EDGE_MACS.get(op, 0) for op in edges)}  # fmt: skip
+    return {
+        "genome": " ".join(str(OPS.index(op) + 1) for op in edges),
+        "proxy": proxy,
+        "truth": truth,
+        "cost": REST_MACS + sum(EDGE_MACS.get(op, 0) for op in edges),
+    }
 
 
 def write_csv(path: Path, rows: list[dict]) -> None:
@@ -68,13 +72,17 @@ def main() -> None:
     got = json.loads(out.output)
     p_, t_ = np.array([r["proxy"] for r in rows]), np.array([r["truth"] for r in rows])
     half = t_ >= np.median(t_)
-    direct = {"kendall_tau": stats.kendalltau(p_, t_).statistic,
-              "kendall_tau_better_half": stats.kendalltau(p_[half], t_[half]).statistic}  # fmt: skip
+    direct = {
+        "kendall_tau": stats.kendalltau(p_, t_).statistic,
+        "kendall_tau_better_half": stats.kendalltau(p_[half], t_[half]).statistic,
+    }
     print(f"{len(rows)} cells, {args.resamples} resamples, {seconds:.0f} s")
     for name, want in direct.items():
-        print(f"{name}: rank-check {got[name]:.12f}  scipy {want:.12f}"
-              f"  |difference| {abs(got[name] - want):.1e};"
-              f" cost alone {got['cost_alone'][name]['value']:.4f}")  # fmt: skip
+        print(
+            f"{name}: rank-check {got[name]:.12f}  scipy {want:.12f}"
+            f"  |difference| {abs(got[name] - want):.1e};"
+            f" cost alone {got['cost_alone'][name]['value']:.4f}"
+        )
     for name in ("kendall_tau_cost_bins", "regret_at_1", "regret_at_3", "regret_at_5"):
         low, high = got["intervals"][name]
         cost = got["cost_alone"][name]

@@ -88,8 +88,10 @@ def main() -> None:
         genomes = [sample(space, rng) for _ in range(args.candidates)]
         warm = [sample(space, rng) for _ in range(2 * args.workers)]  # every worker loads
         trivial_genomes = [sample(space, rng) for _ in range(args.trivial)]
-        specs = {"serial (in process)": Workers(1),
-                 f"pool, {args.workers} processes": Workers(args.workers)}  # fmt: skip
+        specs = {
+            "serial (in process)": Workers(1),
+            f"pool, {args.workers} processes": Workers(args.workers),
+        }
         try:
             import ray
 
@@ -99,16 +101,24 @@ def main() -> None:
             specs[f"Ray, {args.workers} actors"] = Workers(args.workers, kind="ray")
         except ImportError:
             ray_start = None
-        rows = {name: measure(spec, fitness, genomes, warm, trivial_genomes)
-                for name, spec in specs.items()}  # fmt: skip
+        rows = {
+            name: measure(spec, fitness, genomes, warm, trivial_genomes)
+            for name, spec in specs.items()
+        }
     serial = rows["serial (in process)"]["rate"]
-    print(f"{os.cpu_count()} CPUs; candidate: M2 width 0.25, digits (BN recalibration on "
-          f"{fitness.recal_images} images + top-1 on search-val); {args.candidates} timed")  # fmt: skip
-    print(f"{'executor':<24}{'evals/s':>10}{'speed-up':>10}{'first map (s)':>15}"
-          f"{'overhead/eval (ms)':>20}")  # fmt: skip
+    print(
+        f"{os.cpu_count()} CPUs; candidate: M2 width 0.25, digits (BN recalibration on "
+        f"{fitness.recal_images} images + top-1 on search-val); {args.candidates} timed"
+    )
+    print(
+        f"{'executor':<24}{'evals/s':>10}{'speed-up':>10}{'first map (s)':>15}"
+        f"{'overhead/eval (ms)':>20}"
+    )
     for name, r in rows.items():
-        print(f"{name:<24}{r['rate']:>10.2f}{r['rate'] / serial:>9.2f}x{r['first']:>15.2f}"
-              f"{r['overhead_ms']:>20.3f}")  # fmt: skip
+        print(
+            f"{name:<24}{r['rate']:>10.2f}{r['rate'] / serial:>9.2f}x{r['first']:>15.2f}"
+            f"{r['overhead_ms']:>20.3f}"
+        )
     if ray_start is not None:
         print(f"(starting the local Ray cluster: {ray_start:.1f} s, not counted above)")
     print(f"per candidate, serial: {1e3 / serial:.0f} ms")

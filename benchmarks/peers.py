@@ -34,8 +34,16 @@ def spos(problem: Problem, seed: int, **sizes) -> Genome:
     return max(seen, key=seen.__getitem__)
 
 
-def spos_history(problem: Problem, seed: int, population=50, select=10, mutations=25,
-                 crossovers=25, m_prob=0.1, epochs=20) -> dict[Genome, float]:  # fmt: skip
+def spos_history(
+    problem: Problem,
+    seed: int,
+    population=50,
+    select=10,
+    mutations=25,
+    crossovers=25,
+    m_prob=0.1,
+    epochs=20,
+) -> dict[Genome, float]:
     """Every genome SPOS's loop evaluates, in order, with its fitness:
     ``population * (epochs + 1)`` of them."""
     rng, seen = random.Random(seed), {}
@@ -81,8 +89,9 @@ def spos_history(problem: Problem, seed: int, population=50, select=10, mutation
     return seen
 
 
-def rea(problem: Problem, seed: int, evaluations: int, population: int = 20,
-        sample_size: int = 5) -> dict[Genome, float]:  # fmt: skip
+def rea(
+    problem: Problem, seed: int, evaluations: int, population: int = 20, sample_size: int = 5
+) -> dict[Genome, float]:
     """Regularized evolution; every genome evaluated, in order, with its fitness."""
     rng, seen = random.Random(seed), {}
     queue: list[Genome] = []

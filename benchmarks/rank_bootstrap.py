@@ -41,17 +41,21 @@ def time_command(rows: int) -> None:
     proxy, truth, cost = synthetic(rows)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "scores.csv"
-        lines = (f"{i % 5 + 1} {i % 3 + 1},{p:.6g},{t},{c:.6g}" for i, (p, t, c)
-                 in enumerate(zip(proxy, truth, cost)))  # fmt: skip
+        lines = (
+            f"{i % 5 + 1} {i % 3 + 1},{p:.6g},{t},{c:.6g}"
+            for i, (p, t, c) in enumerate(zip(proxy, truth, cost))
+        )
         path.write_text("genome,proxy,truth,cost\n" + "\n".join(lines) + "\n")
         cmd = [sys.executable, "-m", "evogroup", "rank-check", "--scores", str(path), "--json"]
         start, cpu = time.perf_counter(), _child_cpu()
         out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
         seconds, cpu = time.perf_counter() - start, _child_cpu() - cpu
     got = json.loads(out)
-    print(f"rank-check --scores, {rows:,} rows, default settings: {seconds:.1f} s wall,"
-          f" {cpu:.1f} s CPU (user + system), load average {os.getloadavg()[0]:.1f}"
-          f" (kendall_tau {got['kendall_tau']:.4f}, 95% CI {got['intervals']['kendall_tau']})")  # fmt: skip
+    print(
+        f"rank-check --scores, {rows:,} rows, default settings: {seconds:.1f} s wall,"
+        f" {cpu:.1f} s CPU (user + system), load average {os.getloadavg()[0]:.1f}"
+        f" (kendall_tau {got['kendall_tau']:.4f}, 95% CI {got['intervals']['kendall_tau']})"
+    )
 
 
 def _child_cpu() -> float:
@@ -68,8 +72,10 @@ def compare(rows: int, resamples: int) -> None:
     start = time.perf_counter()
     exact = rank_statistics(proxy, truth, cost, resamples=resamples)
     exact_s = time.perf_counter() - start
-    print(f"\n{rows:,} rows, {resamples} resamples: vectorised {fast_s:.1f} s, exact"
-          f" {exact_s:.1f} s (ratio {exact_s / fast_s:.1f})")  # fmt: skip
+    print(
+        f"\n{rows:,} rows, {resamples} resamples: vectorised {fast_s:.1f} s, exact"
+        f" {exact_s:.1f} s (ratio {exact_s / fast_s:.1f})"
+    )
     print(f"{'statistic':28}{'vectorised':28}{'exact':28}shift/width")
     for name, e in exact.items():
         f = fast[name]

@@ -86,8 +86,9 @@ def _backend_and_options(device: str, width: float = 1.0, **changes: Any):
 
     backend = BinMobileNetBackend()
     # the grouped kernel, uncompiled: the CPU demo's arithmetic on any device
-    return backend, backend.options(device=device, kernel="grouped", compile=False,
-                                    width_mult=width, **changes)  # fmt: skip
+    return backend, backend.options(
+        device=device, kernel="grouped", compile=False, width_mult=width, **changes
+    )
 
 
 def _init(threads: int) -> None:
@@ -96,8 +97,9 @@ def _init(threads: int) -> None:
     torch.set_num_threads(threads)
 
 
-def truth(device: str, width: float, genome: tuple, seed: int, final_epochs: int,
-          root: str) -> float:  # fmt: skip
+def truth(
+    device: str, width: float, genome: tuple, seed: int, final_epochs: int, root: str
+) -> float:
     """Test top-1 of ``genome`` trained from scratch with ``seed`` (the demo's recipe)."""
     from evogroup.backend.base import Run
 
@@ -107,8 +109,16 @@ def truth(device: str, width: float, genome: tuple, seed: int, final_epochs: int
     return backend.train(genome, run, opts).top1
 
 
-def recipe_scores(device: str, width: float, budget: float, name: str, epochs: int,
-                  genomes: list, root: str, more: bool = False) -> dict:  # fmt: skip
+def recipe_scores(
+    device: str,
+    width: float,
+    budget: float,
+    name: str,
+    epochs: int,
+    genomes: list,
+    root: str,
+    more: bool = False,
+) -> dict:
     """Train the supernet of recipe ``name`` and score every genome with it (by accuracy and
     by negative loss; with ``more`` also with 4x the recalibration images and on the
     training images)."""
@@ -120,8 +130,9 @@ def recipe_scores(device: str, width: float, budget: float, name: str, epochs: i
     if spec.get("train_budget") == BUDGET:  # the "budget" recipe: the search's budget
         spec["train_budget"] = budget
     backend, opts = _backend_and_options(device, width, **spec)
-    run = Run(Path(root) / f"supernet-{name}", seed, echo=lambda s: None, progress=False,
-              resume=True)  # fmt: skip
+    run = Run(
+        Path(root) / f"supernet-{name}", seed, echo=lambda s: None, progress=False, resume=True
+    )
     supernet = backend.train_supernet(run, opts)
     fitness = backend.problem(budget, run, opts, supernet).fitness
     scorings = {"recal": fitness, "loss": fitness.variant(metric="loss")}
@@ -132,7 +143,8 @@ def recipe_scores(device: str, width: float, budget: float, name: str, epochs: i
         data = backend.data(run, opts)
         scorings["recal_x4"] = fitness.variant(recal_images=4 * fitness.recal_images)
         scorings["on_train"] = fitness.variant(
-            _data=dataclasses.replace(data, search_val=data.train_plain))
+            _data=dataclasses.replace(data, search_val=data.train_plain)
+        )
     import torch
 
     history = torch.load(supernet, map_location="cpu", weights_only=False)["history"]
@@ -145,8 +157,12 @@ def recipe_scores(device: str, width: float, budget: float, name: str, epochs: i
     }
 
 
-SCORINGS = {"recal": "accuracy", "loss": "negative loss", "recal_x4": "accuracy, 4x recal",
-            "on_train": "accuracy on train"}  # fmt: skip
+SCORINGS = {
+    "recal": "accuracy",
+    "loss": "negative loss",
+    "recal_x4": "accuracy, 4x recal",
+    "on_train": "accuracy on train",
+}
 
 
 def _read_truth(path: str) -> dict[tuple, float]:
@@ -154,8 +170,10 @@ def _read_truth(path: str) -> dict[tuple, float]:
     import csv
 
     with open(path) as fh:
-        return {tuple(int(v) for v in row["genome"].split(",")): float(row["top1"])
-                for row in csv.DictReader(fh)}  # fmt: skip
+        return {
+            tuple(int(v) for v in row["genome"].split(",")): float(row["top1"])
+            for row in csv.DictReader(fh)
+        }
 
 
 def main() -> None:
@@ -164,19 +182,26 @@ def main() -> None:
     p.add_argument("--seeds", type=int, default=2, help="stand-alone trainings per genome")
     p.add_argument("--final-epochs", type=int, default=30)
     p.add_argument("--epochs", type=int, default=30, help="supernet epochs of the base recipes")
-    p.add_argument("--recipes", default=",".join(RECIPES),
-                   help=f"of {', '.join(RECIPES)}, or A+B to combine")  # fmt: skip
-    p.add_argument("--more-scorings", action="store_true",
-                   help="also score with 4x the recalibration images and on the training images")  # fmt: skip
+    p.add_argument(
+        "--recipes", default=",".join(RECIPES), help=f"of {', '.join(RECIPES)}, or A+B to combine"
+    )
+    p.add_argument(
+        "--more-scorings",
+        action="store_true",
+        help="also score with 4x the recalibration images and on the training images",
+    )
     p.add_argument("--device", default="cpu")
     p.add_argument("--width", type=float, default=1.0, help="M2's width (the demo's: 1.0)")
     p.add_argument("--budget", type=float, default=BUDGET, help="the search's budget")
     p.add_argument("--workers", type=int, default=2, help="processes")
     p.add_argument("--threads", type=int, default=1, help="torch threads per process")
     p.add_argument("--out", default=None, help="keep the runs here (default: a temp dir)")
-    p.add_argument("--truth", default=None,
-                   help="a rank_check.csv whose genomes and top1 are seed 0 of the ground truth"
-                        " (trained with --final-epochs): only seeds 1.. are trained")  # fmt: skip
+    p.add_argument(
+        "--truth",
+        default=None,
+        help="a rank_check.csv whose genomes and top1 are seed 0 of the ground truth"
+        " (trained with --final-epochs): only seeds 1.. are trained",
+    )
     args = p.parse_args()
     names = [n for n in args.recipes.split(",") if n]
     unknown = sorted({part for n in names for part in n.split("+")} - set(RECIPES))
@@ -193,54 +218,90 @@ def main() -> None:
     genomes = list(known) or stratified_genomes(problem, args.samples, seed=0)
     root = args.out or tempfile.mkdtemp(prefix="rank-recipes-")
     truth_from = f"{args.seeds} seed(s) of {args.final_epochs} final epochs" + (
-        f" (seed 0 from {args.truth})" if known else "")
-    print(f"digits, M2 width {args.width}, budget {args.budget:.3g}; {len(genomes)} genomes, {truth_from};"
-          f" device {args.device},"
-          f" {args.workers} processes x {args.threads} thread(s); runs in {root}", flush=True)
+        f" (seed 0 from {args.truth})" if known else ""
+    )
+    print(
+        f"digits, M2 width {args.width}, budget {args.budget:.3g}; {len(genomes)} genomes, {truth_from};"
+        f" device {args.device},"
+        f" {args.workers} processes x {args.threads} thread(s); runs in {root}",
+        flush=True,
+    )
     t0 = time.perf_counter()
-    with ProcessPoolExecutor(args.workers, initializer=_init, initargs=(args.threads,),
-                             mp_context=__import__("multiprocessing").get_context("spawn")) as pool:  # fmt: skip
+    with ProcessPoolExecutor(
+        args.workers,
+        initializer=_init,
+        initargs=(args.threads,),
+        mp_context=__import__("multiprocessing").get_context("spawn"),
+    ) as pool:
         # a --truth file is seed 0; --seeds 2 or more trains the further seeds beside it
-        jobs = {(g, s): pool.submit(truth, args.device, args.width, g, s, args.final_epochs, root)
-                for g in genomes for s in range(1 if known else 0, args.seeds)}  # fmt: skip
-        scored = {n: pool.submit(recipe_scores, args.device, args.width, args.budget, n,
-                                 args.epochs, genomes, root, args.more_scorings)
-                  for n in names}  # fmt: skip
+        jobs = {
+            (g, s): pool.submit(truth, args.device, args.width, g, s, args.final_epochs, root)
+            for g in genomes
+            for s in range(1 if known else 0, args.seeds)
+        }
+        scored = {
+            n: pool.submit(
+                recipe_scores,
+                args.device,
+                args.width,
+                args.budget,
+                n,
+                args.epochs,
+                genomes,
+                root,
+                args.more_scorings,
+            )
+            for n in names
+        }
         # raw results as they finish (a run cut short still leaves what it measured)
         index = {g: i for i, g in enumerate(genomes)}
         pending = {f: ("truth", k) for k, f in jobs.items()} | {
-            f: ("recipe", n) for n, f in scored.items()}  # fmt: skip
+            f: ("recipe", n) for n, f in scored.items()
+        }
         for f in as_completed(pending):
             what, key = pending[f]
             if what == "truth":
-                print(f"  raw truth genome {index[key[0]]} seed {key[1]}: {f.result():.2f}",
-                      flush=True)  # fmt: skip
+                print(
+                    f"  raw truth genome {index[key[0]]} seed {key[1]}: {f.result():.2f}",
+                    flush=True,
+                )
             else:
                 r = f.result()
                 scores = "; ".join(f"{k} {[round(v, 3) for v in r[k]]}" for k in SCORINGS if k in r)
-                print(f"  raw recipe {key}: {r['seconds']:.0f} s, train acc {r['train_acc']:.1f},"
-                      f" {scores}", flush=True)  # fmt: skip
+                print(
+                    f"  raw recipe {key}: {r['seconds']:.0f} s, train acc {r['train_acc']:.1f},"
+                    f" {scores}",
+                    flush=True,
+                )
         acc = {k: f.result() for k, f in jobs.items()} | {(g, 0): a for g, a in known.items()}
         mean = [statistics.fmean(acc[g, s] for s in range(args.seeds)) for g in genomes]
-        print(f"\nground truth ({time.perf_counter() - t0:.0f} s so far): stand-alone test top-1"
-              f" {min(mean):.2f}..{max(mean):.2f} %")  # fmt: skip
+        print(
+            f"\nground truth ({time.perf_counter() - t0:.0f} s so far): stand-alone test top-1"
+            f" {min(mean):.2f}..{max(mean):.2f} %"
+        )
         for g, m in zip(genomes, mean):
             seeds = " ".join(f"{acc[g, s]:6.2f}" for s in range(args.seeds))
             print(f"  cost {problem.cost(g):11,.0f}  mean {m:6.2f}  seeds {seeds}")
         if args.seeds >= 2:
-            ceiling = bootstrap(kendall_tau, [acc[g, 0] for g in genomes],
-                                [acc[g, 1] for g in genomes], seed=0)  # fmt: skip
-            print(f"seed 0 vs seed 1 (the ground truth's own repeatability): Kendall tau"
-                  f" {ceiling.value:.3f} (95% CI {ceiling.low:.3f} to {ceiling.high:.3f})")  # fmt: skip
+            ceiling = bootstrap(
+                kendall_tau, [acc[g, 0] for g in genomes], [acc[g, 1] for g in genomes], seed=0
+            )
+            print(
+                f"seed 0 vs seed 1 (the ground truth's own repeatability): Kendall tau"
+                f" {ceiling.value:.3f} (95% CI {ceiling.low:.3f} to {ceiling.high:.3f})"
+            )
         costs = [problem.cost(g) for g in genomes]
         cost = rank_statistics(costs, mean, costs, seed=0)
         print(f"cost alone (dearer ranks higher): Kendall tau {cost['kendall_tau'].text()}")
         for n, f in scored.items():
             r = f.result()
-            print(f"\nrecipe {n}: supernet {r['seconds']:.0f} s, train acc {r['train_acc']:.1f} %,"
-                  f" fitness {min(r['recal']):.1f}..{max(r['recal']):.1f}; against the mean truth:")  # fmt: skip
-            columns = {SCORINGS[k]: rank_statistics(r[k], mean, costs, seed=0)
-                       for k in SCORINGS if k in r}  # fmt: skip
+            print(
+                f"\nrecipe {n}: supernet {r['seconds']:.0f} s, train acc {r['train_acc']:.1f} %,"
+                f" fitness {min(r['recal']):.1f}..{max(r['recal']):.1f}; against the mean truth:"
+            )
+            columns = {
+                SCORINGS[k]: rank_statistics(r[k], mean, costs, seed=0) for k in SCORINGS if k in r
+            }
             for line in statistics_table({**columns, "cost alone": cost}):
                 print("  " + line, flush=True)
     print(f"\ntotal {time.perf_counter() - t0:.0f} s; {os.cpu_count()} cores")

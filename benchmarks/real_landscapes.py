@@ -81,17 +81,24 @@ def planned(problem, seed: int, evaluations: int, split, strategy: str = "guided
     return [(e.genome, e.fitness) for e in result.history], result.best.genome
 
 
-def strategy_result(problem, strategy: str, seed: int, evaluations: int,
-                    split=(STRATEGY_POPULATION, STRATEGY_CHILDREN)):
+def strategy_result(
+    problem,
+    strategy: str,
+    seed: int,
+    evaluations: int,
+    split=(STRATEGY_POPULATION, STRATEGY_CHILDREN),
+):
     """evogroup's search with exactly ``evaluations`` fitness calls, ``split``
     (population, children) of them, or the strategy's own split with None."""
     sizes = {}
     if split is not None:
         population, children = split
-        sizes = dict(population=population, crossovers=children // 2,
-                     mutations=children - children // 2)
-    return search(problem, strategy=strategy, evaluations=evaluations, seed=seed,
-                  rescore_top=0, **sizes)
+        sizes = dict(
+            population=population, crossovers=children // 2, mutations=children - children // 2
+        )
+    return search(
+        problem, strategy=strategy, evaluations=evaluations, seed=seed, rescore_top=0, **sizes
+    )
 
 
 def split_name(split) -> str:
@@ -152,12 +159,18 @@ def splits_table(land: Landscape, evaluations: int, seeds: int, peers, tpe_seeds
         for name, runs in rows.items():
             medians[name][split] = statistics.median(r for r, _, _ in runs)
     print(f"\n{land.name}, {evaluations} evaluations: median regret per split")
-    print("  {:<17}".format("peer") + "".join(f" {split_name(s):>10}" for s in SPLITS)
-          + f" {'spread':>7} {'worst':>6}")
+    print(
+        "  {:<17}".format("peer")
+        + "".join(f" {split_name(s):>10}" for s in SPLITS)
+        + f" {'spread':>7} {'worst':>6}"
+    )
     for name, row in medians.items():
         values = [row[s] for s in SPLITS]
-        print(f"  {name:<17}" + "".join(f" {v:>10.3f}" for v in values)
-              + f" {max(values) - min(values):>7.3f} {max(values):>6.3f}")
+        print(
+            f"  {name:<17}"
+            + "".join(f" {v:>10.3f}" for v in values)
+            + f" {max(values) - min(values):>7.3f} {max(values):>6.3f}"
+        )
 
 
 def to_within(land: Landscape, history: list, optimum: float, tolerance: float = 0.1) -> float:
@@ -186,7 +199,9 @@ def measure(
                     continue
                 start = time.perf_counter()
                 if split is not None and name in SPLIT_PEERS:
-                    ran = PEERS[name](problem, seed, evaluations, None if split == "alone" else split)
+                    ran = PEERS[name](
+                        problem, seed, evaluations, None if split == "alone" else split
+                    )
                 else:
                     ran = PEERS[name](problem, seed, evaluations)
                 seconds[name] += time.perf_counter() - start
@@ -202,8 +217,10 @@ def measure(
 
 
 def report(land: Landscape, evaluations: int, rows, seconds) -> None:
-    print(f"\n{land.name}, {evaluations} evaluations, budgets "
-          + ", ".join(f"{b:.4g}" for b in land.budgets))  # fmt: skip
+    print(
+        f"\n{land.name}, {evaluations} evaluations, budgets "
+        + ", ".join(f"{b:.4g}" for b in land.budgets)
+    )
     head = ("peer", "median", "p90", "to 0.1", "reach", "runs", "evals", "s/run")
     print("  {:<17} {:>7} {:>6} {:>7} {:>6} {:>5} {:>6} {:>6}".format(*head))
     for name, runs in rows.items():
@@ -241,8 +258,10 @@ def main(argv: list[str] | None = None) -> None:
     lands = synthetic() if args.synthetic else load_real(args.data)
     if args.landscapes:
         lands = [x for x in lands if x.name.startswith(tuple(args.landscapes.split(",")))]
-    print(f"python {platform.python_version()} on {platform.machine()}; {args.seeds} seeds;"
-          " regret in accuracy points")  # fmt: skip
+    print(
+        f"python {platform.python_version()} on {platform.machine()}; {args.seeds} seeds;"
+        " regret in accuracy points"
+    )
     for land in lands:
         for evaluations in (int(e) for e in args.evaluations.split(",")):
             if args.splits:

@@ -135,8 +135,10 @@ def main() -> None:
     args = parser.parse_args()
     self_check()
     problems = instances()
-    print(f"python {platform.python_version()} on {platform.machine()}; {args.seeds} seeds,"
-          f" TPE {min(args.seeds, args.tpe_seeds)}; gap in accuracy points")  # fmt: skip
+    print(
+        f"python {platform.python_version()} on {platform.machine()}; {args.seeds} seeds,"
+        f" TPE {min(args.seeds, args.tpe_seeds)}; gap in accuracy points"
+    )
     quality(problems, args.seeds, args.tpe_seeds, args.peers.split(","))
     if not args.no_front:
         front_vs_single(problems, args.seeds)

@@ -42,8 +42,12 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--counts", type=int, default=3, help="whole-model fvcore counts at 224")
     p.add_argument("--threads", type=int, default=os.cpu_count())
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--fused", action=argparse.BooleanOptionalAction, default=True,
-                   help="fused Adam, one kernel per step (what training uses)")  # fmt: skip
+    p.add_argument(
+        "--fused",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="fused Adam, one kernel per step (what training uses)",
+    )
     return p.parse_args()
 
 

@@ -96,9 +96,17 @@ def train(which: str, epochs: int, lr: float, threads: int, root: str) -> tuple[
         net = SuperNet("M2", num_classes=10)
     config = TrainConfig(epochs=epochs, batch_size=64, lr=lr, seed=0)
     files = RunLayout(Path(root) / which)
-    path = train_supernet(net, load_data(None, seed=0), config, files,
-                          kind=supernet_kind("binmobilenet"), meta={}, runtime=Runtime.resolve("cpu"),
-                          progress=False, draw=drawer(net.space, which))  # fmt: skip
+    path = train_supernet(
+        net,
+        load_data(None, seed=0),
+        config,
+        files,
+        kind=supernet_kind("binmobilenet"),
+        meta={},
+        runtime=Runtime.resolve("cpu"),
+        progress=False,
+        draw=drawer(net.space, which),
+    )
     ckpt = torch.load(path, map_location="cpu", weights_only=False)
     net.load_state_dict(ckpt["model"])
     return ckpt["history"], agreement(net, which)
@@ -123,8 +131,13 @@ def main() -> None:
     p.add_argument("--random", default=",".join(CHOICES), help=f"of {', '.join(CHOICES)}")
     p.add_argument("--workers", type=int, default=2, help="processes")
     p.add_argument("--threads", type=int, default=1, help="torch threads per process")
-    p.add_argument("--supernet", nargs="+", default=None, metavar="PATH",
-                   help="measure these digits supernet checkpoints instead of training")  # fmt: skip
+    p.add_argument(
+        "--supernet",
+        nargs="+",
+        default=None,
+        metavar="PATH",
+        help="measure these digits supernet checkpoints instead of training",
+    )
     args = p.parse_args()
     if args.supernet:
         print("feature agreement under two random genomes (1: identical features, 0: none shared)")
@@ -135,8 +148,11 @@ def main() -> None:
     if not names or set(names) - set(CHOICES):
         p.error(f"--random: choose from {', '.join(CHOICES)}, but got {args.random!r}")
     root = tempfile.mkdtemp(prefix="supernet-sampling-")
-    print(f"digits, M2 width 1.0, batch 64, lr {args.lr:g}, {args.epochs} epochs;"
-          f" training accuracy (%) under each step's genome", flush=True)  # fmt: skip
+    print(
+        f"digits, M2 width 1.0, batch 64, lr {args.lr:g}, {args.epochs} epochs;"
+        f" training accuracy (%) under each step's genome",
+        flush=True,
+    )
     with ProcessPoolExecutor(args.workers, mp_context=get_context("spawn")) as pool:
         jobs = {n: pool.submit(train, n, args.epochs, args.lr, args.threads, root) for n in names}
         results = {n: f.result() for n, f in jobs.items()}

@@ -6,18 +6,25 @@ Run: python examples/custom_fitness.py
 from evogroup import CostTable, Layer, Problem, SearchSpace, random_search, search
 
 # Your network's group convs: name, input and output channels, output side length.
-convs = [("stage1.dw", 48, 48, 56), ("stage2.dw", 96, 96, 28), ("stage2.pw", 96, 192, 28),
-         ("stage3.dw", 192, 192, 14), ("stage4.dw", 384, 384, 7)]  # fmt: skip
+convs = [
+    ("stage1.dw", 48, 48, 56),
+    ("stage2.dw", 96, 96, 28),
+    ("stage2.pw", 96, 192, 28),
+    ("stage3.dw", 192, 192, 14),
+    ("stage4.dw", 384, 384, 7),
+]
 space = SearchSpace(
     tuple(Layer.from_channels(n, cin, cout, max_groups=64) for n, cin, cout, _ in convs)
 )
 
 # Exact additive cost: multiply-adds of a 3x3 (dw) or 1x1 (pw) group conv at each group count.
 cost = CostTable(
-    [{g: s * s * cin * cout // g * (9 if n.endswith("dw") else 1) for g in layer.choices}
-     for (n, cin, cout, s), layer in zip(convs, space.layers)],
+    [
+        {g: s * s * cin * cout // g * (9 if n.endswith("dw") else 1) for g in layer.choices}
+        for (n, cin, cout, s), layer in zip(convs, space.layers)
+    ],
     constant=2.0e6,  # stem and classifier, not searched
-)  # fmt: skip
+)
 
 
 def fitness(genome):  # stands in for "validation accuracy of the network under this genome"

@@ -17,15 +17,20 @@ TINY = ["--population", "6", "--iterations", "1"]
 def test_search_checks_its_budget_once(tmp_path, monkeypatch):
     calls = []
     original = SyntheticBackend.check_budget
-    monkeypatch.setattr(SyntheticBackend, "check_budget",
-                        lambda self, budget, opts=None: calls.append(budget) or original(self, budget, opts))  # fmt: skip
+    monkeypatch.setattr(
+        SyntheticBackend,
+        "check_budget",
+        lambda self, budget, opts=None: calls.append(budget) or original(self, budget, opts),
+    )
     invoke(["search", *SYNTHETIC, "--budget", "0.8e8", *TINY, "--out", tmp_path / "run"])
     assert calls == [0.8e8]
 
 
 def test_reproduce_searches_within_the_budget_range(tmp_path):
     out = tmp_path / "run"
-    invoke(["reproduce", *SYNTHETIC, "--budget", "0.8e8", "--budget-min", "0.6e8", *TINY, "--out", out])
+    invoke(
+        ["reproduce", *SYNTHETIC, "--budget", "0.8e8", "--budget-min", "0.6e8", *TINY, "--out", out]
+    )
     config = json.loads((out / "config.json").read_text())
     assert config["extra"]["budget_min"] == 0.6e8
     history = json.loads((out / "search" / "result.json").read_text())["history"]
@@ -34,8 +39,20 @@ def test_reproduce_searches_within_the_budget_range(tmp_path):
 
 def test_rank_check_samples_within_the_budget_range(tmp_path):
     out = tmp_path / "run"
-    invoke(["rank-check", *SYNTHETIC, "--budget", "0.8e8", "--budget-min", "0.5e8",
-            "--samples", "4", "--out", out])  # fmt: skip
+    invoke(
+        [
+            "rank-check",
+            *SYNTHETIC,
+            "--budget",
+            "0.8e8",
+            "--budget-min",
+            "0.5e8",
+            "--samples",
+            "4",
+            "--out",
+            out,
+        ]
+    )
     rows = json.loads((out / "rank_check.json").read_text())["rows"]
     assert len(rows) == 4 and all(0.5e8 <= r["cost"] <= 0.8e8 for r in rows)
 
@@ -43,8 +60,10 @@ def test_rank_check_samples_within_the_budget_range(tmp_path):
 @pytest.mark.parametrize("command", ["search", "reproduce", "rank-check"])
 def test_a_range_no_genome_reaches_is_one_line_and_leaves_no_directory(tmp_path, command):
     out = tmp_path / "run"
-    result = invoke([command, *SYNTHETIC, "--budget", "6.4e8", "--budget-min", "4.3e8", "--out", out],
-                    exit_code=1)  # fmt: skip
+    result = invoke(
+        [command, *SYNTHETIC, "--budget", "6.4e8", "--budget-min", "4.3e8", "--out", out],
+        exit_code=1,
+    )
     (line,) = error_lines(result)
     assert "no genome costs within [budget_min, budget]" in line
     assert not out.exists()
@@ -52,7 +71,18 @@ def test_a_range_no_genome_reaches_is_one_line_and_leaves_no_directory(tmp_path,
 
 @pytest.mark.parametrize("command", ["search", "reproduce", "rank-check"])
 def test_budget_min_above_budget_is_a_usage_error(tmp_path, command):
-    result = invoke([command, *SYNTHETIC, "--budget", "0.5e8", "--budget-min", "0.6e8",
-                     "--out", tmp_path / "run"], exit_code=2)  # fmt: skip
+    result = invoke(
+        [
+            command,
+            *SYNTHETIC,
+            "--budget",
+            "0.5e8",
+            "--budget-min",
+            "0.6e8",
+            "--out",
+            tmp_path / "run",
+        ],
+        exit_code=2,
+    )
     assert "--budget-min <= --budget must hold" in error_lines(result)[0]
     assert not (tmp_path / "run").exists()

@@ -123,14 +123,22 @@ def other_cost(problem):
 @pytest.mark.parametrize(
     ("change", "settings", "message"),
     [
-        (lambda p: replace(p, budget=0.9e8), {}, r"belongs to another problem: its budget is 80000000\.0"),
+        (
+            lambda p: replace(p, budget=0.9e8),
+            {},
+            r"belongs to another problem: its budget is 80000000\.0",
+        ),
         (other_space, {}, "belongs to another problem: its space is"),
         (other_cost, {}, "belongs to another problem: its cost is"),
-        (lambda p: p, {"population": 12}, "was written with population=10, but this search uses population=12"),
+        (
+            lambda p: p,
+            {"population": 12},
+            "was written with population=10, but this search uses population=12",
+        ),
         (lambda p: p, {"seed": 4}, "was written with seed=3, but this search uses seed=4"),
         (lambda p: p, {"mutation_prob": 0.2}, "was written with mutation_prob=0.1"),
     ],
-)  # fmt: skip
+)
 def test_checkpoint_of_another_search_is_refused(
     synthetic_problem, files, change, settings, message
 ):

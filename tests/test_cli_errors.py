@@ -33,7 +33,9 @@ def test_a_value_evogroup_checks_is_typed_wherever_it_is_raised():
     assert describe(caught.value) == ("a search space needs at least one layer", FAILED)
 
 
-@pytest.mark.parametrize("exc", [ValueError("math domain error"), TypeError("bad operand"), KeyError(3)])
+@pytest.mark.parametrize(
+    "exc", [ValueError("math domain error"), TypeError("bad operand"), KeyError(3)]
+)
 def test_any_other_exception_is_a_bug_and_keeps_its_traceback(exc):
     assert describe(exc) is None
 

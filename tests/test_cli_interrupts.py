@@ -26,12 +26,17 @@ def failing_while_stopping(stop: KeyboardInterrupt):
     return cli
 
 
-@pytest.mark.parametrize("stop, code, word", [(Terminated(), TERMINATED, "Terminated"),
-                                              (KeyboardInterrupt(), INTERRUPTED, "Interrupted")])  # fmt: skip
+@pytest.mark.parametrize(
+    "stop, code, word",
+    [(Terminated(), TERMINATED, "Terminated"), (KeyboardInterrupt(), INTERRUPTED, "Interrupted")],
+)
 def test_an_error_behind_a_stop_is_the_stop(stop, code, word):
     result = CliRunner().invoke(failing_while_stopping(stop), ["run"])
     assert result.exit_code == code
-    assert result.output.strip() == f"{word}; finished work is saved in the run directory (use --resume)."
+    assert (
+        result.output.strip()
+        == f"{word}; finished work is saved in the run directory (use --resume)."
+    )
 
 
 def test_an_error_without_a_stop_behind_it_is_not_one():

@@ -54,13 +54,20 @@ def test_strategy_and_constraint_choices_are_checked(tmp_path):
     assert "Invalid value for '--strategy'" in result.output
     invoke([*SEARCH, "--strategy", "paper", "--constraint", "repair", "--out", tmp_path / "ok"])
     settings = SearchResult.load(tmp_path / "ok" / "result.json").settings
-    assert (settings["strategy"], settings["strategy_options"]) == ("paper", {"constraint": "repair"})
+    assert (settings["strategy"], settings["strategy_options"]) == (
+        "paper",
+        {"constraint": "repair"},
+    )
 
 
-@pytest.mark.parametrize("flags", [
-    ["--constraint", "repair"], ["--strategy", "nsga2", "--constraint", "repair"],
-    ["--strategy-option", "constraint=repair"],
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "flags",
+    [
+        ["--constraint", "repair"],
+        ["--strategy", "nsga2", "--constraint", "repair"],
+        ["--strategy-option", "constraint=repair"],
+    ],
+)
 def test_an_option_the_strategy_does_not_have_is_refused_and_leaves_no_run(tmp_path, flags):
     out = tmp_path / "run"
     result = invoke([*SEARCH, *flags, "--out", out], exit_code=2)
@@ -70,10 +77,30 @@ def test_an_option_the_strategy_does_not_have_is_refused_and_leaves_no_run(tmp_p
 
 
 def test_strategy_option_pairs_are_typed_by_the_strategy(tmp_path):
-    result = invoke([*SEARCH, "--strategy", "paper", "--strategy-option", "constraint", "--out", tmp_path / "a"],
-                    exit_code=2)  # fmt: skip
+    result = invoke(
+        [
+            *SEARCH,
+            "--strategy",
+            "paper",
+            "--strategy-option",
+            "constraint",
+            "--out",
+            tmp_path / "a",
+        ],
+        exit_code=2,
+    )
     assert "KEY=VALUE must hold, but got 'constraint'" in error_lines(result)[0]
-    invoke([*SEARCH, "--strategy", "paper", "--strategy-option", "constraint=repair", "--out", tmp_path / "b"])
+    invoke(
+        [
+            *SEARCH,
+            "--strategy",
+            "paper",
+            "--strategy-option",
+            "constraint=repair",
+            "--out",
+            tmp_path / "b",
+        ]
+    )
     settings = SearchResult.load(tmp_path / "b" / "result.json").settings
     assert settings["strategy_options"] == {"constraint": "repair"}
 

@@ -33,6 +33,7 @@ def test_modules_and_functions_stay_small(path):
     long = [
         f"{node.name} ({body_lines(node)} lines)"
         for node in ast.walk(ast.parse(text))
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and body_lines(node) > MAX_BODY_LINES
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and body_lines(node) > MAX_BODY_LINES
     ]
     assert not long, f"{path.name}: function bodies over {MAX_BODY_LINES} lines: {', '.join(long)}"

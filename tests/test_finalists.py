@@ -168,8 +168,19 @@ def test_the_benchmark_runs_every_peer_on_a_stand_in(capsys):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
     import finalists as bench
 
-    bench.main(["--synthetic", "--seeds", "1", "--evaluations", "30", "--ks", "2,3",
-                "--landscapes", "synthetic CBM"])  # fmt: skip
+    bench.main(
+        [
+            "--synthetic",
+            "--seeds",
+            "1",
+            "--evaluations",
+            "30",
+            "--ks",
+            "2,3",
+            "--landscapes",
+            "synthetic CBM",
+        ]
+    )
     out = capsys.readouterr().out
     rows = {line[2:22].strip(): line[22:].split() for line in out.splitlines() if line[:2] == "  "}
     assert set(bench.PEERS) | {"search alone (K=0)"} <= set(rows)

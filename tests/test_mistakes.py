@@ -15,12 +15,24 @@ from evogroup.backend.registry import get_backend, list_backends
 from evogroup.cli.command_steps import COMMANDS, shown_on
 from evogroup.cli.main import main
 
-BUDGETS = {"synthetic": "0.8e8", "binmobilenet": "0.097e8", "birealnet": "1.2e8",
-           "torchvision": "2e8", "module": "1e8"}  # fmt: skip
+BUDGETS = {
+    "synthetic": "0.8e8",
+    "binmobilenet": "0.097e8",
+    "birealnet": "1.2e8",
+    "torchvision": "2e8",
+    "module": "1e8",
+}
 #: The least each command needs besides --backend, so only the mistake is wrong.
-NEEDS = {"space": [], "flops": ["--groups", "1"], "search": ["--budget", "{budget}"],
-         "train-supernet": [], "train": ["--genome", "1"], "reproduce": ["--budget", "{budget}"],
-         "rank-check": [], "latency": []}  # fmt: skip
+NEEDS = {
+    "space": [],
+    "flops": ["--groups", "1"],
+    "search": ["--budget", "{budget}"],
+    "train-supernet": [],
+    "train": ["--genome", "1"],
+    "reproduce": ["--budget", "{budget}"],
+    "rank-check": [],
+    "latency": [],
+}
 #: Options a backend cannot do without (the module backend's model factory).
 REQUIRED = {"module": ["--factory", "anynet.tests.models:tiny_net"]}
 
@@ -41,8 +53,13 @@ def check(args, code: int, *needles: str):
 
 
 def base(backend: str, command: str) -> list[str]:
-    return [command, "--backend", backend, *REQUIRED.get(backend, []),
-            *(a.format(budget=BUDGETS[backend]) for a in NEEDS[command])]  # fmt: skip
+    return [
+        command,
+        "--backend",
+        backend,
+        *REQUIRED.get(backend, []),
+        *(a.format(budget=BUDGETS[backend]) for a in NEEDS[command]),
+    ]
 
 
 # -- every backend option of every command: a wrong type, a value out of range --------------
@@ -87,11 +104,21 @@ def test_an_unknown_or_missing_backend_is_a_usage_error(command):
 
 # -- search settings and the other command options -----------------------------------------
 
-SETTINGS = [("--population", "0"), ("--top-k", "0"), ("--crossovers", "-1"),
-            ("--mutations", "-1"), ("--iterations", "-1"), ("--mutation-prob", "1.5"),
-            ("--mutation-prob", "-0.1"), ("--seed", "one"), ("--strategy", "annealing"),
-            ("--constraint", "ignore"), ("--rescore-top", "-1"), ("--workers", "0"),
-            ("--population", "2.5")]  # fmt: skip
+SETTINGS = [
+    ("--population", "0"),
+    ("--top-k", "0"),
+    ("--crossovers", "-1"),
+    ("--mutations", "-1"),
+    ("--iterations", "-1"),
+    ("--mutation-prob", "1.5"),
+    ("--mutation-prob", "-0.1"),
+    ("--seed", "one"),
+    ("--strategy", "annealing"),
+    ("--constraint", "ignore"),
+    ("--rescore-top", "-1"),
+    ("--workers", "0"),
+    ("--population", "2.5"),
+]
 BUDGET_VALUES = ["0", "-1e8", "abc", "inf", "nan", "80X", ""]
 
 
@@ -108,17 +135,20 @@ def test_a_bad_budget_is_a_usage_error(command, value):
 
 @pytest.mark.parametrize("backend", list_backends())
 def test_a_budget_below_the_cheapest_genome_fails_in_one_line(backend):
-    check(["search", "--backend", backend, *REQUIRED.get(backend, []), "--budget", "1"], 1,
-          "below")  # fmt: skip
+    check(["search", "--backend", backend, *REQUIRED.get(backend, []), "--budget", "1"], 1, "below")
 
 
 @pytest.mark.parametrize(
     "args, flag",
     [
-        (["search", "--backend", "synthetic", "--budget", "0.8e8", "--budget-min", "0.9e8"],
-         "--budget-min"),
-        (["reproduce", "--backend", "synthetic", "--budget", "0.8e8", "--repeats", "0"],
-         "--repeats"),
+        (
+            ["search", "--backend", "synthetic", "--budget", "0.8e8", "--budget-min", "0.9e8"],
+            "--budget-min",
+        ),
+        (
+            ["reproduce", "--backend", "synthetic", "--budget", "0.8e8", "--repeats", "0"],
+            "--repeats",
+        ),
         (["rank-check", "--backend", "synthetic", "--samples", "1"], "--samples"),
         (["train", "--backend", "synthetic", "--genome", "1", "--seed", "x"], "--seed"),
         (["train-supernet", "--backend", "synthetic", "--seed", "1e3"], "--seed"),
@@ -126,13 +156,24 @@ def test_a_budget_below_the_cheapest_genome_fails_in_one_line(backend):
         (["flops", "--backend", "synthetic"], "--groups"),
         (["train", "--backend", "synthetic"], "--genome"),
         (["search", "--backend", "synthetic"], "--budget"),
-        (["train-supernet", "--backend", "binmobilenet", "--decode", "gpu", "--device", "cpu"],
-         "--decode gpu needs a CUDA device, but --device is cpu"),
-        (["train-supernet", "--backend", "binmobilenet", "--distill", "true", "--sampling",
-          "uniform"],
-         "--distill needs --sampling sandwich, but sampling is uniform"),
+        (
+            ["train-supernet", "--backend", "binmobilenet", "--decode", "gpu", "--device", "cpu"],
+            "--decode gpu needs a CUDA device, but --device is cpu",
+        ),
+        (
+            [
+                "train-supernet",
+                "--backend",
+                "binmobilenet",
+                "--distill",
+                "true",
+                "--sampling",
+                "uniform",
+            ],
+            "--distill needs --sampling sandwich, but sampling is uniform",
+        ),
     ],
-)  # fmt: skip
+)
 def test_other_bad_options_are_usage_errors(args, flag):
     check(args, 2, flag)
 
@@ -154,18 +195,40 @@ def files(tmp_path_factory):
     (d / "number.json").write_text("4")
     (d / "short.json").write_text(json.dumps([1, 2, 4]))
     (d / "dir").mkdir()
-    result = CliRunner().invoke(main, ["search", "--backend", "synthetic", "--budget", "0.8e8",
-                                       "--iterations", "0", "--population", "3",
-                                       "--out", str(d / "synthetic-run")])  # fmt: skip
+    result = CliRunner().invoke(
+        main,
+        [
+            "search",
+            "--backend",
+            "synthetic",
+            "--budget",
+            "0.8e8",
+            "--iterations",
+            "0",
+            "--population",
+            "3",
+            "--out",
+            str(d / "synthetic-run"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     return d
 
 
-GENOMES = [("0", ">= 1"), ("-2", ">= 1"), ("0,1", "18"), ("1,2", "18"), ("a,b", "comma list"),
-           ("empty.json", "not valid JSON"), ("text.json", "not valid JSON"),
-           ("object.json", "must hold a genome"), ("number.json", "must hold a genome"),
-           ("short.json", "18"), ("dir", "group count"),
-           ("synthetic-run/config.json", "must hold a genome")]  # fmt: skip
+GENOMES = [
+    ("0", ">= 1"),
+    ("-2", ">= 1"),
+    ("0,1", "18"),
+    ("1,2", "18"),
+    ("a,b", "comma list"),
+    ("empty.json", "not valid JSON"),
+    ("text.json", "not valid JSON"),
+    ("object.json", "must hold a genome"),
+    ("number.json", "must hold a genome"),
+    ("short.json", "18"),
+    ("dir", "group count"),
+    ("synthetic-run/config.json", "must hold a genome"),
+]
 
 
 @pytest.mark.parametrize("command, flag", [("flops", "--groups"), ("train", "--genome")])
@@ -194,8 +257,11 @@ def test_out_that_cannot_be_made_fails_in_one_line(files):
 
 @pytest.mark.parametrize("command", ["train-supernet", "train", "reproduce", "search"])
 def test_resuming_a_run_of_another_command_is_refused(files, command):
-    check([*base("synthetic", command), "--out", files / "synthetic-run", "--resume"], 1,
-          "was run with")  # fmt: skip
+    check(
+        [*base("synthetic", command), "--out", files / "synthetic-run", "--resume"],
+        1,
+        "was run with",
+    )
 
 
 def test_report_of_what_is_not_a_run(files, tmp_path):
@@ -220,8 +286,11 @@ def test_report_of_what_is_not_a_run(files, tmp_path):
 )
 def test_a_device_this_machine_lacks_is_refused_before_any_work(tmp_path, device, code, needle):
     out = tmp_path / "run"
-    check(["train-supernet", "--backend", "binmobilenet", "--device", device, "--out", out], code,
-          needle)  # fmt: skip
+    check(
+        ["train-supernet", "--backend", "binmobilenet", "--device", device, "--out", out],
+        code,
+        needle,
+    )
     assert not out.exists()
 
 
@@ -248,15 +317,22 @@ def checkpoints(tmp_path_factory):
 
 @pytest.mark.parametrize(
     "name, needle",
-    [("missing.pt", "no such supernet"), ("empty.pt", "not a supernet checkpoint"),
-     ("text.pt", "not a supernet checkpoint"), ("pickle.pt", "not a supernet checkpoint"),
-     ("list.pt", "not a supernet checkpoint"), ("dir.pt", "supernet"),
-     ("birealnet.pt", "evogroup.birealnet.supernet"), ("model.pt", "evogroup.binmobilenet.model"),
-     ("m1.pt", "module='M1'")],
-)  # fmt: skip
+    [
+        ("missing.pt", "no such supernet"),
+        ("empty.pt", "not a supernet checkpoint"),
+        ("text.pt", "not a supernet checkpoint"),
+        ("pickle.pt", "not a supernet checkpoint"),
+        ("list.pt", "not a supernet checkpoint"),
+        ("dir.pt", "supernet"),
+        ("birealnet.pt", "evogroup.birealnet.supernet"),
+        ("model.pt", "evogroup.binmobilenet.model"),
+        ("m1.pt", "module='M1'"),
+    ],
+)
 @pytest.mark.filterwarnings("ignore:Detected pickle protocol")
-def test_a_supernet_that_cannot_be_searched_with_fails_in_one_line(checkpoints, tmp_path, name,
-                                                                   needle):  # fmt: skip
+def test_a_supernet_that_cannot_be_searched_with_fails_in_one_line(
+    checkpoints, tmp_path, name, needle
+):
     args = [
         "search",
         "--backend",
@@ -331,20 +407,38 @@ def _data(kind: str, root: Path) -> Path:
     return d
 
 
-DATA = [("missing", "no such directory"), ("a-file", "is a file"), ("empty", "found neither"),
-        ("no-images", "found neither"), ("one-class", "at least two classes"),
-        ("empty-class", "birds"), ("one-image-per-class-but-one", "at least two classes"),
-        ("val-one-class", "at least two classes"),
-        ("unreadable-sampled", "004.png"), ("cifar-missing", "data_batch_3 is missing"),
-        ("cifar-damaged", "data_batch_2")]  # fmt: skip
+DATA = [
+    ("missing", "no such directory"),
+    ("a-file", "is a file"),
+    ("empty", "found neither"),
+    ("no-images", "found neither"),
+    ("one-class", "at least two classes"),
+    ("empty-class", "birds"),
+    ("one-image-per-class-but-one", "at least two classes"),
+    ("val-one-class", "at least two classes"),
+    ("unreadable-sampled", "004.png"),
+    ("cifar-missing", "data_batch_3 is missing"),
+    ("cifar-damaged", "data_batch_2"),
+]
 
 
 @pytest.mark.parametrize("kind, needle", DATA)
 def test_data_that_is_not_a_classification_task_fails_in_one_line(tmp_path, kind, needle):
     pytest.importorskip("torchvision")
     data = _data(kind, tmp_path)
-    args = ["train-supernet", "--backend", "binmobilenet", "--width-mult", "0.25", "--device",
-            "cpu", "--data", data, "--out", tmp_path / "run"]  # fmt: skip
+    args = [
+        "train-supernet",
+        "--backend",
+        "binmobilenet",
+        "--width-mult",
+        "0.25",
+        "--device",
+        "cpu",
+        "--data",
+        data,
+        "--out",
+        tmp_path / "run",
+    ]
     check(args, 1, "--data", needle)
 
 
@@ -375,8 +469,17 @@ def test_an_unreadable_image_met_in_training_is_named(tmp_path):
 
 
 def test_debug_shows_the_traceback(tmp_path):
-    args = ["--debug", "search", "--backend", "synthetic", "--budget", "0.8e8", "--resume",
-            "--out", tmp_path]  # fmt: skip
+    args = [
+        "--debug",
+        "search",
+        "--backend",
+        "synthetic",
+        "--budget",
+        "0.8e8",
+        "--resume",
+        "--out",
+        tmp_path,
+    ]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 1
     assert type(result.exception).__name__ == "CheckpointError"

@@ -13,8 +13,16 @@ import pytest
     [
         ("evogroup.torch.shared", "evogroup.torch.nn.shared", "SharedConv2d"),
         ("evogroup.torch.trainer", "evogroup.torch.train.trainer", "train_supernet"),
-        ("evogroup.torch.training_options", "evogroup.torch.backend.training_options", "TrainingOptions"),
-        ("evogroup.torch.weight_sharing", "evogroup.torch.backend.weight_sharing", "WeightSharingBackend"),
+        (
+            "evogroup.torch.training_options",
+            "evogroup.torch.backend.training_options",
+            "TrainingOptions",
+        ),
+        (
+            "evogroup.torch.weight_sharing",
+            "evogroup.torch.backend.weight_sharing",
+            "WeightSharingBackend",
+        ),
         ("evogroup.strategies.surrogate", "evogroup.strategies.guided.surrogate", "RidgeSurrogate"),
     ],
 )

@@ -51,9 +51,17 @@ def test_a_plain_callable_cost_is_checked_genome_by_genome(case, count, seed):
 
 def test_the_same_generator_state_draws_the_same_neighbours():
     space = SearchSpace.from_channels([16, 16, 8, 8])
-    problem = Problem(space, sum, CostTable([{g: 16 / g for g in (1, 2, 4, 8, 16)}] * 2
-                                            + [{g: 8 / g for g in (1, 2, 4, 8)}] * 2), 30.0)  # fmt: skip
-    draws = [Neighbours(problem).draw([(2, 2, 2, 2)], 20, set(), 200, random.Random(7)) for _ in "ab"]
+    problem = Problem(
+        space,
+        sum,
+        CostTable(
+            [{g: 16 / g for g in (1, 2, 4, 8, 16)}] * 2 + [{g: 8 / g for g in (1, 2, 4, 8)}] * 2
+        ),
+        30.0,
+    )
+    draws = [
+        Neighbours(problem).draw([(2, 2, 2, 2)], 20, set(), 200, random.Random(7)) for _ in "ab"
+    ]
     assert draws[0] == draws[1] and len(draws[0]) == 20
     assert all(isinstance(g, int) for genome in draws[0] for g in genome)
 

@@ -75,12 +75,18 @@ def test_resume_keeps_finished_trainings(backend, tmp_path):
 
 
 def test_cli_prints_kendall_with_its_interval(tmp_path):
-    output = invoke(["rank-check", "--backend", "synthetic", "--samples", "6",
-                     "--out", tmp_path / "rc"]).output  # fmt: skip
+    output = invoke(
+        ["rank-check", "--backend", "synthetic", "--samples", "6", "--out", tmp_path / "rc"]
+    ).output
     assert "Kendall tau" in output and "95% CI" in output and "verdict" in output
     assert "cost alone (dearer ranks higher): Kendall tau" in output
-    for label in ("Kendall tau, better half", "Kendall tau within cost bins", "regret@1",
-                  "regret@3", "regret@5"):  # fmt: skip
+    for label in (
+        "Kendall tau, better half",
+        "Kendall tau within cost bins",
+        "regret@1",
+        "regret@3",
+        "regret@5",
+    ):
         assert label in output
 
 

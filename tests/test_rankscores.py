@@ -26,7 +26,9 @@ def _columns(path: Path) -> dict[str, np.ndarray]:
 
 
 def test_json_reproduces_scipy_on_a_nasbench201_slice():
-    got = json.loads(invoke(["rank-check", "--scores", SLICE, "--json", "--resamples", "50"]).output)
+    got = json.loads(
+        invoke(["rank-check", "--scores", SLICE, "--json", "--resamples", "50"]).output
+    )
     c = _columns(SLICE)
     half = c["truth"] >= np.median(c["truth"])
     assert got["rows"] == 300
@@ -58,13 +60,22 @@ def _write(tmp_path: Path, text: str) -> Path:
     ("text", "message"),
     [
         ("genome,proxy,truth\n1 2,1,2\n", "the columns genome, proxy, truth, cost must be"),
-        ("genome,proxy,truth,cost\n1 2,1,2,3\n", "at least 2 rows of scores must be given, but got 1"),
-        ("genome,proxy,truth,cost\n1 2,1,2,3\n2 2,x,2,3\n", "line 3: proxy must be a finite number, but got 'x'"),
-        ("genome,proxy,truth,cost\n1 2,1,nan,3\n2 2,1,2,3\n", "line 2: truth must be a finite number"),
+        (
+            "genome,proxy,truth,cost\n1 2,1,2,3\n",
+            "at least 2 rows of scores must be given, but got 1",
+        ),
+        (
+            "genome,proxy,truth,cost\n1 2,1,2,3\n2 2,x,2,3\n",
+            "line 3: proxy must be a finite number, but got 'x'",
+        ),
+        (
+            "genome,proxy,truth,cost\n1 2,1,nan,3\n2 2,1,2,3\n",
+            "line 2: truth must be a finite number",
+        ),
         ("genome,proxy,truth,cost\n1;2,1,2,3\n2 2,1,2,3\n", "genome must be group counts"),
         ("genome,proxy,truth,cost\n0 2,1,2,3\n2 2,1,2,3\n", "(integers >= 1)"),
     ],
-)  # fmt: skip
+)
 def test_bad_files_are_refused_in_one_line(tmp_path, text, message):
     path = _write(tmp_path, text)
     with pytest.raises(DataError, match=message.replace("(", r"\(").replace(")", r"\)")):
@@ -83,5 +94,7 @@ def test_training_options_are_refused_with_scores(tmp_path):
 
 def test_a_check_needs_a_backend_or_scores():
     assert "--backend NAME" in invoke(["rank-check"], exit_code=2).output
-    assert "--json needs --scores" in invoke(["rank-check", "--backend", "synthetic", "--json"],
-                                             exit_code=2).output  # fmt: skip
+    assert (
+        "--json needs --scores"
+        in invoke(["rank-check", "--backend", "synthetic", "--json"], exit_code=2).output
+    )

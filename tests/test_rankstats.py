@@ -21,8 +21,8 @@ from evogroup.runs.rank_stats import (
     rank_statistics,
     regret_at,
     spearman_rho,
-    verdict,
 )
+from evogroup.runs.rank_verdict import verdict
 
 pairs = st.integers(2, 30).flatmap(
     lambda n: st.tuples(
@@ -88,9 +88,7 @@ def test_too_short_or_unequal_input_is_refused():
 
 
 triples = st.integers(2, 30).flatmap(
-    lambda n: st.tuples(
-        *(st.lists(st.integers(0, 6), min_size=n, max_size=n) for _ in range(3))
-    )
+    lambda n: st.tuples(*(st.lists(st.integers(0, 6), min_size=n, max_size=n) for _ in range(3)))
 )
 
 

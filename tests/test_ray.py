@@ -31,8 +31,19 @@ def ray_cluster():
 def test_ray_search_equals_the_serial_one(ray_cluster, tmp_path):
     address = ray.get_runtime_context().gcs_address  # the cluster answers the address check
     invoke([*SEARCH, "--out", tmp_path / "serial"])
-    out = invoke([*SEARCH, "--executor", "ray", "--ray-address", address, "--workers", 2,
-                  "--out", tmp_path / "ray"])  # fmt: skip
+    out = invoke(
+        [
+            *SEARCH,
+            "--executor",
+            "ray",
+            "--ray-address",
+            address,
+            "--workers",
+            2,
+            "--out",
+            tmp_path / "ray",
+        ]
+    )
     assert strip_timing(load_result(tmp_path / "ray")) == strip_timing(
         load_result(tmp_path / "serial")
     ), out.output
@@ -41,9 +52,11 @@ def test_ray_search_equals_the_serial_one(ray_cluster, tmp_path):
 def test_a_killed_actor_is_restarted_and_nothing_is_lost(ray_cluster, tmp_path):
     problem = get_backend("synthetic").problem(0.8e8)
     dying = problem.__class__(
-        problem.space, DiesOnceMidway(problem.fitness, tmp_path / "died"), problem.cost,
+        problem.space,
+        DiesOnceMidway(problem.fitness, tmp_path / "died"),
+        problem.cost,
         problem.budget,
-    )  # fmt: skip
+    )
     settings = {"population": 8, "iterations": 2, "crossovers": 4, "mutations": 4, "seed": 3}
     with make_executor(Workers(2, kind="ray")) as executor:
         survived = search(dying, executor=executor, checkpoint=tmp_path / "ck.json", **settings)
@@ -69,8 +82,22 @@ def test_missing_ray_is_an_install_instruction(monkeypatch, tmp_path):
 def test_a_tiny_binmobilenet_search_on_ray_equals_the_serial_one(ray_cluster, tmp_path):
     tiny = ["--backend", "binmobilenet", "--module", "M2", "--width-mult", "0.25"]
     invoke(["train-supernet", *tiny, "--epochs", 1, "--out", tmp_path / "sn"])
-    search = ["search", *tiny, "--budget", "10M", "--supernet", tmp_path / "sn" / "supernet.pt",
-              "--population", 4, "--iterations", 1, "--crossovers", 2, "--mutations", 2]  # fmt: skip
+    search = [
+        "search",
+        *tiny,
+        "--budget",
+        "10M",
+        "--supernet",
+        tmp_path / "sn" / "supernet.pt",
+        "--population",
+        4,
+        "--iterations",
+        1,
+        "--crossovers",
+        2,
+        "--mutations",
+        2,
+    ]
     invoke([*search, "--out", tmp_path / "serial"])
     invoke([*search, "--executor", "ray", "--workers", 2, "--out", tmp_path / "ray"])
     assert strip_timing(load_result(tmp_path / "ray")) == strip_timing(
@@ -80,21 +107,33 @@ def test_a_tiny_binmobilenet_search_on_ray_equals_the_serial_one(ray_cluster, tm
 
 def test_a_malformed_ray_address_is_one_line(tmp_path):
     for address in ("no such host", "127.0.0.1", "http://head:8265/"):
-        check([*SEARCH, "--executor", "ray", "--ray-address", address, "--out", tmp_path / "r"],
-              2, "--ray-address must be host:port", repr(address))  # fmt: skip
+        check(
+            [*SEARCH, "--executor", "ray", "--ray-address", address, "--out", tmp_path / "r"],
+            2,
+            "--ray-address must be host:port",
+            repr(address),
+        )
     assert not (tmp_path / "r").exists()
 
 
 def test_an_unreachable_cluster_is_one_line_naming_the_address(tmp_path):
     ray_search = [*SEARCH, "--executor", "ray", "--out", tmp_path / "r"]
-    check([*ray_search, "--ray-address", "127.0.0.1:1"], 1, "--ray-address 127.0.0.1:1",
-          "no Ray cluster answers")  # fmt: skip
+    check(
+        [*ray_search, "--ray-address", "127.0.0.1:1"],
+        1,
+        "--ray-address 127.0.0.1:1",
+        "no Ray cluster answers",
+    )
     with socket.socket() as silent:  # accepts connections, never speaks Ray's protocol
         silent.bind(("0.0.0.0", 0))
         silent.listen()
         address = f"127.0.0.1:{silent.getsockname()[1]}"
-        check([*ray_search, "--ray-address", address, "--ray-timeout", "2"], 1,
-              f"--ray-address {address}", "within 2 s")  # fmt: skip
+        check(
+            [*ray_search, "--ray-address", address, "--ray-timeout", "2"],
+            1,
+            f"--ray-address {address}",
+            "within 2 s",
+        )
     assert not (tmp_path / "r").exists()
 
 

@@ -59,9 +59,18 @@ def test_evaluations_to_within_tolerance(stand_ins):
 def test_the_benchmark_runs_every_peer_on_the_stand_ins(capsys):
     peers = [p for p in real_landscapes.PEERS if p != "optuna TPE"]
     real_landscapes.main(
-        ["--synthetic", "--seeds", "1", "--evaluations", "40", "--peers", ",".join(peers),
-         "--tpe-seeds", "0"]
-    )  # fmt: skip
+        [
+            "--synthetic",
+            "--seeds",
+            "1",
+            "--evaluations",
+            "40",
+            "--peers",
+            ",".join(peers),
+            "--tpe-seeds",
+            "0",
+        ]
+    )
     out = capsys.readouterr().out
     for land in ("synthetic NB201 ground truth", "synthetic NB201 one-shot proxy", "synthetic CBM"):
         assert f"{land}" in out

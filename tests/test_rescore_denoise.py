@@ -49,13 +49,16 @@ def test_the_nuggetestimates_the_noise_level(noisy):
 def test_the_nugget_is_half_the_mean_square_over_one_gene_pairs():
     space = SearchSpace.from_channels([8, 8, 4, 4])
     rng = random.Random(5)
-    genomes = sorted({tuple(rng.choice(layer.choices) for layer in space.layers) for _ in range(60)})
+    genomes = sorted(
+        {tuple(rng.choice(layer.choices) for layer in space.layers) for _ in range(60)}
+    )
     residuals = np.array([rng.gauss(0, 1) for _ in genomes])
     squares = [
         (residuals[i] - residuals[j]) ** 2
-        for i in range(len(genomes)) for j in range(i + 1, len(genomes))
+        for i in range(len(genomes))
+        for j in range(i + 1, len(genomes))
         if sum(a != b for a, b in zip(genomes[i], genomes[j])) == 1
-    ]  # fmt: skip
+    ]
     assert squares and nugget(genomes, residuals, space) == pytest.approx(0.5 * np.mean(squares))
     assert nugget(genomes[:1], residuals[:1], space) is None
 

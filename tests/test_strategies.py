@@ -72,8 +72,12 @@ def test_same_seed_same_result(synthetic_problem, strategy):
 
 def test_paper_reject_rejects_and_repair_repairs(synthetic_problem):
     tight = replace(synthetic_problem, budget=0.4e8)
-    rejected = search(tight, **TINY, strategy="paper", strategy_options={"constraint": "reject"}, seed=2)
-    repaired = search(tight, **TINY, strategy="paper", strategy_options={"constraint": "repair"}, seed=2)
+    rejected = search(
+        tight, **TINY, strategy="paper", strategy_options={"constraint": "reject"}, seed=2
+    )
+    repaired = search(
+        tight, **TINY, strategy="paper", strategy_options={"constraint": "repair"}, seed=2
+    )
     assert sum(s.rejected for s in rejected.iterations) > 0
     assert sum(s.repaired for s in rejected.iterations) == 0
     assert sum(s.repaired for s in repaired.iterations) > 0
@@ -94,13 +98,17 @@ def test_unknown_strategy_names_the_nearest(tiny_problem):
 
 
 def test_unknown_constraint_is_refused(tiny_problem):
-    with pytest.raises(OptionError, match=r"constraint must be one of reject, repair, but got constraint='clip'"):
+    with pytest.raises(
+        OptionError, match=r"constraint must be one of reject, repair, but got constraint='clip'"
+    ):
         search(tiny_problem, strategy="paper", strategy_options={"constraint": "clip"})
 
 
 @pytest.mark.parametrize("strategy", ["guided", "nsga2"])
 def test_an_option_the_strategy_does_not_have_is_refused(tiny_problem, strategy):
-    with pytest.raises(OptionError, match=rf"strategy '{strategy}' has no option 'constraint'; it has: none"):
+    with pytest.raises(
+        OptionError, match=rf"strategy '{strategy}' has no option 'constraint'; it has: none"
+    ):
         search(tiny_problem, strategy=strategy, strategy_options={"constraint": "repair"})
 
 

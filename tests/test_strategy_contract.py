@@ -119,8 +119,18 @@ def test_a_third_party_strategy_runs_through_the_command_line(third_party, tmp_p
 
 
 def test_a_third_party_option_is_typed_and_checked(third_party, tmp_path):
-    result = invoke([*SEARCH, "--strategy", third_party, "--strategy-option", "prob=2",
-                     "--out", tmp_path / "run"], exit_code=2)  # fmt: skip
+    result = invoke(
+        [
+            *SEARCH,
+            "--strategy",
+            third_party,
+            "--strategy-option",
+            "prob=2",
+            "--out",
+            tmp_path / "run",
+        ],
+        exit_code=2,
+    )
     (line,) = error_lines(result)
     assert "prob <= 1 must hold, but got prob=2.0" in line
     assert not (tmp_path / "run").exists()

@@ -11,9 +11,18 @@ from evogroup import format_flops, parse_flops
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("0.8e8", 8e7), ("80M", 8e7), ("80m", 8e7), ("1.5G", 1.5e9), ("80000000", 8e7),
-     (" 2k ", 2e3), ("80MFLOPs", 8e7), (8e7, 8e7), (3, 3.0)],
-)  # fmt: skip
+    [
+        ("0.8e8", 8e7),
+        ("80M", 8e7),
+        ("80m", 8e7),
+        ("1.5G", 1.5e9),
+        ("80000000", 8e7),
+        (" 2k ", 2e3),
+        ("80MFLOPs", 8e7),
+        (8e7, 8e7),
+        (3, 3.0),
+    ],
+)
 def test_parse_flops_accepts(text, value):
     assert parse_flops(text) == value
 

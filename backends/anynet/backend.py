@@ -41,35 +41,42 @@ class SurgeryOptions(TrainingOptions):
     """What both backends take besides the model: which convs to search and how."""
 
     model_kwargs: str | None = option(
-        None, "more keyword arguments of the model's factory, as a JSON object, e.g."
-        ' \'{"dropout": 0.1}\'',
-    )  # fmt: skip
+        None,
+        "more keyword arguments of the model's factory, as a JSON object, e.g."
+        " '{\"dropout\": 0.1}'",
+    )
     convs: str = option(
-        GROUPED, "the convs to search: grouped (every grouped or depthwise conv) or"
+        GROUPED,
+        "the convs to search: grouped (every grouped or depthwise conv) or"
         " comma-separated glob patterns of module names, e.g. 'layer*.conv2'",
-    )  # fmt: skip
+    )
     max_groups: int | None = option(None, "clip every gene's choices to at most this", low=1)
     binarize: bool = option(
-        False, "binary convs everywhere but the stem and the classifier (sign with Bi-Real's"
+        False,
+        "binary convs everywhere but the stem and the classifier (sign with Bi-Real's"
         " gradient, XNOR alpha; binary MACs count 1/64)",
-    )  # fmt: skip
+    )
 
 
 @dataclass(frozen=True)
 class TorchvisionOptions(SurgeryOptions):
     arch: str = option("mobilenet_v2", "torchvision classification model, built with weights=None")
     width_mult: float | None = option(
-        None, "the factory's width_mult (MobileNetV2, MNASNet) [default: the factory's]", low=0,
-        low_open=True, high=MAX_WIDTH_MULT,
-    )  # fmt: skip
+        None,
+        "the factory's width_mult (MobileNetV2, MNASNet) [default: the factory's]",
+        low=0,
+        low_open=True,
+        high=MAX_WIDTH_MULT,
+    )
 
 
 @dataclass(frozen=True)
 class ModuleOptions(SurgeryOptions):
     factory: str | None = option(
-        None, "import path package.module:function of a function(num_classes=..., **kwargs)"
+        None,
+        "import path package.module:function of a function(num_classes=..., **kwargs)"
         " returning the nn.Module (required)",
-    )  # fmt: skip
+    )
 
 
 class SurgeryBackend(WeightSharingBackend):
@@ -92,8 +99,13 @@ class SurgeryBackend(WeightSharingBackend):
         return canonical_kwargs(parse_kwargs(opts.model_kwargs))
 
     def arch(self, opts: Any) -> dict[str, Any]:
-        return {"model": self.model_spec(opts), "model_kwargs": self.model_kwargs(opts),
-                "convs": opts.convs, "max_groups": opts.max_groups, "binarize": opts.binarize}  # fmt: skip
+        return {
+            "model": self.model_spec(opts),
+            "model_kwargs": self.model_kwargs(opts),
+            "convs": opts.convs,
+            "max_groups": opts.max_groups,
+            "binarize": opts.binarize,
+        }
 
     def model_sources(self, opts: Any) -> tuple[Any, ...]:
         from anynet.factory import is_import_path, resolve
@@ -103,8 +115,11 @@ class SurgeryBackend(WeightSharingBackend):
 
     def arch_label(self, opts: Any) -> str:
         kwargs = self.model_kwargs(opts)
-        return (f", {self.model_spec(opts)}" + (f" {kwargs}" if kwargs else "")
-                + (", binarized" if opts.binarize else ""))  # fmt: skip
+        return (
+            f", {self.model_spec(opts)}"
+            + (f" {kwargs}" if kwargs else "")
+            + (", binarized" if opts.binarize else "")
+        )
 
     def genes(self, opts: BackendOptions | None = None):
         """The :class:`~anynet.surgery.Genes` of the model (built once per architecture,

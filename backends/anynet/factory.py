@@ -62,29 +62,7 @@ def resolve(spec: str) -> Any:
     :class:`~evogroup.core.errors.PluginError` naming the factory, with the user's frames.
     """
     if is_import_path(spec):
-        module_name, _, attr = spec.partition(":")
-        if not all(part.isidentifier() for part in module_name.split(".")) or not attr.isidentifier():
-            raise OptionError(
-                f"factory must be an import path package.module:function, but got factory={spec!r}"
-            )
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name is None or not module_name.startswith(exc.name):
-                raise plugin_error(f"factory {spec!r}", f"importing {module_name}", exc) from exc
-            raise OptionError(
-                f"factory must be an importable package.module:function, but got"
-                f" factory={spec!r} ({type(exc).__name__}: {exc})"
-            ) from None
-        except Exception as exc:  # the user's module raised on import or does not compile
-            raise plugin_error(f"factory {spec!r}", f"importing {module_name}", exc) from exc
-        factory = getattr(module, attr, None)
-        if factory is None:
-            raise OptionError(f"factory must name a function of {module_name}, but it has no"
-                              f" {attr!r} (factory={spec!r})")  # fmt: skip
-        if not callable(factory):
-            raise OptionError(f"factory must name a callable, but got factory={spec!r}")
-        return factory
+        return _user_factory(spec)
     names = torchvision_names()
     if spec not in names:
         close = difflib.get_close_matches(spec, names, n=1) or difflib.get_close_matches(
@@ -99,6 +77,35 @@ def resolve(spec: str) -> Any:
     import torchvision.models
 
     return functools.partial(torchvision.models.get_model, spec, weights=None)
+
+
+def _user_factory(spec: str) -> Any:
+    """The function ``package.module:function`` names, imported (the user's own code)."""
+    module_name, _, attr = spec.partition(":")
+    if not all(part.isidentifier() for part in module_name.split(".")) or not attr.isidentifier():
+        raise OptionError(
+            f"factory must be an import path package.module:function, but got factory={spec!r}"
+        )
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name is None or not module_name.startswith(exc.name):
+            raise plugin_error(f"factory {spec!r}", f"importing {module_name}", exc) from exc
+        raise OptionError(
+            f"factory must be an importable package.module:function, but got"
+            f" factory={spec!r} ({type(exc).__name__}: {exc})"
+        ) from None
+    except Exception as exc:  # the user's module raised on import or does not compile
+        raise plugin_error(f"factory {spec!r}", f"importing {module_name}", exc) from exc
+    factory = getattr(module, attr, None)
+    if factory is None:
+        raise OptionError(
+            f"factory must name a function of {module_name}, but it has no"
+            f" {attr!r} (factory={spec!r})"
+        )
+    if not callable(factory):
+        raise OptionError(f"factory must name a callable, but got factory={spec!r}")
+    return factory
 
 
 def _named(squashed: str, names: list[str]) -> str:

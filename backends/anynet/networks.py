@@ -63,9 +63,13 @@ class ModuleSupernet(SharedSupernet, _Wrapper):
     """
 
     def __init__(
-        self, model: nn.Module, genes: Genes, binary: bool = False, kernel: str = "grouped",
+        self,
+        model: nn.Module,
+        genes: Genes,
+        binary: bool = False,
+        kernel: str = "grouped",
         arch: dict[str, Any] | None = None,
-    ):  # fmt: skip
+    ):
         nn.Module.__init__(self)
         self.genes, self.space, self.binary = genes, genes.space, binary
         self._arch = dict(arch or {})
@@ -79,9 +83,13 @@ class ModuleSupernet(SharedSupernet, _Wrapper):
 
     @classmethod
     def from_model(
-        cls, model: nn.Module, convs: str = GROUPED, max_groups: int | None = None,
-        binary: bool = False, kernel: str = "grouped",
-    ) -> ModuleSupernet:  # fmt: skip
+        cls,
+        model: nn.Module,
+        convs: str = GROUPED,
+        max_groups: int | None = None,
+        binary: bool = False,
+        kernel: str = "grouped",
+    ) -> ModuleSupernet:
         """The supernet of ``model`` (changed in place) under the ``convs`` policy."""
         genes = find_genes(model, convs, max_groups, label=type(model).__name__)
         return cls(model, genes, binary, kernel)
@@ -109,8 +117,17 @@ def _static_of(shared: SharedConv2d, groups: int) -> nn.Conv2d:
     """The ``groups``-group conv (``BinaryConv2d`` when binary) holding ``shared``'s slice."""
     cls = BinaryConv2d if shared.binary else nn.Conv2d
     w = shared.weight.detach()
-    conv = cls(shared.in_channels, shared.out_channels, w.shape[-1], shared.stride,
-               shared.padding, groups=groups, bias=False, device=w.device, dtype=w.dtype)  # fmt: skip
+    conv = cls(
+        shared.in_channels,
+        shared.out_channels,
+        w.shape[-1],
+        shared.stride,
+        shared.padding,
+        groups=groups,
+        bias=False,
+        device=w.device,
+        dtype=w.dtype,
+    )
     with torch.no_grad():
         conv.weight.copy_(block_diagonal(w, groups))
     return conv.train(shared.training)
@@ -127,21 +144,39 @@ def mark_static(model: nn.Module, genome: Genome) -> nn.Module:
 
 
 def build_supernet(
-    *, model: str, num_classes: int, model_kwargs: str | None = None, convs: str = GROUPED,
-    max_groups: int | None = None, binarize: bool = False, kernel: str = "grouped",
-) -> ModuleSupernet:  # fmt: skip
+    *,
+    model: str,
+    num_classes: int,
+    model_kwargs: str | None = None,
+    convs: str = GROUPED,
+    max_groups: int | None = None,
+    binarize: bool = False,
+    kernel: str = "grouped",
+) -> ModuleSupernet:
     """The supernet of the model spec ``model`` (see :mod:`anynet.factory`)."""
     net = build_model(model, model_kwargs, num_classes)
     genes = find_genes(net, convs, max_groups, label=model)
-    arch = {"model": model, "num_classes": num_classes, "model_kwargs": model_kwargs,
-            "convs": convs, "max_groups": max_groups, "binarize": binarize}  # fmt: skip
+    arch = {
+        "model": model,
+        "num_classes": num_classes,
+        "model_kwargs": model_kwargs,
+        "convs": convs,
+        "max_groups": max_groups,
+        "binarize": binarize,
+    }
     return ModuleSupernet(net, genes, binarize, kernel, arch)
 
 
 def build_network(
-    genome: Iterable[int], *, model: str, num_classes: int, model_kwargs: str | None = None,
-    convs: str = GROUPED, max_groups: int | None = None, binarize: bool = False,
-) -> nn.Module:  # fmt: skip
+    genome: Iterable[int],
+    *,
+    model: str,
+    num_classes: int,
+    model_kwargs: str | None = None,
+    convs: str = GROUPED,
+    max_groups: int | None = None,
+    binarize: bool = False,
+) -> nn.Module:
     """The static network of ``genome``, to train from scratch: the model of spec ``model``
     whose searched convs have the genome's group counts. A conv at its native count is the
     model's own (its init); a regrouped one gets PyTorch's default init."""

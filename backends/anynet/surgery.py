@@ -69,9 +69,11 @@ def select(model: nn.Module, convs: str = GROUPED, label: str = "the model") -> 
 
 
 def find_genes(
-    model: nn.Module, convs: str = GROUPED, max_groups: int | None = None,
+    model: nn.Module,
+    convs: str = GROUPED,
+    max_groups: int | None = None,
     label: str = "the model",
-) -> Genes:  # fmt: skip
+) -> Genes:
     """The genes of ``model`` under the ``convs`` policy, choices clipped to ``max_groups``.
 
     Raises:
@@ -147,9 +149,19 @@ def regrouped(
     """``conv`` as a ``groups``-group ``nn.Conv2d`` (``BinaryConv2d`` when ``binary``), with
     ``weight`` (``[C_out, C_in / groups, k, k]``) or, when None, PyTorch's default init."""
     cls, w = BinaryConv2d if binary else nn.Conv2d, conv.weight
-    new = cls(conv.in_channels, conv.out_channels, conv.kernel_size, conv.stride, conv.padding,
-              conv.dilation, groups, conv.bias is not None, conv.padding_mode, device=w.device,
-              dtype=w.dtype)  # fmt: skip
+    new = cls(
+        conv.in_channels,
+        conv.out_channels,
+        conv.kernel_size,
+        conv.stride,
+        conv.padding,
+        conv.dilation,
+        groups,
+        conv.bias is not None,
+        conv.padding_mode,
+        device=w.device,
+        dtype=w.dtype,
+    )
     with torch.no_grad():
         if weight is not None:
             new.weight.copy_(weight)
@@ -162,8 +174,9 @@ def shared_from(conv: nn.Conv2d, binary: bool) -> SharedConv2d:
     """A :class:`~evogroup.torch.nn.shared.SharedConv2d` whose full weight holds ``conv``'s
     weight on its ``conv.groups``-block diagonal (the rest: the shared conv's own init), so
     that under ``conv.groups`` groups it computes what ``conv`` computes."""
-    shared = SharedConv2d(conv.in_channels, conv.out_channels, conv.kernel_size[0],
-                          conv.stride[0], binary)  # fmt: skip
+    shared = SharedConv2d(
+        conv.in_channels, conv.out_channels, conv.kernel_size[0], conv.stride[0], binary
+    )
     shared.to(device=conv.weight.device, dtype=conv.weight.dtype)
     with torch.no_grad():
         embed_block_diagonal(shared.weight, conv.weight, conv.groups)

@@ -52,6 +52,9 @@ class BinMobileNetBackend(WeightSharingBackend):
         fits = [m for m in MODULES if self.cost(o.replace(module=m)).min_cost <= budget]
         hint = f"modules that fit: {', '.join(fits)}" if fits else "no module fits this budget"
         raise InfeasibleBudgetError.below(
-            budget, table.min_cost, table.min_genome(),
-            what=f"module {o.module}'s minimum", hint=f"{self.cost_label(o)}; {hint}",
-        )  # fmt: skip
+            budget,
+            table.min_cost,
+            table.min_genome(),
+            what=f"module {o.module}'s minimum",
+            hint=f"{self.cost_label(o)}; {hint}",
+        )

@@ -138,7 +138,10 @@ def make_block(
     """
     pool = nn.AvgPool2d(2, ceil_mode=True, count_include_pad=False) if stride > 1 else nn.Identity()
     parts: list[tuple[str, nn.Module]] = [
-        ("conv3x3", ConvBN(searchable_conv(cin, cin, 3, stride, True, groups["conv3x3"]), cin, pool))
+        (
+            "conv3x3",
+            ConvBN(searchable_conv(cin, cin, 3, stride, True, groups["conv3x3"]), cin, pool),
+        )
     ]
     if module == "M3":
         parts.append(("pw_split", SplitPointwise(cin, cout)))
@@ -172,7 +175,9 @@ class BinMobileNet(StemFeaturesClassifier):
     ):
         super().__init__()
         if not isinstance(num_classes, int) or num_classes < 1:
-            raise InvalidValueError(f"num_classes >= 1 must hold, but got num_classes={num_classes!r}")
+            raise InvalidValueError(
+                f"num_classes >= 1 must hold, but got num_classes={num_classes!r}"
+            )
         self.module_name, self.num_classes, self.width_mult = module, num_classes, width_mult
         self.space = search_space(module, width_mult)
         self.genome = None if genome is None else self.space.validate(genome)
@@ -220,9 +225,12 @@ class SuperNet(SharedSupernet, BinMobileNet):
     static_class = BinMobileNet
 
     def __init__(
-        self, module: str = "M2", num_classes: int = 1000, width_mult: float = 1.0,
+        self,
+        module: str = "M2",
+        num_classes: int = 1000,
+        width_mult: float = 1.0,
         kernel: str = "grouped",
-    ):  # fmt: skip
+    ):
         super().__init__(None, check_module(module), num_classes, width_mult)
         self._bind_genes(kernel)
 

@@ -44,5 +44,7 @@ class BiRealNetBackend(WeightSharingBackend):
     def budget_hint(self, budget: float, opts: BiRealNetOptions | None = None) -> str:
         """The floor no group count moves: the real stem, shortcuts and classifier."""
         o = self._opts(opts)
-        return (f"{self.cost_label(o)}; the real stem, downsampling shortcuts and classifier"
-                f" alone cost {format_flops(self.cost(o).constant)}")  # fmt: skip
+        return (
+            f"{self.cost_label(o)}; the real stem, downsampling shortcuts and classifier"
+            f" alone cost {format_flops(self.cost(o).constant)}"
+        )

@@ -86,8 +86,10 @@ def search_space(width_mult: float = 1.0) -> SearchSpace:
     """
     layers = []
     for name, cin, cout, _ in scaled_blocks(width_mult):
-        layers += [Layer.from_channels(f"{name}.conv1", cin, cout),
-                   Layer.from_channels(f"{name}.conv2", cout, cout)]  # fmt: skip
+        layers += [
+            Layer.from_channels(f"{name}.conv1", cin, cout),
+            Layer.from_channels(f"{name}.conv2", cout, cout),
+        ]
     return SearchSpace(tuple(layers))
 
 
@@ -158,7 +160,9 @@ class BiRealNet(StemFeaturesClassifier):
     ):
         super().__init__()
         if not isinstance(num_classes, int) or num_classes < 1:
-            raise InvalidValueError(f"num_classes >= 1 must hold, but got num_classes={num_classes!r}")
+            raise InvalidValueError(
+                f"num_classes >= 1 must hold, but got num_classes={num_classes!r}"
+            )
         self.num_classes, self.width_mult = num_classes, width_mult
         self.space = search_space(width_mult)
         self.genome = None if genome is None else self.space.validate(genome)
@@ -207,9 +211,11 @@ class SuperNet(SharedSupernet, BiRealNet):
 
 
 def build_model(
-    genome: Iterable[int] | None = None, num_classes: int = 1000, width_mult: float = 1.0,
+    genome: Iterable[int] | None = None,
+    num_classes: int = 1000,
+    width_mult: float = 1.0,
     kernel: str = "grouped",
-) -> BiRealNet:  # fmt: skip
+) -> BiRealNet:
     """The supernet when ``genome`` is None (its convs computed by ``kernel``), else its
     static net (e.g. from a saved model's metadata:
     ``build_model(genome=meta["genome"], **meta["arch"])``)."""

@@ -74,8 +74,14 @@ class Run:
 
     def child(self, directory: Path, seed: int | None = None) -> Run:
         """A run in ``directory`` (e.g. a retraining inside a reproduce run) sharing the cache."""
-        return Run(directory, self.seed if seed is None else seed, self.echo, self.progress,
-                   self.resume, self.cache)  # fmt: skip
+        return Run(
+            directory,
+            self.seed if seed is None else seed,
+            self.echo,
+            self.progress,
+            self.resume,
+            self.cache,
+        )
 
 
 @dataclass(frozen=True)
@@ -98,15 +104,22 @@ class TrainResult:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return {"top1": self.top1, "top5": self.top5, "seed": self.seed,
-                "genome": list(self.genome), "cost": self.cost, **self.extra}  # fmt: skip
+        return {
+            "top1": self.top1,
+            "top5": self.top5,
+            "seed": self.seed,
+            "genome": list(self.genome),
+            "cost": self.cost,
+            **self.extra,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> TrainResult:
         known = ("top1", "top5", "seed", "genome", "cost")
         extra = {k: v for k, v in data.items() if k not in known}
-        return cls(data["top1"], data.get("top5"), data["seed"], tuple(data["genome"]),
-                   data["cost"], extra)  # fmt: skip
+        return cls(
+            data["top1"], data.get("top5"), data["seed"], tuple(data["genome"]), data["cost"], extra
+        )
 
 
 class Backend(abc.ABC):
@@ -176,8 +189,13 @@ class Backend(abc.ABC):
             InfeasibleBudgetError: naming the cheapest (and the dearest) genome.
         """
         self.check_budget(budget, opts)
-        check_budget_range(self.space(opts), self.cost(opts), budget, budget_min,
-                           hint=self.budget_hint(budget, opts))
+        check_budget_range(
+            self.space(opts),
+            self.cost(opts),
+            budget,
+            budget_min,
+            hint=self.budget_hint(budget, opts),
+        )
 
     def check_budget(self, budget: float, opts: BackendOptions | None = None) -> None:
         """Raise :class:`InfeasibleBudgetError` when no genome fits ``budget``, naming the
@@ -236,9 +254,13 @@ class Backend(abc.ABC):
 
     @abc.abstractmethod
     def problem(
-        self, budget: float, run: Run, opts: BackendOptions | None = None,
-        supernet: Path | None = None, budget_min: float = 0.0,
-    ) -> Problem:  # fmt: skip
+        self,
+        budget: float,
+        run: Run,
+        opts: BackendOptions | None = None,
+        supernet: Path | None = None,
+        budget_min: float = 0.0,
+    ) -> Problem:
         """Step 2 (``search``, ``reproduce``, ``rank-check``): the Problem to search within
         ``[budget_min, budget]``, whose fitness scores genomes on ``supernet`` (None for
         backends without one). The command checked the range already

@@ -32,10 +32,20 @@ from evogroup.core.space import Genome, Layer, SearchSpace
 
 # MobileNetV1 blocks: (C_in, C_out, output side at 224x224 input).
 MOBILENET_V1_BLOCKS = [
-    (32, 64, 112), (64, 128, 56), (128, 128, 56), (128, 256, 28), (256, 256, 28),
-    (256, 512, 14), (512, 512, 14), (512, 512, 14), (512, 512, 14), (512, 512, 14),
-    (512, 512, 14), (512, 1024, 7), (1024, 1024, 7),
-]  # fmt: skip
+    (32, 64, 112),
+    (64, 128, 56),
+    (128, 128, 56),
+    (128, 256, 28),
+    (256, 256, 28),
+    (256, 512, 14),
+    (512, 512, 14),
+    (512, 512, 14),
+    (512, 512, 14),
+    (512, 512, 14),
+    (512, 512, 14),
+    (512, 1024, 7),
+    (1024, 1024, 7),
+]
 _STEM_AND_FC = 112 * 112 * 3 * 32 * 9 + 1024 * 1000
 
 
@@ -108,9 +118,13 @@ class SyntheticBackend(Backend):
         return "synthetic accuracy-like score"
 
     def problem(
-        self, budget: float, run: Run | None = None, opts: SyntheticOptions | None = None,
-        supernet: Path | None = None, budget_min: float = 0.0,
-    ) -> Problem:  # fmt: skip
+        self,
+        budget: float,
+        run: Run | None = None,
+        opts: SyntheticOptions | None = None,
+        supernet: Path | None = None,
+        budget_min: float = 0.0,
+    ) -> Problem:
         o = self._opts(opts)
         space, cost = _space_and_cost()
         fitness = SyntheticFitness(space, o.problem_seed, o.noise)

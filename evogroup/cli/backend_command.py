@@ -27,9 +27,11 @@ _TYPES = {str: click.STRING, int: click.INT, float: click.FLOAT, bool: click.BOO
 
 def backend_option() -> Any:
     return click.option(
-        "--backend", required=True, metavar="NAME",
+        "--backend",
+        required=True,
+        metavar="NAME",
         help="Backend to use (see `evogroup backends`).",
-    )  # fmt: skip
+    )
 
 
 def click_type(f: Field) -> click.ParamType:
@@ -49,9 +51,13 @@ def _to_click(f: Field) -> click.Option:
         {"is_flag": False, "flag_value": True} if f.type is bool and f.default is not None else {}
     )
     return click.Option(
-        [f.flag], type=click_type(f), default=f.default, show_default=f.default is not None,
-        help=f"[backend] {f.spec.help}", **bare,
-    )  # fmt: skip
+        [f.flag],
+        type=click_type(f),
+        default=f.default,
+        show_default=f.default is not None,
+        help=f"[backend] {f.spec.help}",
+        **bare,
+    )
 
 
 def _peek_backend(args: list[str]) -> str | None:

@@ -17,33 +17,48 @@ def executor_options(fn):
     """The four options, as keyword arguments ``executor``, ``ray_address``, ``ray_timeout``,
     ``gpus_per_worker``."""
     fn = click.option(
-        "--ray-timeout", type=click.FloatRange(0, min_open=True), default=None,
+        "--ray-timeout",
+        type=click.FloatRange(0, min_open=True),
+        default=None,
         help=f"With --executor ray: seconds the cluster at --ray-address has to answer"
         f" [default: {RAY_TIMEOUT:g}].",
-    )(fn)  # fmt: skip
+    )(fn)
     fn = click.option(
-        "--gpus-per-worker", type=click.FloatRange(0), default=None,
+        "--gpus-per-worker",
+        type=click.FloatRange(0),
+        default=None,
         help="With --executor ray: GPU share of each actor [default: 1 on a cluster with GPUs, else 0].",
-    )(fn)  # fmt: skip
+    )(fn)
     fn = click.option(
-        "--ray-address", default=None,
+        "--ray-address",
+        default=None,
         help="With --executor ray: the cluster to join [default: $RAY_ADDRESS, else a local one].",
-    )(fn)  # fmt: skip
+    )(fn)
     return click.option(
-        "--executor", type=click.Choice(EXECUTORS), default="local", show_default=True,
+        "--executor",
+        type=click.Choice(EXECUTORS),
+        default="local",
+        show_default=True,
         help="Evaluate candidates in local processes or on Ray actors (extra [ray]).",
-    )(fn)  # fmt: skip
+    )(fn)
 
 
 def workers_from(
-    ctx: click.Context, workers: int, executor: str, ray_address: str | None,
-    gpus_per_worker: float | None, ray_timeout: float | None = None,
-) -> Workers:  # fmt: skip
+    ctx: click.Context,
+    workers: int,
+    executor: str,
+    ray_address: str | None,
+    gpus_per_worker: float | None,
+    ray_timeout: float | None = None,
+) -> Workers:
     """The :class:`Workers` the options describe; with Ray and no ``--workers``, the cluster's
     size. A missing Ray install, a malformed address or a cluster that does not answer in
     time is said here, before any run directory or training."""
-    ray_only = (("--ray-address", ray_address), ("--ray-timeout", ray_timeout),
-                ("--gpus-per-worker", gpus_per_worker))  # fmt: skip
+    ray_only = (
+        ("--ray-address", ray_address),
+        ("--ray-timeout", ray_timeout),
+        ("--gpus-per-worker", gpus_per_worker),
+    )
     if executor != "ray":
         for flag, value in ray_only:
             if value is not None:

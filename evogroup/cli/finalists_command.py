@@ -48,18 +48,26 @@ def finalist_options(default: int | None = None):
 
 def _finalist_options(fn, default: int | None):
     fn = click.option(
-        "--eta", type=click.IntRange(2), default=3, show_default=True,
+        "--eta",
+        type=click.IntRange(2),
+        default=3,
+        show_default=True,
         help="Successive halving: each rung keeps the best 1/eta of the one before.",
-    )(fn)  # fmt: skip
+    )(fn)
     fn = click.option(
-        "--finalist-epochs", default=DEFAULT_EPOCHS, show_default=True,
+        "--finalist-epochs",
+        default=DEFAULT_EPOCHS,
+        show_default=True,
         help="The ladder: epochs of each rung's training from scratch, cheapest first.",
-    )(fn)  # fmt: skip
+    )(fn)
     return click.option(
-        "--finalists", type=click.IntRange(1), default=default, show_default=default is not None,
+        "--finalists",
+        type=click.IntRange(1),
+        default=default,
+        show_default=default is not None,
         help="Train K finalists from scratch after the search and let them choose the winner"
         " (K trainings at the first rung; see docs/guide.md).",
-    )(fn)  # fmt: skip
+    )(fn)
 
 
 def check_finalists(backend: Backend, opts: BackendOptions, k: int, epochs: str, problem: Problem):
@@ -74,8 +82,15 @@ def check_finalists(backend: Backend, opts: BackendOptions, k: int, epochs: str,
     return parse_epochs(epochs)
 
 
-def finalists_checked(backend, opts, budget: float, budget_min: float, finalists: int | None,
-                      finalist_epochs: str, eta: int) -> dict:  # fmt: skip
+def finalists_checked(
+    backend,
+    opts,
+    budget: float,
+    budget_min: float,
+    finalists: int | None,
+    finalist_epochs: str,
+    eta: int,
+) -> dict:
     """``search``'s stage settings for ``config.json`` (empty when ``--finalists`` is not
     given), checked before the run directory is made."""
     if finalists is None:
@@ -83,7 +98,9 @@ def finalists_checked(backend, opts, budget: float, budget_min: float, finalists
         for name in ("finalist_epochs", "eta"):  # a typed value is used or refused
             if ctx.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE:
                 flag = "--" + name.replace("_", "-")
-                raise click.UsageError(f"{flag} sets the finalists stage, which needs --finalists K")
+                raise click.UsageError(
+                    f"{flag} sets the finalists stage, which needs --finalists K"
+                )
         return {}
     problem = Problem.unscored(backend.space(opts), backend.cost(opts), budget, budget_min)
     epochs = check_finalists(backend, opts, finalists, finalist_epochs, problem)
@@ -117,15 +134,26 @@ def run_stage(backend, opts, problem, result, run: Run, k, epochs, eta, where) -
 
 
 @click.command("finalists", short_help="Train finalists of a finished search from scratch.")
-@click.option("--out", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="The run directory of a finished search.")  # fmt: skip
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="The run directory of a finished search.",
+)
 @setting_options()
 @executor_options
 @finalist_options(default=4)
 def finalists_command(
-    out: Path, workers: int, executor: str, ray_address: str | None, ray_timeout: float | None,
-    gpus_per_worker: float | None, finalists: int, finalist_epochs: str, eta: int,
-) -> None:  # fmt: skip
+    out: Path,
+    workers: int,
+    executor: str,
+    ray_address: str | None,
+    ray_timeout: float | None,
+    gpus_per_worker: float | None,
+    finalists: int,
+    finalist_epochs: str,
+    eta: int,
+) -> None:
     """Train finalists of the search in --out from scratch; the trainings choose the winner.
 
     Continues a stage cut off in --out (no finished training is made again). Writes

@@ -58,10 +58,12 @@ def _interrupt_behind(exc: BaseException) -> KeyboardInterrupt | None:
 @click.group(cls=EvogroupGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="evogroup")
 @click.option(
-    "--debug", is_flag=True, envvar="EVOGROUP_DEBUG",
+    "--debug",
+    is_flag=True,
+    envvar="EVOGROUP_DEBUG",
     help="Show the traceback of an error instead of one line (for bug reports)"
     " [env: EVOGROUP_DEBUG=1].",
-)  # fmt: skip
+)
 def main(debug: bool) -> None:
     """Search per-layer group counts of group convolutions under a FLOP budget."""
 

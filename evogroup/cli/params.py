@@ -87,15 +87,19 @@ def budget_options(help_max: str, required: bool = True):
 
     def decorate(fn):
         fn = click.option(
-            "--budget-min", type=FLOPS, default=None,
+            "--budget-min",
+            type=FLOPS,
+            default=None,
             help="Smallest admissible cost: genomes must cost at least this much too.",
-        )(fn)  # fmt: skip
+        )(fn)
         return click.option("--budget", type=FLOPS, required=required, help=help_max)(fn)
 
     return decorate
 
 
-def check_budget_range(backend: Any, opts: Any, budget: float | None, budget_min: float | None) -> float:
+def check_budget_range(
+    backend: Any, opts: Any, budget: float | None, budget_min: float | None
+) -> float:
     """The command's one call of the budget-range check (the core's, through
     :meth:`~evogroup.Backend.check_budget_range`), before its run directory is made; returns
     ``budget_min`` (0 when not given). ``budget`` None stands for the dearest genome. The

@@ -93,10 +93,26 @@ def train(
 @click.option("--resume", is_flag=True, help="Continue the run in --out, skipping finished steps.")
 @click.pass_context
 def reproduce(
-    ctx, budget, budget_min, repeats, evaluations, population, iterations, seed, strategy,
-    strategy_option, constraint, workers, executor, ray_address, ray_timeout, gpus_per_worker,
-    out, resume, **kwargs,
-) -> None:  # fmt: skip
+    ctx,
+    budget,
+    budget_min,
+    repeats,
+    evaluations,
+    population,
+    iterations,
+    seed,
+    strategy,
+    strategy_option,
+    constraint,
+    workers,
+    executor,
+    ray_address,
+    ray_timeout,
+    gpus_per_worker,
+    out,
+    resume,
+    **kwargs,
+) -> None:
     """Supernet, evolutionary search (--strategy: guided by default, paper for Algorithm 1 as
     published), random-search baseline, and every genome retrained from scratch."""
     backend, opts = split_backend_options(ctx, kwargs)
@@ -110,11 +126,19 @@ def reproduce(
     budget_min = check_budget_range(backend, opts, budget, budget_min)
     search_settings = {k: v for k, v in settings.to_json().items() if k != "seed"}
     run = start_run(
-        "reproduce", backend, opts, out, resume, seed,
+        "reproduce",
+        backend,
+        opts,
+        out,
+        resume,
+        seed,
         ("extra.repeats",),  # more retraining seeds can be added to a finished run
-        budget=budget, search=search_settings, repeats=repeats, budget_min=budget_min,
+        budget=budget,
+        search=search_settings,
+        repeats=repeats,
+        budget_min=budget_min,
         **latency_config(flags, limit),
-    )  # fmt: skip
+    )
     limits = () if limit is None else (limit,)
     rows = reproduction.reproduce(
         backend, opts, budget, settings, run, repeats, where, budget_min, limits=limits

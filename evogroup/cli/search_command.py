@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from evogroup.backend.base import Backend
+from evogroup.backend.base import Backend, Run
 from evogroup.backend.options import BackendOptions
 from evogroup.cli.backend_command import BackendCommand, backend_option, split_backend_options
 from evogroup.cli.executor import executor_options, workers_from
@@ -25,9 +25,11 @@ from evogroup.cli.start import out_option, recipe_settings, setting_options, sta
 from evogroup.cli.strategy_flags import strategy_flags, strategy_options_from
 from evogroup.core import launch
 from evogroup.core.configure import configure
+from evogroup.core.problem import Limit, Problem
 from evogroup.core.result import SearchResult
 from evogroup.core.settings import SearchSettings
 from evogroup.core.units import format_flops
+from evogroup.executors.workers import Workers
 from evogroup.rundir.layout import RunLayout
 from evogroup.runs.search_run import search_into, search_problem, supernet_for
 
@@ -46,10 +48,18 @@ SETTINGS = [f for f in SearchSettings.__dataclass_fields__ if f != "strategy_opt
 @click.option("--resume", is_flag=True, help="Continue the run in --out.")
 @click.pass_context
 def search(
-    ctx: click.Context, budget: float | None, budget_min: float | None, out: Path | None, resume: bool,
-    workers: int, executor: str, ray_address: str | None, ray_timeout: float | None,
-    gpus_per_worker: float | None, **kwargs,
-) -> None:  # fmt: skip
+    ctx: click.Context,
+    budget: float | None,
+    budget_min: float | None,
+    out: Path | None,
+    resume: bool,
+    workers: int,
+    executor: str,
+    ray_address: str | None,
+    ray_timeout: float | None,
+    gpus_per_worker: float | None,
+    **kwargs,
+) -> None:
     """Search the group count of every layer that maximizes fitness within --budget
     (FLOPs), --latency-budget (predicted ms on a device), or both.
 
@@ -73,10 +83,19 @@ def search(
     search_settings = {k: v for k, v in settings.to_json().items() if k != "seed"}
     ladder = finalists_checked(backend, opts, flop_budget, budget_min, **stage)
     run = start_run(
-        "search", backend, opts, out, resume, settings.seed, ("search.iterations", "search.evaluations"),
-        budget=budget, search=search_settings, budget_min=budget_min, **ladder,
+        "search",
+        backend,
+        opts,
+        out,
+        resume,
+        settings.seed,
+        ("search.iterations", "search.evaluations"),
+        budget=budget,
+        search=search_settings,
+        budget_min=budget_min,
+        **ladder,
         **latency_config(flags, limit),
-    )  # fmt: skip
+    )
     if not launch.is_main():  # torchrun: every rank trains the supernet, rank 0 alone searches
         supernet_for(backend, run, opts)
         return
@@ -84,6 +103,22 @@ def search(
     problem = with_limit(problem, limit, alone=budget is None)
     label = limit.label if budget is None and limit else backend.cost_label(opts)
     result = search_into(problem, settings, run, where, label)
+    _after_search(backend, opts, problem, result, run, label, limit, ladder, where)
+
+
+def _after_search(
+    backend: Backend,
+    opts: BackendOptions,
+    problem: Problem,
+    result: SearchResult,
+    run: Run,
+    label: str,
+    limit: Limit | None,
+    ladder: dict[str, object],
+    where: int | Workers,
+) -> None:
+    """The summary, the latency report under a latency budget, then the finalists stage
+    (or, without it, the hint to use it when the supernet is not to be trusted)."""
     _summary(backend, opts, result, run.dir, label)
     if limit is not None:
         report_latency(backend, opts, result, run, limit, label)
@@ -120,15 +155,19 @@ def _trust(path: Path) -> str:
         return ""
     parts = []
     if data.get("measured_on"):
-        parts.append(f"measured on {data['measured_on']} images (one image ="
-                     f" {data['resolution_points']:.2f} points)")  # fmt: skip
+        parts.append(
+            f"measured on {data['measured_on']} images (one image ="
+            f" {data['resolution_points']:.2f} points)"
+        )
     check = data.get("rank_check")
     if check and check.get("kendall", {}).get("value") is not None:
         k = check["kendall"]
         cost = check.get("cost_kendall") or {}
         beside = "" if cost.get("value") is None else f"; cost alone {cost['value']:.2f}"
-        parts.append(f"rank check: Kendall tau {k['value']:.2f} (95% CI {k['low']:.2f} to"
-                     f" {k['high']:.2f}, {check['samples']} genomes{beside})")  # fmt: skip
+        parts.append(
+            f"rank check: Kendall tau {k['value']:.2f} (95% CI {k['low']:.2f} to"
+            f" {k['high']:.2f}, {check['samples']} genomes{beside})"
+        )
     elif "rank_check" in data:
         parts.append("no rank check of this supernet (evogroup rank-check)")
     return "; ".join(parts)

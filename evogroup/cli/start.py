@@ -21,12 +21,16 @@ from evogroup.rundir.lock import RunLock
 _D = SearchSettings()
 _SETTINGS = {
     "evaluations": click.IntRange(1),
-    "population": click.IntRange(1), "top_k": click.IntRange(1), "crossovers": click.IntRange(0),
-    "mutations": click.IntRange(0), "iterations": click.IntRange(0),
-    "mutation_prob": click.FloatRange(0, 1), "seed": click.INT,
+    "population": click.IntRange(1),
+    "top_k": click.IntRange(1),
+    "crossovers": click.IntRange(0),
+    "mutations": click.IntRange(0),
+    "iterations": click.IntRange(0),
+    "mutation_prob": click.FloatRange(0, 1),
+    "seed": click.INT,
     "strategy": StrategyName(),
     "rescore_top": click.IntRange(0),
-}  # fmt: skip
+}
 
 
 _NEW_RUN = "evogroup.new_run"  # ctx.meta key: the run directory this command started afresh
@@ -36,15 +40,15 @@ _SIZES = ("evaluations", "population", "crossovers", "mutations", "iterations")
 _SPLIT = " [default: the strategy's split of --evaluations; `evogroup strategies`]"
 _HELP = {
     "evaluations": "Fitness evaluations in all, the search's budget; the strategy splits them"
-                   " its own way [default: 1050, the paper's; a backend's recipe may use fewer"
-                   " on its demo data].",
+    " its own way [default: 1050, the paper's; a backend's recipe may use fewer"
+    " on its demo data].",
     "population": "Genomes of the initial population." + _SPLIT,
     "crossovers": "Children by crossover per iteration." + _SPLIT,
     "mutations": "Children by mutation per iteration." + _SPLIT,
     "strategy": "How genomes are proposed; `evogroup strategies` lists every installed strategy"
-                " with its split and options.",
+    " with its split and options.",
     "iterations": "Breeding iterations after the initial population; with --evaluations it must"
-                  " agree with it." + _SPLIT,
+    " agree with it." + _SPLIT,
 }
 
 
@@ -54,15 +58,21 @@ def setting_options(*names: str):
 
     def decorate(fn):
         fn = click.option(
-            "--workers", type=click.IntRange(1), default=1, show_default=True,
+            "--workers",
+            type=click.IntRange(1),
+            default=1,
+            show_default=True,
             help="Parallel fitness processes.",
-        )(fn)  # fmt: skip
+        )(fn)
         for name in reversed(names):
             flag = "--" + name.replace("_", "-")
             sized = name in _SIZES
             fn = click.option(
-                flag, type=_SETTINGS[name], default=None if sized else getattr(_D, name),
-                show_default=not sized, help=_HELP.get(name),
+                flag,
+                type=_SETTINGS[name],
+                default=None if sized else getattr(_D, name),
+                show_default=not sized,
+                help=_HELP.get(name),
             )(fn)
         return fn
 
@@ -86,16 +96,18 @@ def recipe_settings(
             out[name] = value
             flag = "--" + name.replace("_", "-")
             if launch.is_main():
-                click.echo(f"{flag} {value}: the {backend.name} recipe's for this data"
-                           f" ({flag} sets it)")  # fmt: skip
+                click.echo(
+                    f"{flag} {value}: the {backend.name} recipe's for this data ({flag} sets it)"
+                )
     return out
 
 
 def out_option(command: str):
     return click.option(
-        "--out", type=click.Path(file_okay=False, path_type=Path),
+        "--out",
+        type=click.Path(file_okay=False, path_type=Path),
         help=f"Run directory [default: runs/<time>-{command}].",
-    )  # fmt: skip
+    )
 
 
 def start_run(
@@ -124,9 +136,16 @@ def start_run(
             raise click.UsageError("under torchrun, --out DIR is needed: all processes share it")
         out = directory.default_run_dir(command)
     config = directory.RunConfig(
-        command, backend.name, opts.to_json(), seed, backend.cost_label(opts),
-        backend.fitness_label(opts), budget, search, extra,
-    )  # fmt: skip
+        command,
+        backend.name,
+        opts.to_json(),
+        seed,
+        backend.cost_label(opts),
+        backend.fitness_label(opts),
+        budget,
+        search,
+        extra,
+    )
     device = backend.device(opts)  # a missing GPU is refused before the directory is touched
     if not launch.is_main():  # torchrun: rank 0 alone locks and writes the run directory
         return Run(out, seed=seed, echo=lambda line: None, progress=False, resume=resume)
@@ -138,8 +157,9 @@ def start_run(
     try:
         defaults = {f"options.{k}": v for k, v in backend.options().to_json().items()}
         defaults["extra.budget_min"] = 0.0  # runs from before rank-check and reproduce took it
-        resumed = directory.prepare(layout, config, resume=resume, extendable=extendable,
-                                 defaults=defaults)  # fmt: skip
+        resumed = directory.prepare(
+            layout, config, resume=resume, extendable=extendable, defaults=defaults
+        )
     except CheckpointError:
         lock.abandon()  # leave no empty directory or lock file behind a refused --out
         raise

@@ -35,15 +35,19 @@ class StrategyName(click.ParamType):
 def strategy_flags(fn):
     """The two options, as keyword arguments ``strategy_option`` and ``constraint``."""
     fn = click.option(
-        "--strategy-option", "strategy_option", multiple=True, metavar="KEY=VALUE",
+        "--strategy-option",
+        "strategy_option",
+        multiple=True,
+        metavar="KEY=VALUE",
         help="An option of the chosen strategy (repeatable); `evogroup strategies` lists each"
-             " strategy's options.",
-    )(fn)  # fmt: skip
+        " strategy's options.",
+    )(fn)
     return click.option(
-        "--constraint", default=None,
+        "--constraint",
+        default=None,
         help="Same as --strategy-option constraint=VALUE: how `paper` treats children out of"
-             " the budget range (reject or repair) [default: reject].",
-    )(fn)  # fmt: skip
+        " the budget range (reject or repair) [default: reject].",
+    )(fn)
 
 
 def strategy_options_from(
@@ -64,7 +68,9 @@ def strategy_options_from(
     values, said = {}, {}
     for (key, text), flag in raw:
         if text is None:
-            raise click.BadParameter(f"KEY=VALUE must hold, but got {key!r}", param_hint="'--strategy-option'")
+            raise click.BadParameter(
+                f"KEY=VALUE must hold, but got {key!r}", param_hint="'--strategy-option'"
+            )
         value = _typed(fields[key].type, text) if key in fields else text
         if key in values and values[key] != value:
             raise click.UsageError(f"{said[key]} contradicts {flag}: give {key} one value")
@@ -72,7 +78,11 @@ def strategy_options_from(
     try:
         return cls.parse_options(values)
     except OptionError as exc:
-        flag = "'--constraint'" if constraint is not None and "constraint" in str(exc) else "'--strategy-option'"
+        flag = (
+            "'--constraint'"
+            if constraint is not None and "constraint" in str(exc)
+            else "'--strategy-option'"
+        )
         raise click.BadParameter(str(exc), param_hint=flag) from None
 
 

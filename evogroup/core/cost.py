@@ -44,7 +44,9 @@ class CostTable:
             {int(g): float(c) for g, c in layer.items()} for layer in table
         )
         if not self.table or any(not layer for layer in self.table):
-            raise InvalidValueError("a CostTable needs at least one layer, each with at least one choice")
+            raise InvalidValueError(
+                "a CostTable needs at least one layer, each with at least one choice"
+            )
         self.constant = float(constant)
 
     def __call__(self, genome: Genome) -> float:

@@ -140,13 +140,17 @@ def best_genome_bounded(
     scores' spread to the second cost's spread until a genome is accepted, then is bisected
     down; of every accepted genome the best by :math:`\sum_l v_l[G_l]` is returned.
     """
-    rows = [np.array([bound.table[i][g] for g in cs], dtype=float) for i, cs in enumerate(grid.choices)]
+    rows = [
+        np.array([bound.table[i][g] for g in cs], dtype=float) for i, cs in enumerate(grid.choices)
+    ]
     spread = sum(float(np.ptp(v)) for v in map(np.asarray, values)) or 1.0
     scale = spread / (sum(float(np.ptp(r)) for r in rows) or 1.0)
     found: list[Genome] = []
 
     def solve(lam: float) -> bool:
-        genome = best_genome(grid, [np.asarray(v) - lam * r for v, r in zip(values, rows)], grid.fits)
+        genome = best_genome(
+            grid, [np.asarray(v) - lam * r for v, r in zip(values, rows)], grid.fits
+        )
         if genome is not None and accept(genome):
             found.append(genome)
             return True

@@ -109,21 +109,34 @@ def search(
         ...        strategy_options={"constraint": "repair"}).best.genome
         (4, 4, 4)
     """
-    sizes = dict(evaluations=evaluations, population=population, crossovers=crossovers,
-                 mutations=mutations, iterations=iterations)
+    sizes = dict(
+        evaluations=evaluations,
+        population=population,
+        crossovers=crossovers,
+        mutations=mutations,
+        iterations=iterations,
+    )
     if settings is None:
         settings = configure(
-            strategy, strategy_options, top_k=top_k, mutation_prob=mutation_prob, seed=seed,
-            rescore_top=rescore_top, **sizes,
+            strategy,
+            strategy_options,
+            top_k=top_k,
+            mutation_prob=mutation_prob,
+            seed=seed,
+            rescore_top=rescore_top,
+            **sizes,
         )
     elif any(v is not None for v in sizes.values()) or strategy_options is not None:
         raise OptionError("give search() settings or the fields of settings, not both")
     cls = strategy if isinstance(strategy, type) else get_strategy(settings.strategy)
     check_feasible(problem)
     identity = problem_identity(
-        problem.space.to_json(), _cost_fingerprint(problem), problem.budget,
-        settings.to_json(), problem.budget_min,
-    )  # fmt: skip
+        problem.space.to_json(),
+        _cost_fingerprint(problem),
+        problem.budget,
+        settings.to_json(),
+        problem.budget_min,
+    )
     with calling(cls, "__init__()"):
         proposer = cls(problem, settings)
     evaluation_log = EvaluationLog(log)
@@ -150,9 +163,13 @@ def _loop(proposer: Strategy, state: SearchState, recovered, log, checkpoint, ex
         start = time.perf_counter()
         left = proposer.settings.evaluations - len(state.history)  # the last batch is cut
         new = evaluate(
-            problem, state.pending[:left], state.next_iteration,
-            executor=executor, log=log, recovered=recovered,
-        )  # fmt: skip
+            problem,
+            state.pending[:left],
+            state.next_iteration,
+            executor=executor,
+            log=log,
+            recovered=recovered,
+        )
         state.history.extend(new)
         archive = select_top(archive, new, top_k)
         seen.update(e.genome for e in new)
@@ -246,7 +263,7 @@ def _result(
         space=problem.space.to_json(),
         budget_min=problem.budget_min,
         rescored=list(rescored),
-    )  # fmt: skip
+    )
 
 
 def _cost_fingerprint(problem: Problem) -> str | None:

@@ -162,7 +162,9 @@ class Options:
         known = [f.name for f in cls.fields()]
         unknown = sorted(set(values) - set(known))
         if unknown:
-            raise error(f"{owner} has no option {unknown[0]!r}; it has: {', '.join(known) or 'none'}")
+            raise error(
+                f"{owner} has no option {unknown[0]!r}; it has: {', '.join(known) or 'none'}"
+            )
         return cls(**values)
 
     def to_json(self) -> dict[str, Any]:

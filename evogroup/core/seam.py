@@ -24,8 +24,20 @@ from evogroup.core.records import Evaluation
 from evogroup.core.strategy import Offspring, Strategy
 from evogroup.core.units import format_flops
 
-_NOT_THEIRS = frozenset({"evogroup", "torch", "click", "importlib", "runpy", "contextlib",
-                         "functools", "concurrent", "multiprocessing", "threading"})  # fmt: skip
+_NOT_THEIRS = frozenset(
+    {
+        "evogroup",
+        "torch",
+        "click",
+        "importlib",
+        "runpy",
+        "contextlib",
+        "functools",
+        "concurrent",
+        "multiprocessing",
+        "threading",
+    }
+)
 
 
 def strategy_label(cls: type) -> str:
@@ -61,8 +73,9 @@ def plugin_error(plugin: str, where: str, exc: BaseException) -> PluginError:
     frames = own_frames(exc.__traceback__)
     if isinstance(exc, SyntaxError) and exc.filename:  # the line that does not compile
         frames += (f"{exc.filename}:{exc.lineno}: {(exc.text or '').strip()}",)
-    return PluginError(f"{plugin} raised {type(exc).__name__} in {where}{text}", plugin=plugin,
-                       frames=frames)  # fmt: skip
+    return PluginError(
+        f"{plugin} raised {type(exc).__name__} in {where}{text}", plugin=plugin, frames=frames
+    )
 
 
 def own_frames(tb: types.TracebackType | None) -> tuple[str, ...]:
@@ -90,37 +103,49 @@ def _shipped() -> frozenset[str]:
         eps = distribution("evogroup").entry_points
     except PackageNotFoundError:
         return frozenset()
-    return frozenset(ep.value.split(":")[0].split(".")[0] for ep in eps
-                     if ep.group.startswith("evogroup."))  # fmt: skip
+    return frozenset(
+        ep.value.split(":")[0].split(".")[0] for ep in eps if ep.group.startswith("evogroup.")
+    )
 
 
 def checked_offspring(
     proposer: Strategy, offspring: Any, taken: Iterable, method: str
-) -> Offspring:  # fmt: skip
+) -> Offspring:
     """``offspring`` when it keeps the contract of :class:`Strategy`, else a
     :class:`PluginError` naming the strategy and what it returned."""
     who = f"{strategy_label(type(proposer))} {method}"
     if not isinstance(offspring, Offspring):
-        raise PluginError(f"{who} must return an Offspring, but returned {_show(offspring)}",
-                          plugin=strategy_label(type(proposer)))  # fmt: skip
+        raise PluginError(
+            f"{who} must return an Offspring, but returned {_show(offspring)}",
+            plugin=strategy_label(type(proposer)),
+        )
     if not isinstance(offspring.genomes, list | tuple):
-        raise PluginError(f"{who} must return Offspring(genomes=[...]), but its genomes are"
-                          f" {_show(offspring.genomes)}", plugin=strategy_label(type(proposer)))  # fmt: skip
+        raise PluginError(
+            f"{who} must return Offspring(genomes=[...]), but its genomes are"
+            f" {_show(offspring.genomes)}",
+            plugin=strategy_label(type(proposer)),
+        )
     if method == "initial()" and not offspring.genomes:
-        raise PluginError(f"{who} returned no genomes: a search starts from at least one",
-                          plugin=strategy_label(type(proposer)))  # fmt: skip
+        raise PluginError(
+            f"{who} returned no genomes: a search starts from at least one",
+            plugin=strategy_label(type(proposer)),
+        )
     # a strategy plans its initial design from N (evogroup.core.schedule), so N bounds it
     most = proposer.settings.evaluations if method == "initial()" else proposer.children
     if len(offspring.genomes) > most:
         what = "--evaluations" if method == "initial()" else "--crossovers + --mutations"
-        raise PluginError(f"{who} returned {len(offspring.genomes)} genomes, more than {what}"
-                          f" ({most})", plugin=strategy_label(type(proposer)))  # fmt: skip
+        raise PluginError(
+            f"{who} returned {len(offspring.genomes)} genomes, more than {what} ({most})",
+            plugin=strategy_label(type(proposer)),
+        )
     seen, proposed = set(taken), []
     for genome in offspring.genomes:
         fault = _fault(proposer.problem, genome, seen, set(proposed))
         if fault:
-            raise PluginError(f"{who} returned the genome {_show(genome)}, {fault}",
-                              plugin=strategy_label(type(proposer)))  # fmt: skip
+            raise PluginError(
+                f"{who} returned the genome {_show(genome)}, {fault}",
+                plugin=strategy_label(type(proposer)),
+            )
         proposed.append(genome)
     return offspring
 
@@ -147,8 +172,10 @@ def _fault(problem: Any, genome: Any, seen: set, proposed: set) -> str | None:
         return f"which is not in the search space ({exc})"
     cost = problem.cost(genome)
     if not problem.within(cost):
-        return (f"of cost {format_flops(cost)}, outside the budget range"
-                f" [{format_flops(problem.budget_min)}, {format_flops(problem.budget)}]")  # fmt: skip
+        return (
+            f"of cost {format_flops(cost)}, outside the budget range"
+            f" [{format_flops(problem.budget_min)}, {format_flops(problem.budget)}]"
+        )
     if genome in seen:
         return "which was already evaluated (no genome is evaluated twice)"
     if genome in proposed:

@@ -50,7 +50,9 @@ class Layer:
         if not choices:
             raise InvalidValueError(f"layer {self.name!r} must have at least one group choice")
         if choices[0] < 1:
-            raise InvalidValueError(f"group counts must be >= 1, but layer {self.name!r} has {choices[0]}")
+            raise InvalidValueError(
+                f"group counts must be >= 1, but layer {self.name!r} has {choices[0]}"
+            )
         object.__setattr__(self, "choices", choices)
 
     @classmethod
@@ -104,7 +106,9 @@ def _as_int(n: object) -> int | None:
 def _positive(n: int, name: str) -> int:
     value = _as_int(n)
     if value is None or value < 1:
-        raise InvalidValueError(f"channel counts must be positive integers, but layer {name!r} got {n!r}")
+        raise InvalidValueError(
+            f"channel counts must be positive integers, but layer {name!r} got {n!r}"
+        )
     return value
 
 

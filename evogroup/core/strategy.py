@@ -80,8 +80,12 @@ class Strategy(abc.ABC):
     def __init__(self, problem: Problem, settings: SearchSettings):
         self.problem, self.settings = problem, settings
         options = settings.strategy_options
-        self.options = options if isinstance(options, self.Options) else self.parse_options(
-            options.to_json() if isinstance(options, StrategyOptions) else options
+        self.options = (
+            options
+            if isinstance(options, self.Options)
+            else self.parse_options(
+                options.to_json() if isinstance(options, StrategyOptions) else options
+            )
         )
         self.history: list[Evaluation] = []
 

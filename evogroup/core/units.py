@@ -58,7 +58,9 @@ def parse_latency(text: str | float | int) -> float:
     """
     match = _TIME.match(str(text))
     if not match:
-        raise ValueError(f"a latency is a positive time with its unit, such as 5ms, 0.2s or 800us, but got {text!r}")
+        raise ValueError(
+            f"a latency is a positive time with its unit, such as 5ms, 0.2s or 800us, but got {text!r}"
+        )
     value = float(match.group(1)) * _TIME_UNITS[match.group(2).lower()]
     if not math.isfinite(value) or value <= 0:
         raise ValueError(f"a latency must be positive and finite, but got {text!r}")

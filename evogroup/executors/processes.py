@@ -98,9 +98,11 @@ class RetryingProcessPool:
     def _new_pool(self) -> ProcessPoolExecutor:
         counter = self._ctx.Value("i", 0)  # worker i gets GPU i (mod the GPUs)
         return ProcessPoolExecutor(
-            self.workers, mp_context=self._ctx, initializer=_start_worker,
+            self.workers,
+            mp_context=self._ctx,
+            initializer=_start_worker,
             initargs=(counter, self._gpus, self._threads, os.getpid()),
-        )  # fmt: skip
+        )
 
     def map(self, fn: Callable[..., Any], *iterables: Iterable[Any]) -> Iterator[Any]:
         items = list(zip(*iterables))

@@ -74,9 +74,11 @@ def reach(address: str | None, timeout: float = RAY_TIMEOUT) -> None:
 
     check_address(address)
     try:
-        target = address if (address or "").startswith("ray://") else (
-            canonicalize_bootstrap_address(address)
-        )  # fmt: skip
+        target = (
+            address
+            if (address or "").startswith("ray://")
+            else (canonicalize_bootstrap_address(address))
+        )
     except (ValueError, ConnectionError) as exc:  # "auto" without a running cluster
         raise EvogroupError(f"{_given(address)}: {exc}") from None
     if target is None:
@@ -108,8 +110,11 @@ def _handshake(address: str | None, target: str, left: float, timeout: float) ->
     thread.start()
     thread.join(left)
     if not outcome:
-        raise _unreachable(address, target, f"no answer from a Ray cluster within {timeout:g} s;"
-                           " --ray-timeout sets the wait")  # fmt: skip
+        raise _unreachable(
+            address,
+            target,
+            f"no answer from a Ray cluster within {timeout:g} s; --ray-timeout sets the wait",
+        )
     if outcome[0] is not None:
         raise _unreachable(address, target, str(outcome[0]).strip().splitlines()[0])
 
@@ -161,10 +166,13 @@ class RayActors:
     """
 
     def __init__(
-        self, workers: int | None = None, address: str | None = None,
-        gpus_per_worker: float | None = None, retries: int = 3,
+        self,
+        workers: int | None = None,
+        address: str | None = None,
+        gpus_per_worker: float | None = None,
+        retries: int = 3,
         timeout: float = RAY_TIMEOUT,
-    ) -> None:  # fmt: skip
+    ) -> None:
         ray = self._ray = import_ray()
         from ray.util import ActorPool
 

@@ -47,7 +47,9 @@ class Workers:
         if self.count is not None and self.count < 1:
             raise InvalidValueError(f"count >= 1 must hold, but got {self.count}")
         if self.gpus_per_worker is not None and self.gpus_per_worker < 0:
-            raise InvalidValueError(f"gpus_per_worker >= 0 must hold, but got {self.gpus_per_worker}")
+            raise InvalidValueError(
+                f"gpus_per_worker >= 0 must hold, but got {self.gpus_per_worker}"
+            )
         if not self.timeout > 0:
             raise InvalidValueError(f"timeout > 0 must hold, but got {self.timeout}")
 

@@ -41,14 +41,17 @@ class TrainedScoreModel:
     def __init__(self, space: SearchSpace, archive: Sequence[Evaluation], planner: Planner):
         self.space = space
         scored = [e for e in archive if e.ok]
-        proxy = RidgeSurrogate(space, ridge=1.0).fit([e.genome for e in scored],
-                                                     [e.fitness for e in scored])  # fmt: skip
+        proxy = RidgeSurrogate(space, ridge=1.0).fit(
+            [e.genome for e in scored], [e.fitness for e in scored]
+        )
         table = planner.table.table
         cost = [
             np.array([row[g] for g in layer.choices]) for row, layer in zip(table, space.layers)
         ]
-        self.signals = [_standardized(proxy.values(), space, scored),
-                        _standardized(cost, space, scored)]  # fmt: skip
+        self.signals = [
+            _standardized(proxy.values(), space, scored),
+            _standardized(cost, space, scored),
+        ]
         self.calibration = np.array(PRIOR)
         self.residual: RidgeSurrogate | None = None
         self.scale = 1.0

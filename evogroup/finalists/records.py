@@ -23,13 +23,23 @@ class Trained:
     error: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"rung": self.rung, "genome": list(self.genome), "score": self.score,
-                "seconds": self.seconds, "error": self.error}  # fmt: skip
+        return {
+            "rung": self.rung,
+            "genome": list(self.genome),
+            "score": self.score,
+            "seconds": self.seconds,
+            "error": self.error,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Trained:
-        return cls(int(data["rung"]), tuple(data["genome"]), data["score"],
-                   float(data.get("seconds", 0.0)), data.get("error"))  # fmt: skip
+        return cls(
+            int(data["rung"]),
+            tuple(data["genome"]),
+            data["score"],
+            float(data.get("seconds", 0.0)),
+            data.get("error"),
+        )
 
 
 @dataclass(frozen=True)

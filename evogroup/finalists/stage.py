@@ -102,10 +102,15 @@ def _assembled(problem, result: SearchResult, rungs: list[list[Trained]], count:
     rows = []
     for trained in rungs[0]:
         at = [by_rung[r].get(trained.genome) if r < len(rungs) else None for r in range(count)]
-        rows.append(FinalistRow(
-            trained.genome, proxy.get(trained.genome), problem.cost(trained.genome),
-            tuple(t.score if t else None for t in at), tuple(t.error if t else None for t in at),
-        ))  # fmt: skip
+        rows.append(
+            FinalistRow(
+                trained.genome,
+                proxy.get(trained.genome),
+                problem.cost(trained.genome),
+                tuple(t.score if t else None for t in at),
+                tuple(t.error if t else None for t in at),
+            )
+        )
     for rung in reversed(range(len(rungs))):
         genome = winner(rungs[rung])
         if genome is not None:
@@ -122,11 +127,18 @@ def _identity(problem: Problem, result: SearchResult, rungs, k, eta, seed, batch
     cost = problem.cost.to_json() if isinstance(problem.cost, CostTable) else None
     archive = [[list(e.genome), e.fitness] for e in result.history]
     return {
-        "space": problem.space.fingerprint(), "cost": cost and json_fingerprint(cost),
-        "budget": problem.budget, "budget_min": problem.budget_min, "proxy": problem.proxy,
-        "archive": json_fingerprint(archive), "rungs": rungs, "k": k, "eta": eta, "seed": seed,
+        "space": problem.space.fingerprint(),
+        "cost": cost and json_fingerprint(cost),
+        "budget": problem.budget,
+        "budget_min": problem.budget_min,
+        "proxy": problem.proxy,
+        "archive": json_fingerprint(archive),
+        "rungs": rungs,
+        "k": k,
+        "eta": eta,
+        "seed": seed,
         "batch": batch,
-    }  # fmt: skip
+    }
 
 
 def check_k(problem: Problem, k) -> int:

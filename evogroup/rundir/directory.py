@@ -75,9 +75,13 @@ class RunConfig:
 
 
 def prepare(
-    layout: RunLayout, config: RunConfig, *, resume: bool, extendable: tuple[str, ...] = (),
+    layout: RunLayout,
+    config: RunConfig,
+    *,
+    resume: bool,
+    extendable: tuple[str, ...] = (),
     defaults: dict[str, Any] | None = None,
-) -> bool:  # fmt: skip
+) -> bool:
     """Make ``layout.dir`` ready for a run of ``config``; return True when it resumes.
 
     ``extendable`` names keys (``"search.iterations"`` for a nested one) that may differ
@@ -151,7 +155,9 @@ class Snapshot:
 
     @classmethod
     def take(cls, layout: RunLayout) -> Snapshot:
-        setup = {p: p.read_bytes() for p in (layout.config, layout.env, layout.fitness) if p.is_file()}
+        setup = {
+            p: p.read_bytes() for p in (layout.config, layout.env, layout.fitness) if p.is_file()
+        }
         return cls(setup, _file_stats(layout))
 
     def restore_if_untouched(self, layout: RunLayout) -> bool:
@@ -167,8 +173,11 @@ class Snapshot:
 
 def _file_stats(layout: RunLayout) -> dict[Path, tuple[int, int]]:
     skip = {layout.config, layout.env, layout.fitness, layout.lock}
-    return {p: (p.stat().st_size, p.stat().st_mtime_ns) for p in layout.dir.rglob("*")
-            if p.is_file() and p not in skip}  # fmt: skip
+    return {
+        p: (p.stat().st_size, p.stat().st_mtime_ns)
+        for p in layout.dir.rglob("*")
+        if p.is_file() and p not in skip
+    }
 
 
 def _flat(config: dict[str, Any]) -> dict[str, Any]:

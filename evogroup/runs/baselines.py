@@ -26,8 +26,9 @@ def random_search(problem: Problem, evaluations: int, seed: int = 0, **files) ->
         >>> random_search(p, evaluations=5).best.fitness
         0.0
     """
-    return search(problem, strategy="random", evaluations=evaluations, seed=seed, rescore_top=0,
-                  **files)
+    return search(
+        problem, strategy="random", evaluations=evaluations, seed=seed, rescore_top=0, **files
+    )
 
 
 def uniform(problem: Problem, groups: int) -> Evaluation:

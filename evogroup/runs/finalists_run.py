@@ -66,18 +66,34 @@ def check_trains(backend: Backend, opts: BackendOptions) -> None:
 
 
 def finalists_into(
-    backend: Backend, opts: BackendOptions, problem: Problem, result: SearchResult, run: Run,
-    k: int, epochs: list[int], eta: int = 3, workers: int | Workers = 1,
-) -> tuple[Finalists, float | None]:  # fmt: skip
+    backend: Backend,
+    opts: BackendOptions,
+    problem: Problem,
+    result: SearchResult,
+    run: Run,
+    k: int,
+    epochs: list[int],
+    eta: int = 3,
+    workers: int | Workers = 1,
+) -> tuple[Finalists, float | None]:
     """Run the stage in ``run.dir`` and write its files; the winner and the proxy's pick's
     score at the last rung's schedule (None when that training failed)."""
     files = run.layout
-    fidelities = [ScratchTraining(backend.name, opts, str(files.finalists_dir), e, run.seed)
-                  for e in epochs]  # fmt: skip
+    fidelities = [
+        ScratchTraining(backend.name, opts, str(files.finalists_dir), e, run.seed) for e in epochs
+    ]
     state = files.finalists_dir / "state.json"
     with make_executor(workers) as executor:
-        chosen = finalists(problem, result, fidelities, k, eta=eta, seed=run.seed,
-                           executor=executor, checkpoint=state)  # fmt: skip
+        chosen = finalists(
+            problem,
+            result,
+            fidelities,
+            k,
+            eta=eta,
+            seed=run.seed,
+            executor=executor,
+            checkpoint=state,
+        )
         pick = _pick_score(chosen, fidelities[chosen.rung], executor)
     save_finalists(chosen, result, files, epochs, pick)
     return chosen, pick
@@ -103,9 +119,17 @@ def save_finalists(
         writer.writerow(["genome", "cost", "proxy", *names, "winner", "proxy_pick", "error"])
         for row in chosen.rows:
             error = next((e for e in row.errors if e), "")
-            writer.writerow([" ".join(map(str, row.genome)), row.cost, _blank(row.proxy),
-                             *map(_blank, row.scores), row.genome == chosen.best.genome,
-                             row.genome == chosen.proxy_pick, error])  # fmt: skip
+            writer.writerow(
+                [
+                    " ".join(map(str, row.genome)),
+                    row.cost,
+                    _blank(row.proxy),
+                    *map(_blank, row.scores),
+                    row.genome == chosen.best.genome,
+                    row.genome == chosen.proxy_pick,
+                    error,
+                ]
+            )
     plots.finalists_scatter(
         chosen.rows, chosen.best.genome, chosen.proxy_pick, files.finalists_plot
     )
@@ -119,8 +143,12 @@ def save_finalists(
     data["chosen_by"] = (
         f"finalists rung {rung + 1} of {len(epochs)} ({epochs[rung]} epochs from scratch)"
     )
-    data["finalists"] = {"proxy_pick": list(chosen.proxy_pick), "winner_score": score,
-                         "proxy_pick_score": pick, "epochs": epochs}  # fmt: skip
+    data["finalists"] = {
+        "proxy_pick": list(chosen.proxy_pick),
+        "winner_score": score,
+        "proxy_pick_score": pick,
+        "epochs": epochs,
+    }
     atomic_write_json(files.result, data)
 
 
@@ -142,8 +170,10 @@ def summary(chosen: Finalists, pick: float | None, epochs: list[int]) -> str:
     if not chosen.changed:
         return f"finalists: the proxy's pick won ({score:.2f} at {at}); it stays the answer"
     versus = "" if pick is None else f" vs {pick:.2f}, {score - pick:+.2f} points"
-    return (f"finalists: changed the proxy's pick: {','.join(map(str, chosen.best.genome))}"
-            f" scores {score:.2f} at {at}{versus} (the proxy's pick)")  # fmt: skip
+    return (
+        f"finalists: changed the proxy's pick: {','.join(map(str, chosen.best.genome))}"
+        f" scores {score:.2f} at {at}{versus} (the proxy's pick)"
+    )
 
 
 def _blank(value: Any) -> Any:

@@ -100,9 +100,14 @@ def pareto_front(
     fig, ax = plt.subplots(figsize=(6, 4))
     ax.scatter([e.cost for e in ok], [e.fitness for e in ok], s=6, c="0.75", label="evaluated")
     ax.step(
-        [e.cost for e in front.points], [e.fitness for e in front.points], "o-",
-        where="post", ms=4, color="C3", label=f"front ({len(front)} genomes)",
-    )  # fmt: skip
+        [e.cost for e in front.points],
+        [e.fitness for e in front.points],
+        "o-",
+        where="post",
+        ms=4,
+        color="C3",
+        label=f"front ({len(front)} genomes)",
+    )
     ax.axvline(result.budget, color="red", ls="--", label="budget")
     if result.budget_min > 0:
         ax.axvline(result.budget_min, color="red", ls=":", label="budget min")
@@ -116,8 +121,12 @@ def rank_scatter(
     """Supernet fitness (x) against stand-alone accuracy (y), cost as colour."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6, 4.5))
-    points = ax.scatter([r[proxy] for r in rows], [r["top1"] for r in rows],
-                        c=[r["cost"] for r in rows], cmap="viridis")  # fmt: skip
+    points = ax.scatter(
+        [r[proxy] for r in rows],
+        [r["top1"] for r in rows],
+        c=[r["cost"] for r in rows],
+        cmap="viridis",
+    )
     fig.colorbar(points, ax=ax, label=cost_label[:60])
     ax.set(xlabel=f"supernet fitness ({proxy})", ylabel="stand-alone top-1 (%)")
     ax.set_title(title, fontsize=8)

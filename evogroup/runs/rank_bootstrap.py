@@ -86,8 +86,15 @@ def tau_influence(p: np.ndarray, t: np.ndarray) -> tuple[float, np.ndarray]:
     tied_t_below_p = _tied_first_smaller_second(rt, rp)
     tied_t_above_p = same_t - _same_pair(rp, rt) - tied_t_below_p
     # k_i = LL + GG - LG - GL over the quadrants around row i, through the row and column sums
-    k = (4 * _strictly_below_both(rp, rt) + above_p - below_p - 2 * below_t
-         + 2 * _tied_first_smaller_second(rp, rt) + tied_t_below_p - tied_t_above_p)  # fmt: skip
+    k = (
+        4 * _strictly_below_both(rp, rt)
+        + above_p
+        - below_p
+        - 2 * below_t
+        + 2 * _tied_first_smaller_second(rp, rt)
+        + tied_t_below_p
+        - tied_t_above_p
+    )
     a, b = n - same_p, n - same_t
     big_k, big_a, big_b = k.sum() / 2, a.sum() / 2, b.sum() / 2
     if big_a == 0 or big_b == 0:
@@ -162,14 +169,23 @@ def _first_present(counts: np.ndarray, order: np.ndarray, truth: np.ndarray, k: 
 
 
 def resampled_statistics(
-    rankings: dict[str, np.ndarray], t: np.ndarray, c: np.ndarray, *, resamples: int,
-    seed: int, bins: int, ks: tuple[int, ...],
-) -> dict[str, dict[str, tuple[float | None, np.ndarray]]]:  # fmt: skip
+    rankings: dict[str, np.ndarray],
+    t: np.ndarray,
+    c: np.ndarray,
+    *,
+    resamples: int,
+    seed: int,
+    bins: int,
+    ks: tuple[int, ...],
+) -> dict[str, dict[str, tuple[float | None, np.ndarray]]]:
     """Every statistic of :mod:`evogroup.runs.rank_stats` of each ranking on ``resamples``
     seeded resamples (the same resamples for every ranking): ``{ranking: {statistic:
     (value, resampled values)}}``, the value ``None`` where the caller computes it (regrets)."""
-    linear = {(name, stat): pair for name, p in rankings.items()
-              for stat, pair in _linear_statistics(p, t, c, bins).items()}  # fmt: skip
+    linear = {
+        (name, stat): pair
+        for name, p in rankings.items()
+        for stat, pair in _linear_statistics(p, t, c, bins).items()
+    }
     values = np.array([v for v, _ in linear.values()])
     influence = np.stack([u for _, u in linear.values()], axis=1)
     total = influence.sum(axis=0)  # (counts - 1) @ influence without a copy of counts
@@ -193,9 +209,12 @@ def resampled_statistics(
 
 def _linear_statistics(p, t, c, bins: int) -> dict[str, tuple[float, np.ndarray]]:
     half = t >= np.median(t)
-    out = {"kendall_tau": tau_influence(p, t), "spearman_rho": rho_influence(p, t),
-           "kendall_tau_better_half": _on_rows(half, p, t),
-           "kendall_tau_cost_bins": _cost_bins(p, t, c, bins)}  # fmt: skip
+    out = {
+        "kendall_tau": tau_influence(p, t),
+        "spearman_rho": rho_influence(p, t),
+        "kendall_tau_better_half": _on_rows(half, p, t),
+        "kendall_tau_cost_bins": _cost_bins(p, t, c, bins),
+    }
     return out
 
 

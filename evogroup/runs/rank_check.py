@@ -34,8 +34,8 @@ from evogroup.runs.rank_stats import (
     Correlation,
     rank_statistics,
     statistics_table,
-    verdict,
 )
+from evogroup.runs.rank_verdict import verdict
 from evogroup.runs.reproduce import retrain
 from evogroup.runs.search_run import supernet_for
 from evogroup.runs.table import Candidate
@@ -74,20 +74,25 @@ class RankCheck:
             return {k: v.to_json() for k, v in stats.items()}
 
         return {
-            "samples": len(self.rows), "main": self.main, "verdict": self.verdict,
-            "kendall": js(self.kendall), "spearman": js(self.spearman),
+            "samples": len(self.rows),
+            "main": self.main,
+            "verdict": self.verdict,
+            "kendall": js(self.kendall),
+            "spearman": js(self.spearman),
             "cost_kendall": None if self.cost_kendall is None else self.cost_kendall.to_json(),
             "statistics": {name: js(s) for name, s in self.statistics.items()},
             "cost_statistics": None if self.cost is None else js(self.cost),
             "rows": self.rows,
-        }  # fmt: skip
+        }
 
     def lines(self) -> list[str]:
         """The summary a person reads: tau and rho per proxy, every statistic beside cost
         alone's, then the verdict."""
-        out = [f"{name}: Kendall tau {s['kendall_tau'].text()},"
-               f" Spearman rho {s['spearman_rho'].text()}"
-               for name, s in self.statistics.items()]  # fmt: skip
+        out = [
+            f"{name}: Kendall tau {s['kendall_tau'].text()},"
+            f" Spearman rho {s['spearman_rho'].text()}"
+            for name, s in self.statistics.items()
+        ]
         if self.cost is not None:
             out.append(f"cost alone (dearer ranks higher): Kendall tau {self.cost_kendall.text()}")
         columns = dict(self.statistics)
@@ -118,7 +123,9 @@ def stratified_genomes(problem: Problem, samples: int, seed: int) -> list[Genome
         pool.add(problem.cost.min_genome())
     pool = sorted(pool, key=lambda g: (problem.cost(g), g))
     if len(pool) < samples:
-        raise InvalidValueError(f"only {len(pool)} distinct genomes fit the budget; ask for fewer samples")
+        raise InvalidValueError(
+            f"only {len(pool)} distinct genomes fit the budget; ask for fewer samples"
+        )
     low, high = problem.cost(pool[0]), problem.cost(pool[-1])
     span = (high - low) or 1.0
     bins: list[list[Genome]] = [[] for _ in range(samples)]
@@ -133,10 +140,17 @@ def stratified_genomes(problem: Problem, samples: int, seed: int) -> list[Genome
 
 
 def rank_check(
-    backend: Backend, opts: BackendOptions, run: Run, *, samples: int = 12,
-    budget: float | None = None, cost_label: str = "cost", budget_min: float = 0.0,
-    resamples: int = RESAMPLES, limits: tuple[Limit, ...] = (),
-) -> RankCheck:  # fmt: skip
+    backend: Backend,
+    opts: BackendOptions,
+    run: Run,
+    *,
+    samples: int = 12,
+    budget: float | None = None,
+    cost_label: str = "cost",
+    budget_min: float = 0.0,
+    resamples: int = RESAMPLES,
+    limits: tuple[Limit, ...] = (),
+) -> RankCheck:
     """Train (or take) the supernet, score ``samples`` stratified genomes within
     ``[budget_min, budget]`` (checked by the command) with every proxy, train each from
     scratch, compute every statistic (``resamples`` bootstrap resamples for the intervals),
@@ -156,9 +170,10 @@ def rank_check(
         row["top1"] = trained.top1
         rows.append(row)
     truth, costs = [r["top1"] for r in rows], [r["cost"] for r in rows]
-    statistics = {n: rank_statistics([r[n] for r in rows], truth, costs,
-                                    resamples=resamples, seed=run.seed)
-                  for n in proxies}  # fmt: skip
+    statistics = {
+        n: rank_statistics([r[n] for r in rows], truth, costs, resamples=resamples, seed=run.seed)
+        for n in proxies
+    }
     cost = rank_statistics(costs, truth, costs, resamples=resamples, seed=run.seed)
     check = RankCheck(rows, statistics, main=next(iter(proxies)), cost=cost)
     _write(check, run, cost_label)
@@ -183,5 +198,6 @@ def _write(check: RankCheck, run: Run, cost_label: str) -> None:
         writer = csv.DictWriter(fh, fieldnames=["genome", "cost", *names, "top1"])
         writer.writeheader()
         writer.writerows({**r, "genome": ",".join(map(str, r["genome"]))} for r in check.rows)
-    plots.rank_scatter(check.rows, check.main, run.layout.rank_check_plot, cost_label,
-                       check.lines()[0])  # fmt: skip
+    plots.rank_scatter(
+        check.rows, check.main, run.layout.rank_check_plot, cost_label, check.lines()[0]
+    )

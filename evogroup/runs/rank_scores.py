@@ -72,14 +72,19 @@ def read_scores(path: str | Path) -> Scores:
     if len(rows) < 2:
         raise DataError(f"{path}: at least 2 rows of scores must be given, but got {len(rows)}")
     genomes = [_genome(path, line, row["genome"]) for line, row in rows]
-    numbers = {c: np.array([_number(path, line, c, row[c]) for line, row in rows])
-               for c in COLUMNS[1:]}  # fmt: skip
+    numbers = {
+        c: np.array([_number(path, line, c, row[c]) for line, row in rows]) for c in COLUMNS[1:]
+    }
     return Scores(genomes, numbers["proxy"], numbers["truth"], numbers["cost"], note)
 
 
-_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
-         (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
-         (codecs.BOM_UTF16_BE, "utf-16"))  # fmt: skip
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 
 
 def decode(path: Path) -> tuple[str, str | None]:
@@ -111,7 +116,9 @@ def _strict(path: Path, data: bytes, encoding: str) -> str:
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as e:
-        raise DataError(f"{path}: not valid {encoding.upper()} at byte {e.start} ({e.reason})") from None
+        raise DataError(
+            f"{path}: not valid {encoding.upper()} at byte {e.start} ({e.reason})"
+        ) from None
 
 
 def _genome(path: Path, line: int, text: str | None) -> tuple[int, ...]:
@@ -143,8 +150,9 @@ def judge_scores(
     """Every statistic of the proxy and of ranking by cost alone (dearer ranks higher),
     with their bootstrap 95 % intervals: ``{"proxy": ..., "cost alone": ...}``."""
     rankings = {"proxy": scores.proxy, "cost alone": scores.cost}
-    return rank_statistics_of(rankings, scores.truth, scores.cost, resamples=resamples, seed=seed,
-                              bins=bins)  # fmt: skip
+    return rank_statistics_of(
+        rankings, scores.truth, scores.cost, resamples=resamples, seed=seed, bins=bins
+    )
 
 
 def report_json(judged: dict[str, dict[str, Correlation]], rows: int) -> dict[str, Any]:

@@ -191,19 +191,30 @@ def _cell(v: Correlation) -> str:
 
 
 def rank_statistics(
-    proxy: Sequence[float], truth: Sequence[float], cost: Sequence[float], *,
-    resamples: int = RESAMPLES, seed: int = 0, bins: int = COST_BINS,
-) -> dict[str, Correlation]:  # fmt: skip
+    proxy: Sequence[float],
+    truth: Sequence[float],
+    cost: Sequence[float],
+    *,
+    resamples: int = RESAMPLES,
+    seed: int = 0,
+    bins: int = COST_BINS,
+) -> dict[str, Correlation]:
     """Every statistic of the module docstring, with its bootstrap interval (one set of
     resampled rows serves all of them)."""
-    return rank_statistics_of({"": proxy}, truth, cost, resamples=resamples, seed=seed,
-                              bins=bins)[""]  # fmt: skip
+    return rank_statistics_of({"": proxy}, truth, cost, resamples=resamples, seed=seed, bins=bins)[
+        ""
+    ]
 
 
 def rank_statistics_of(
-    rankings: dict[str, Sequence[float]], truth: Sequence[float], cost: Sequence[float], *,
-    resamples: int = RESAMPLES, seed: int = 0, bins: int = COST_BINS,
-) -> dict[str, dict[str, Correlation]]:  # fmt: skip
+    rankings: dict[str, Sequence[float]],
+    truth: Sequence[float],
+    cost: Sequence[float],
+    *,
+    resamples: int = RESAMPLES,
+    seed: int = 0,
+    bins: int = COST_BINS,
+) -> dict[str, dict[str, Correlation]]:
     """:func:`rank_statistics` of several rankings of the same genomes, on the same resamples."""
     from evogroup.runs.rank_bootstrap import EXACT_ROWS, resampled_statistics
 
@@ -212,15 +223,23 @@ def rank_statistics_of(
     pairs = {name: _pair(p, truth)[0] for name, p in rankings.items()}
     funcs = _statistics(bins)
     if len(t) > EXACT_ROWS and resamples:
-        found = resampled_statistics(pairs, t, c, resamples=resamples, seed=seed, bins=bins,
-                                     ks=REGRET_KS)  # fmt: skip
+        found = resampled_statistics(
+            pairs, t, c, resamples=resamples, seed=seed, bins=bins, ks=REGRET_KS
+        )
     else:
-        found = {name: _exact_resamples(p, t, c, funcs, resamples, seed) for name, p in pairs.items()}
+        found = {
+            name: _exact_resamples(p, t, c, funcs, resamples, seed) for name, p in pairs.items()
+        }
     return {
-        name: {stat: _interval(f(p, t, c) if found[name][stat][0] is None else found[name][stat][0],
-                               list(found[name][stat][1])) for stat, f in funcs.items()}
+        name: {
+            stat: _interval(
+                f(p, t, c) if found[name][stat][0] is None else found[name][stat][0],
+                list(found[name][stat][1]),
+            )
+            for stat, f in funcs.items()
+        }
         for name, p in pairs.items()
-    }  # fmt: skip
+    }
 
 
 def _exact_resamples(p, t, c, funcs: dict[str, Statistic], resamples: int, seed: int):
@@ -257,30 +276,6 @@ def _interval(value: float, values: list[float]) -> Correlation:
         return Correlation(value, math.nan, math.nan)
     low, high = np.percentile(kept, [2.5, 97.5])
     return Correlation(value, float(low), float(high))
-
-
-def verdict(tau: Correlation, cost: Correlation | None = None) -> str:
-    """One line a person can act on, from Kendall's tau and its interval; with ``cost`` (the
-    tau of ranking by cost alone) it also says when the proxy ranks no better than cost.
-
-    Example:
-        >>> verdict(Correlation(0.2, -0.3, 0.6), cost=Correlation(0.35, -0.2, 0.8))[:32]
-        "not trustworthy: the supernet's "
-    """
-    if math.isnan(tau.value):
-        return "no verdict: one of the rankings is constant"
-    if tau.low > 0.5:
-        line = "trustworthy: the supernet ranks genomes as training from scratch does"
-    elif tau.low > 0:
-        line = ("usable with care: the supernet's ranking agrees with training from scratch,"
-                " but loosely; retrain the top few genomes before choosing one")  # fmt: skip
-    else:
-        line = ("not trustworthy: the supernet's ranking is not shown to agree with training"
-                " from scratch; do not choose a genome by its fitness alone: retrain several"
-                " of the best and choose by their accuracy")  # fmt: skip
-    if cost is not None and not math.isnan(cost.value) and tau.value <= cost.value:
-        line += f"; cost alone ranks them as well (Kendall tau {cost.value:.3f})"
-    return line
 
 
 def _pair(x: Sequence[float], y: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:

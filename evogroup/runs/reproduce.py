@@ -82,8 +82,9 @@ def reproduce(
 
     ranks = backend.coordinator(opts)
     chosen = ranks.from_main(search_on_main)
-    trained = [[retrain(backend, opts, cand, run, run.seed + r) for r in range(repeats)]
-               for cand in chosen]  # fmt: skip
+    trained = [
+        [retrain(backend, opts, cand, run, run.seed + r) for r in range(repeats)] for cand in chosen
+    ]
 
     def table_on_main() -> list[dict]:
         rows = [table_row(c, problem, results, evo, rs) for c, results in zip(chosen, trained)]

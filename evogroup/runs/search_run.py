@@ -53,9 +53,12 @@ def search_problem(
 
 
 def search_into(
-    problem: Problem, settings: SearchSettings, run: Run, workers: int | Workers = 1,
+    problem: Problem,
+    settings: SearchSettings,
+    run: Run,
+    workers: int | Workers = 1,
     cost_label: str = "cost",
-) -> SearchResult:  # fmt: skip
+) -> SearchResult:
     """Search ``problem`` with files in ``run.dir``: checkpoint, log, result, CSV and plots.
 
     ``workers`` (a count of local processes, or a :class:`~evogroup.executors.workers.Workers`)
@@ -63,8 +66,12 @@ def search_into(
     total = settings.evaluations  # N, however the strategy splits it
     if problem.rescore is not None:  # the final top-K is scored again through the same executor
         total += settings.rescore_top
-    bar = tqdm(total=total, desc=f"search ({settings.evaluations} evaluations)", unit="genome",
-               disable=not run.progress)
+    bar = tqdm(
+        total=total,
+        desc=f"search ({settings.evaluations} evaluations)",
+        unit="genome",
+        disable=not run.progress,
+    )
     files = run.layout
 
     def on_iteration(stats) -> None:
@@ -74,9 +81,13 @@ def search_into(
 
     with make_executor(workers) as executor, bar:
         result = search(
-            problem, settings=settings, checkpoint=files.checkpoint, log=files.evaluations,
-            executor=Progress(executor, bar), callback=on_iteration,
-        )  # fmt: skip
+            problem,
+            settings=settings,
+            checkpoint=files.checkpoint,
+            log=files.evaluations,
+            executor=Progress(executor, bar),
+            callback=on_iteration,
+        )
     save_search(result, files, cost_label)
     return result
 

@@ -26,9 +26,12 @@ class Candidate:
 
 
 def table_row(
-    cand: Candidate, problem: Problem, results: list[TrainResult], evo: SearchResult,
+    cand: Candidate,
+    problem: Problem,
+    results: list[TrainResult],
+    evo: SearchResult,
     rs: SearchResult,
-) -> dict:  # fmt: skip
+) -> dict:
     def stat(values: list[float | None]) -> tuple[float | None, float | None]:
         values = [v for v in values if v is not None]
         if not values:
@@ -42,10 +45,17 @@ def table_row(
         cand.method
     )
     return {
-        "method": cand.method, "evaluations": evaluations, "genome": list(cand.genome), "cost": cost,
-        "within_budget": cost <= problem.budget, "top1_mean": top1, "top1_std": top1_std,
-        "top5_mean": top5, "top5_std": top5_std, "seeds": [r.seed for r in results],
-    }  # fmt: skip
+        "method": cand.method,
+        "evaluations": evaluations,
+        "genome": list(cand.genome),
+        "cost": cost,
+        "within_budget": cost <= problem.budget,
+        "top1_mean": top1,
+        "top1_std": top1_std,
+        "top5_mean": top5,
+        "top5_std": top5_std,
+        "seeds": [r.seed for r in results],
+    }
 
 
 def _pm(mean: float | None, std: float | None) -> str:
@@ -56,10 +66,11 @@ def _pm(mean: float | None, std: float | None) -> str:
 
 def markdown_table(rows: list[dict], budget: float, cost_label: str) -> str:
     lines = [
-        f"Budget {format_flops(budget)} — {cost_label}", "",
+        f"Budget {format_flops(budget)} — {cost_label}",
+        "",
         "| method | top-1 (%) | top-5 (%) | cost | within budget | seeds |",
         "|---|---|---|---|---|---|",
-    ]  # fmt: skip
+    ]
     for r in rows:
         name = r["method"] + (f" ({r['evaluations']} evals)" if r.get("evaluations") else "")
         lines.append(

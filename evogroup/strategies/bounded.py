@@ -32,7 +32,9 @@ def mutate_within(genome: Genome, problem: Problem, rng: random.Random, prob: fl
             g: cost_after(problem, current, cost, i, g) for g in problem.space.layers[i].choices
         }
         allowed = [
-            g for g, c in after.items() if problem.within(c) and _limits_hold(problem, current, i, g)
+            g
+            for g, c in after.items()
+            if problem.within(c) and _limits_hold(problem, current, i, g)
         ] or [current[i]]
         cost = _move(problem, current, cost, i, rng.choice(allowed))
     return tuple(current)

@@ -40,9 +40,10 @@ CONSTRAINTS = ("reject", "repair")
 @dataclass(frozen=True)
 class PaperOptions(StrategyOptions):
     constraint: str = option(
-        "reject", "children out of the budget range: reject them (as SPOS) or repair them",
+        "reject",
+        "children out of the budget range: reject them (as SPOS) or repair them",
         choices=CONSTRAINTS,
-    )  # fmt: skip
+    )
 
 
 class Paper(Strategy):

@@ -90,7 +90,9 @@ class BackendContract:
 
     def test_registered_under_the_entry_point_group(self) -> None:
         names = {ep.name for ep in entry_points(group=BACKENDS.group)}
-        assert self.backend_name in names, f"no {BACKENDS.group!r} entry point named {self.backend_name!r}"
+        assert self.backend_name in names, (
+            f"no {BACKENDS.group!r} entry point named {self.backend_name!r}"
+        )
         assert self.backend_name in list_backends()
 
     def test_get_backend_returns_it(self, backend: Backend) -> None:
@@ -202,9 +204,13 @@ class BackendContract:
 
     @pytest.fixture(scope="class")
     def problem(
-        self, backend: Backend, opts: BackendOptions, feasible_budget: float,
-        supernet: Path | None, workdir: Path,
-    ) -> Problem:  # fmt: skip
+        self,
+        backend: Backend,
+        opts: BackendOptions,
+        feasible_budget: float,
+        supernet: Path | None,
+        workdir: Path,
+    ) -> Problem:
         run = _quiet_run(workdir / "search")
         problem = backend.problem(feasible_budget, run, opts, supernet)
         written = {p.name for p in run.dir.iterdir()} - {run.layout.fitness.name}

@@ -44,10 +44,17 @@ def interacting_fitness(genome: Genome) -> float:
 def contract_problem() -> Problem:
     """The contract's problem: 8 genes, an additive cost table, a budget range in the middle."""
     space = SearchSpace.from_channels(list(CHANNELS))
-    cost = CostTable([{g: 1e6 * c / g for g in layer.choices} for c, layer in zip(CHANNELS, space.layers)])
+    cost = CostTable(
+        [{g: 1e6 * c / g for g in layer.choices} for c, layer in zip(CHANNELS, space.layers)]
+    )
     low, high = cost.min_cost, cost.max_cost
-    return Problem(space, interacting_fitness, cost, budget=low + 0.4 * (high - low),
-                   budget_min=low + 0.1 * (high - low))  # fmt: skip
+    return Problem(
+        space,
+        interacting_fitness,
+        cost,
+        budget=low + 0.4 * (high - low),
+        budget_min=low + 0.1 * (high - low),
+    )
 
 
 class StrategyContract:
@@ -70,8 +77,14 @@ class StrategyContract:
     def run(self, problem: Problem, seed: int = 0, **files: Any) -> SearchResult:
         if not self.strategy:
             pytest.fail(f"{type(self).__name__} must set strategy")
-        return search(problem, **self.settings, seed=seed, strategy=self.strategy,
-                      strategy_options=self.strategy_options, **files)  # fmt: skip
+        return search(
+            problem,
+            **self.settings,
+            seed=seed,
+            strategy=self.strategy,
+            strategy_options=self.strategy_options,
+            **files,
+        )
 
     def test_is_a_strategy_with_a_summary(self) -> None:
         named = isinstance(self.strategy, str)
@@ -96,7 +109,9 @@ class StrategyContract:
         assert _genomes(again) == _genomes(first)
         assert again.best.genome == first.best.genome
 
-    def test_killed_then_resumed_equals_uninterrupted(self, problem: Problem, tmp_path: Path) -> None:
+    def test_killed_then_resumed_equals_uninterrupted(
+        self, problem: Problem, tmp_path: Path
+    ) -> None:
         expected = self.run(problem, seed=3)
         calls = {"n": 0}
         stop_at = len(expected.history) // 2 + 1

@@ -16,8 +16,17 @@ from evogroup.cli.main import main
 from evogroup.core.result import SearchResult
 from tests.helpers import strip_timing
 
-SEARCH = ["search", "--backend", "synthetic", "--budget", "0.8e8", "--population", "10",
-          "--strategy", "paper"]  # a fixed split: extending --iterations is the longer run
+SEARCH = [
+    "search",
+    "--backend",
+    "synthetic",
+    "--budget",
+    "0.8e8",
+    "--population",
+    "10",
+    "--strategy",
+    "paper",
+]  # a fixed split: extending --iterations is the longer run
 TINY = ["--backend", "binmobilenet", "--width-mult", "0.25", "--device", "cpu"]
 linux = pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="reads /proc/self/fd")
 
@@ -81,8 +90,11 @@ def test_a_truncated_search_file_is_one_line_and_left_as_it_is(
     shutil.copytree(reference, out)
     damaged = (out / name).read_bytes()[: (out / name).stat().st_size // 2]
     (out / name).write_bytes(damaged)
-    args = [*SEARCH, "--iterations", 2, "--out", out, "--resume"] if command == "resume" else [
-        "report", out]  # fmt: skip
+    args = (
+        [*SEARCH, "--iterations", 2, "--out", out, "--resume"]
+        if command == "resume"
+        else ["report", out]
+    )
     assert message in invoke(args, code=1)
     assert (out / name).read_bytes() == damaged  # the evidence is not overwritten
 
@@ -144,7 +156,8 @@ def test_a_truncated_supernet_is_refused_in_one_line(tmp_path):
     """A damaged supernet.pt, given to search or resumed, names the file; nothing is written."""
     bad = tmp_path / "supernet.pt"
     bad.write_bytes(b"PK\x03\x04" + b"\0" * 100)  # the start of a torch zip, cut off
-    line = invoke(["search", *TINY, "--budget", "0.097e8", "--supernet", bad,
-                   "--out", tmp_path / "s"], code=1)  # fmt: skip
+    line = invoke(
+        ["search", *TINY, "--budget", "0.097e8", "--supernet", bad, "--out", tmp_path / "s"], code=1
+    )
     assert f"{bad}: not a supernet checkpoint" in line
     assert bad.read_bytes() == b"PK\x03\x04" + b"\0" * 100

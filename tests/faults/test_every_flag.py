@@ -24,8 +24,17 @@ FINALISTS_ONLY = "used with search --finalists K; refused without it"
 SPLIT_UNUSED_BY_GUIDED = "used by paper and nsga2; guided (the default) uses only their sum"
 RESCORE_UNUSED_WITHOUT_RESCORE = "used by supernet backends; synthetic has no re-score"
 
-SUPERNET_TRAINING = ("epochs", "lr", "sampling", "distill", "train_budget", "fair",
-                     "sandwich_genomes", "bn_per_choice", "weight_decay")  # fmt: skip
+SUPERNET_TRAINING = (
+    "epochs",
+    "lr",
+    "sampling",
+    "distill",
+    "train_budget",
+    "fair",
+    "sandwich_genomes",
+    "bn_per_choice",
+    "weight_decay",
+)
 
 #: Default class of a flag by its name; EXCEPTIONS below for a (command, name) that differs.
 CLASSES = {
@@ -34,24 +43,74 @@ CLASSES = {
     **dict.fromkeys(("constraint",), CONTRADICTION),
     **dict.fromkeys(("crossovers", "mutations"), SPLIT_UNUSED_BY_GUIDED),
     "rescore_top": RESCORE_UNUSED_WITHOUT_RESCORE,
-    **dict.fromkeys((
-        "help", "backend", "groups", "as_json", "budget", "budget_min", "seed", "out", "resume",
-        "samples", "scores", "resamples", "population", "top_k",
-        "iterations", "mutation_prob", "strategy", "workers", "strategy_option",
-        "executor", "repeats", "genome", "resolution", "num_classes", "data", "split_seed",
-        "supernet", "final_epochs", "final_lr", "batch_size", "recal_images", "device",
-        "sync_bn", "fitness_metric", "kernel", "decode", "compile", "model_kwargs", "convs",
-        "max_groups", "binarize", "arch", "width_mult", "module", "factory", "problem_seed",
-        "noise", "finalists", "evaluations",
-    ), USED),
-}  # fmt: skip
-EXCEPTIONS = {
-    ("train-supernet", name): USED for name in SUPERNET_TRAINING  # nothing else to train from
-} | {
-    ("rank-check", name): WITHOUT_SCORES for name in ("samples", "budget", "budget_min", "out", "resume")
-} | {("rank-check", "as_json"): SCORES_ONLY} | {
-    ("search", name): FINALISTS_ONLY for name in ("finalist_epochs", "eta")
-} | {("finalists", name): USED for name in ("finalist_epochs", "eta")}  # fmt: skip
+    **dict.fromkeys(
+        (
+            "help",
+            "backend",
+            "groups",
+            "as_json",
+            "budget",
+            "budget_min",
+            "seed",
+            "out",
+            "resume",
+            "samples",
+            "scores",
+            "resamples",
+            "population",
+            "top_k",
+            "iterations",
+            "mutation_prob",
+            "strategy",
+            "workers",
+            "strategy_option",
+            "executor",
+            "repeats",
+            "genome",
+            "resolution",
+            "num_classes",
+            "data",
+            "split_seed",
+            "supernet",
+            "final_epochs",
+            "final_lr",
+            "batch_size",
+            "recal_images",
+            "device",
+            "sync_bn",
+            "fitness_metric",
+            "kernel",
+            "decode",
+            "compile",
+            "model_kwargs",
+            "convs",
+            "max_groups",
+            "binarize",
+            "arch",
+            "width_mult",
+            "module",
+            "factory",
+            "problem_seed",
+            "noise",
+            "finalists",
+            "evaluations",
+        ),
+        USED,
+    ),
+}
+EXCEPTIONS = (
+    {
+        ("train-supernet", name): USED
+        for name in SUPERNET_TRAINING  # nothing else to train from
+    }
+    | {
+        ("rank-check", name): WITHOUT_SCORES
+        for name in ("samples", "budget", "budget_min", "out", "resume")
+    }
+    | {("rank-check", "as_json"): SCORES_ONLY}
+    | {("search", name): FINALISTS_ONLY for name in ("finalist_epochs", "eta")}
+    | {("finalists", name): USED for name in ("finalist_epochs", "eta")}
+)
 
 
 def _flags() -> set[tuple[str, str]]:
@@ -62,8 +121,11 @@ def _flags() -> set[tuple[str, str]]:
             ctx = click.Context(command, info_name=command_name)
             if backend is not None:
                 ctx.meta["evogroup.backend.base"] = get_backend(backend)
-            found |= {(command_name, p.name) for p in command.get_params(ctx)
-                      if isinstance(p, click.Option)}  # fmt: skip
+            found |= {
+                (command_name, p.name)
+                for p in command.get_params(ctx)
+                if isinstance(p, click.Option)
+            }
     return found
 
 
@@ -82,9 +144,17 @@ def test_no_classification_is_left_over():
 
 
 TINY = ["--backend", "binmobilenet", "--width-mult", "0.25"]
-VALUES = {"epochs": "50", "lr": "0.01", "sampling": "sandwich", "distill": "true",
-          "train_budget": "1e7", "fair": "true", "sandwich_genomes": "4",
-          "bn_per_choice": "true", "weight_decay": "0.01"}  # fmt: skip
+VALUES = {
+    "epochs": "50",
+    "lr": "0.01",
+    "sampling": "sandwich",
+    "distill": "true",
+    "train_budget": "1e7",
+    "fair": "true",
+    "sandwich_genomes": "4",
+    "bn_per_choice": "true",
+    "weight_decay": "0.01",
+}
 NEEDS = {"search": ["--budget", "0.097e8"], "reproduce": ["--budget", "0.097e8"], "rank-check": []}
 
 
@@ -93,36 +163,71 @@ NEEDS = {"search": ["--budget", "0.097e8"], "reproduce": ["--budget", "0.097e8"]
 def test_a_supernet_training_flag_beside_a_supernet_is_refused(tmp_path, command, name):
     assert classify(command, name) == WITHOUT_SUPERNET
     flag = "--" + name.replace("_", "-")
-    check([command, *TINY, *NEEDS[command], "--supernet", tmp_path / "sn.pt", flag, VALUES[name],
-           "--out", tmp_path / "run"], 2, f"{flag} would have no effect", "--supernet")  # fmt: skip
+    check(
+        [
+            command,
+            *TINY,
+            *NEEDS[command],
+            "--supernet",
+            tmp_path / "sn.pt",
+            flag,
+            VALUES[name],
+            "--out",
+            tmp_path / "run",
+        ],
+        2,
+        f"{flag} would have no effect",
+        "--supernet",
+    )
     assert not (tmp_path / "run").exists()
 
 
-@pytest.mark.parametrize(("flag", "value"), [("--samples", "6"), ("--budget", "1e8"),
-                                             ("--out", "x"), ("--resume", None)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("flag", "value"), [("--samples", "6"), ("--budget", "1e8"), ("--out", "x"), ("--resume", None)]
+)
 def test_a_training_flag_beside_scores_is_refused(tmp_path, flag, value):
     scores = tmp_path / "s.csv"
     scores.write_text("genome,proxy,truth,cost\n1,1,2,3\n2,2,3,4\n")
-    check(["rank-check", "--scores", scores, flag, *([value] if value else [])], 2,
-          f"{flag} must not be given with it")  # fmt: skip
+    check(
+        ["rank-check", "--scores", scores, flag, *([value] if value else [])],
+        2,
+        f"{flag} must not be given with it",
+    )
 
 
 def test_json_without_scores_is_refused():
     check(["rank-check", "--backend", "synthetic", "--json"], 2, "--json needs --scores")
 
 
-@pytest.mark.parametrize("flag", [("--ray-address", "auto"), ("--ray-timeout", "5"),
-                                  ("--gpus-per-worker", "1")])  # fmt: skip
+@pytest.mark.parametrize(
+    "flag", [("--ray-address", "auto"), ("--ray-timeout", "5"), ("--gpus-per-worker", "1")]
+)
 def test_a_ray_flag_without_ray_is_refused(tmp_path, flag):
-    check(["search", "--backend", "synthetic", "--budget", "0.8e8", *flag, "--out",
-           tmp_path / "r"], 2, f"{flag[0]} needs --executor ray")  # fmt: skip
+    check(
+        ["search", "--backend", "synthetic", "--budget", "0.8e8", *flag, "--out", tmp_path / "r"],
+        2,
+        f"{flag[0]} needs --executor ray",
+    )
 
 
 @pytest.mark.parametrize(("flag", "value"), [("--eta", "5"), ("--finalist-epochs", "1,2")])
 def test_a_finalists_flag_without_finalists_is_refused(tmp_path, flag, value):
     assert classify("search", flag[2:].replace("-", "_")) == FINALISTS_ONLY
-    check(["search", "--backend", "synthetic", "--budget", "0.8e8", flag, value, "--out",
-           tmp_path / "r"], 2, f"{flag} sets the finalists stage, which needs --finalists K")  # fmt: skip
+    check(
+        [
+            "search",
+            "--backend",
+            "synthetic",
+            "--budget",
+            "0.8e8",
+            flag,
+            value,
+            "--out",
+            tmp_path / "r",
+        ],
+        2,
+        f"{flag} sets the finalists stage, which needs --finalists K",
+    )
     assert not (tmp_path / "r").exists()
 
 
@@ -131,5 +236,20 @@ def test_a_constraint_contradicting_the_strategy_option_is_refused(tmp_path, ord
     pair = [["--constraint", "repair"], ["--strategy-option", "constraint=reject"]]
     if order == "option-first":
         pair.reverse()
-    check(["search", "--backend", "synthetic", "--budget", "0.8e8", "--strategy", "paper",
-           *pair[0], *pair[1], "--out", tmp_path / "r"], 2, "constraint")  # fmt: skip
+    check(
+        [
+            "search",
+            "--backend",
+            "synthetic",
+            "--budget",
+            "0.8e8",
+            "--strategy",
+            "paper",
+            *pair[0],
+            *pair[1],
+            "--out",
+            tmp_path / "r",
+        ],
+        2,
+        "constraint",
+    )

@@ -28,8 +28,12 @@ def png_claiming(path, pixels: int) -> None:
 
     side = int(pixels**0.5) + 1
     header = struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0)  # 8-bit greyscale
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-                     + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b""))  # fmt: skip
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b""))
+        + chunk(b"IEND", b"")
+    )
 
 
 @pytest.mark.parametrize("times", [1.2, 2.5], ids=["over-the-warning", "over-the-error"])
@@ -45,7 +49,18 @@ def test_a_182_megapixel_png_among_the_training_images_is_one_line(tmp_path):
     _images(data / "cats", 20), _images(data / "dogs", 20)
     bomb = data / "cats" / "000.png"  # among the images sampled for the image size
     png_claiming(bomb, 182_000_000)
-    args = ["train-supernet", "--backend", "binmobilenet", "--width-mult", "0.25", "--device",
-            "cpu", "--data", data, "--out", tmp_path / "run"]  # fmt: skip
+    args = [
+        "train-supernet",
+        "--backend",
+        "binmobilenet",
+        "--width-mult",
+        "0.25",
+        "--device",
+        "cpu",
+        "--data",
+        data,
+        "--out",
+        tmp_path / "run",
+    ]
     check(args, 1, "cannot read image", str(bomb), "decompression bomb")
     assert not (tmp_path / "run").exists()

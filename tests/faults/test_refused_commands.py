@@ -10,8 +10,17 @@ from tests.test_mistakes import check
 
 TINY = ["--backend", "binmobilenet", "--width-mult", "0.25", "--device", "cpu"]
 SUPERNET = ["train-supernet", *TINY, "--epochs", 1, "--batch-size", 256]
-SYNTHETIC_SEARCH = ["search", "--backend", "synthetic", "--budget", "6.4e8", "--iterations",
-                    0, "--population", 4]  # fmt: skip
+SYNTHETIC_SEARCH = [
+    "search",
+    "--backend",
+    "synthetic",
+    "--budget",
+    "6.4e8",
+    "--iterations",
+    0,
+    "--population",
+    4,
+]
 
 
 def refused_then_corrected(out, refused, code, needle, corrected):
@@ -28,24 +37,32 @@ def test_train_supernet_refusals_leave_nothing_and_the_corrected_command_runs(tm
     check([*SUPERNET, "--train-budget", 1, "--out", out], 1, "budget 1 is below")
     assert not (tmp_path / "runs").exists()
     refused_then_corrected(
-        out, [*SUPERNET, "--distill", "true", "--sampling", "uniform"], 2,
+        out,
+        [*SUPERNET, "--distill", "true", "--sampling", "uniform"],
+        2,
         "--distill needs --sampling sandwich",
         [*SUPERNET, "--distill", "true", "--sampling", "sandwich"],
-    )  # fmt: skip
+    )
     checkpoint = out / "supernet.pt"
     assert checkpoint.exists()
     check_args = ["rank-check", *TINY, "--samples", 2, "--final-epochs", 1]
     refused_then_corrected(
-        tmp_path / "rc", [*check_args, "--supernet", tmp_path / "missing.pt"], 1,
-        "no such supernet checkpoint", [*check_args, "--supernet", checkpoint],
-    )  # fmt: skip
+        tmp_path / "rc",
+        [*check_args, "--supernet", tmp_path / "missing.pt"],
+        1,
+        "no such supernet checkpoint",
+        [*check_args, "--supernet", checkpoint],
+    )
 
 
 def test_search_with_an_unreachable_budget_min_leaves_nothing(tmp_path):
     refused_then_corrected(
-        tmp_path / "s", [*SYNTHETIC_SEARCH, "--budget-min", "4.3e8"], 1,
-        "no genome costs within", [*SYNTHETIC_SEARCH, "--budget-min", "1.3e8"],
-    )  # fmt: skip
+        tmp_path / "s",
+        [*SYNTHETIC_SEARCH, "--budget-min", "4.3e8"],
+        1,
+        "no genome costs within",
+        [*SYNTHETIC_SEARCH, "--budget-min", "1.3e8"],
+    )
 
 
 def test_rank_check_with_too_few_genomes_under_its_budget_leaves_nothing(tmp_path):
@@ -69,7 +86,10 @@ def test_a_directory_with_work_in_it_is_kept(tmp_path):
     (tmp_path / "retrain").mkdir()
     assert not discard_unused(layout)
     assert {p.name for p in tmp_path.iterdir()} == {
-        "config.json", "env.json", "evaluations.jsonl", "retrain"
-    }  # fmt: skip
+        "config.json",
+        "env.json",
+        "evaluations.jsonl",
+        "retrain",
+    }
     layout.evaluations.unlink()
     assert discard_unused(layout) and not any(tmp_path.iterdir())

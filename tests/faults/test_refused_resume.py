@@ -10,8 +10,19 @@ from pathlib import Path
 from evogroup.testing.fixtures import invoke
 from tests.test_mistakes import check
 
-SEARCH = ["search", "--backend", "synthetic", "--budget", "0.8e8", "--population", "6",
-          "--iterations", "1", "--strategy", "paper"]  # fmt: skip
+SEARCH = [
+    "search",
+    "--backend",
+    "synthetic",
+    "--budget",
+    "0.8e8",
+    "--population",
+    "6",
+    "--iterations",
+    "1",
+    "--strategy",
+    "paper",
+]
 
 
 def _contents(out: Path) -> dict[str, bytes]:
@@ -29,8 +40,11 @@ def test_a_resume_the_checkpoint_refuses_touches_nothing(tmp_path):
     invoke([*SEARCH, "--out", out])
     _edit_config(out, constraint="repair")  # config.json now agrees; the checkpoint does not
     before = _contents(out)
-    check([*SEARCH, "--strategy-option", "constraint=repair", "--resume", "--out", out], 1,
-          "constraint")  # fmt: skip
+    check(
+        [*SEARCH, "--strategy-option", "constraint=repair", "--resume", "--out", out],
+        1,
+        "constraint",
+    )
     assert _contents(out) == before
 
 

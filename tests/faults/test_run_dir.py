@@ -35,9 +35,11 @@ def test_a_second_search_into_a_live_run_is_refused_and_the_first_ends_intact(tm
     assert wait_for(first, lambda: (out / "evaluations.jsonl").exists(), "the first search")
     os.kill(first.pid, signal.SIGSTOP)  # keep it alive, mid-run, while the others try
     try:
-        for second in (evogroup(*SEARCH, "--iterations", 3, "--out", out, "--resume"),
-                       evogroup(*SEARCH, "--iterations", 3, "--out", out),
-                       evogroup("report", out)):  # fmt: skip
+        for second in (
+            evogroup(*SEARCH, "--iterations", 3, "--out", out, "--resume"),
+            evogroup(*SEARCH, "--iterations", 3, "--out", out),
+            evogroup("report", out),
+        ):
             done = run(second, code=1)
             assert done.stderr.strip().splitlines() == [
                 f"Error: {out} is in use by pid {first.pid}; wait for it to end (or stop it),"

@@ -37,17 +37,36 @@ def test_train_supernet_killed_twice_resumes_to_the_same_weights(tmp_path):
     run([*args, "--out", tmp_path / "ref"])
     out = tmp_path / "killed"
     killer = Killer([*args, "--out", out], out, jitter=2.0)
-    kills = killer.run([
-        (lambda: (out / "config.json").exists(), "the run to start"),
-        (lambda: (out / "supernet.pt").exists(), "the first epoch's checkpoint"),
-    ])  # fmt: skip
+    kills = killer.run(
+        [
+            (lambda: (out / "config.json").exists(), "the run to start"),
+            (lambda: (out / "supernet.pt").exists(), "the first epoch's checkpoint"),
+        ]
+    )
     assert kills >= 1, "no kill interrupted the training"
     assert_same_weights(tmp_path / "ref" / "supernet.pt", out / "supernet.pt")
     assert (out / "supernet_metrics.csv").read_text().count("\n") == 3  # header + 2 epochs
 
 
-SEARCH = [*TINY, "--epochs", 1, "--budget", TINY_BUDGET, "--population", 4, "--iterations", 2,
-          "--crossovers", 2, "--mutations", 2, "--top-k", 2, "--recal-images", 64]  # fmt: skip
+SEARCH = [
+    *TINY,
+    "--epochs",
+    1,
+    "--budget",
+    TINY_BUDGET,
+    "--population",
+    4,
+    "--iterations",
+    2,
+    "--crossovers",
+    2,
+    "--mutations",
+    2,
+    "--top-k",
+    2,
+    "--recal-images",
+    64,
+]
 
 
 def test_search_killed_in_training_and_in_search_resumes_to_the_same_result(tmp_path):
@@ -57,10 +76,12 @@ def test_search_killed_in_training_and_in_search_resumes_to_the_same_result(tmp_
     out = tmp_path / "killed"
     killer = Killer([*args, "--out", out], out, jitter=0.5)
     evaluated = killer.rng.randint(1, lines(ref / "evaluations.jsonl") - 1)
-    kills = killer.run([
-        (lambda: (out / "config.json").exists(), "the supernet training to start"),
-        (lambda: lines(out / "evaluations.jsonl") >= evaluated, f"{evaluated} evaluations"),
-    ])  # fmt: skip
+    kills = killer.run(
+        [
+            (lambda: (out / "config.json").exists(), "the supernet training to start"),
+            (lambda: lines(out / "evaluations.jsonl") >= evaluated, f"{evaluated} evaluations"),
+        ]
+    )
     assert kills >= 1, "no kill interrupted the search"
     assert_same_weights(ref / "supernet.pt", out / "supernet.pt")
     assert log_records(out / "evaluations.jsonl") == log_records(ref / "evaluations.jsonl")
@@ -68,17 +89,36 @@ def test_search_killed_in_training_and_in_search_resumes_to_the_same_result(tmp_
 
 
 def test_reproduce_killed_in_search_and_in_retraining_resumes_to_the_same_table(tmp_path):
-    args = evogroup("reproduce", *TINY, "--epochs", 1, "--final-epochs", 1, "--recal-images",
-                    64, "--budget", TINY_BUDGET, "--population", 4, "--iterations", 0)  # fmt: skip
+    args = evogroup(
+        "reproduce",
+        *TINY,
+        "--epochs",
+        1,
+        "--final-epochs",
+        1,
+        "--recal-images",
+        64,
+        "--budget",
+        TINY_BUDGET,
+        "--population",
+        4,
+        "--iterations",
+        0,
+    )
     ref = tmp_path / "ref"
     run([*args, "--out", ref])
     out = tmp_path / "killed"
     killer = Killer([*args, "--out", out], out, jitter=1.0)
     trained = killer.rng.randint(1, 4)
-    kills = killer.run([
-        (lambda: lines(out / "search" / "evaluations.jsonl") >= 1, "the search to start"),
-        (lambda: len(list(out.glob("retrain/*/metrics.json"))) >= trained, f"{trained} trainings"),
-    ])  # fmt: skip
+    kills = killer.run(
+        [
+            (lambda: lines(out / "search" / "evaluations.jsonl") >= 1, "the search to start"),
+            (
+                lambda: len(list(out.glob("retrain/*/metrics.json"))) >= trained,
+                f"{trained} trainings",
+            ),
+        ]
+    )
     assert kills >= 1, "no kill interrupted the pipeline"
     assert load_json(out / "table.json") == load_json(ref / "table.json")
     assert load_json(out / "search" / "result.json") == load_json(ref / "search" / "result.json")

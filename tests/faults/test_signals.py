@@ -21,8 +21,7 @@ from tests.helpers import strip_timing
 posix = pytest.mark.skipif(sys.platform != "linux", reason="signals and /proc")
 # 40 iterations: with an instant fitness 10 last about a second; 40 leave the signal sent
 # after two iterations a margin of seconds on a loaded machine.
-SEARCH = ["search", "--backend", "synthetic", "--budget", "0.8e8", "--iterations", 40,
-          "--seed", 5]  # fmt: skip
+SEARCH = ["search", "--backend", "synthetic", "--budget", "0.8e8", "--iterations", 40, "--seed", 5]
 
 
 def alive_in_group(pgid: int) -> list[str]:
@@ -57,18 +56,27 @@ def uninterrupted(tmp_path_factory):
 @posix
 @pytest.mark.parametrize(
     ("signum", "to_group", "code", "said"),
-    [(signal.SIGTERM, False, 143, "Terminated;"), (signal.SIGINT, True, 130, "Interrupted;"),
-     (signal.SIGKILL, False, -signal.SIGKILL, None)],
+    [
+        (signal.SIGTERM, False, 143, "Terminated;"),
+        (signal.SIGINT, True, 130, "Interrupted;"),
+        (signal.SIGKILL, False, -signal.SIGKILL, None),
+    ],
     ids=["sigterm-to-the-command", "ctrl-c-to-its-process-group", "sigkill-to-the-command"],
-)  # fmt: skip
+)
 def test_a_signalled_parallel_search_ends_every_process_it_started(
     tmp_path, uninterrupted, signum, to_group, code, said
 ):
     out = tmp_path / "run"
     args = evogroup(*SEARCH, "--workers", 2, "--out", out)
-    proc = subprocess.Popen(args, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, start_new_session=True,  # its own process group
-                            preexec_fn=_interruptible)  # fmt: skip
+    proc = subprocess.Popen(
+        args,
+        env=ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # its own process group
+        preexec_fn=_interruptible,
+    )
     started = wait_for(proc, lambda: lines(out / "evaluations.jsonl") >= 100, "two iterations")
     assert started, proc.communicate()[0]
     workers = alive_in_group(proc.pid)

@@ -200,8 +200,14 @@ class InitRaises(Good):
         (InitialOverBudget, "initial() returned the genome (1, 1, 1, 1, 1, 1, 1, 1), of cost"),
         (InitialRepeats, "initial() returned the genome"),
         (InitialOutsideTheSpace, "initial() returned the genome (3, "),
-        (BreedOutsideTheSpace, "breed() returned the genome (3, 3, 3, 3, 3, 3, 3, 3), which is not in the search space"),
-        (BreedWrongLength, "which is not in the search space (a genome needs one group count per layer (8), but got 7)"),
+        (
+            BreedOutsideTheSpace,
+            "breed() returned the genome (3, 3, 3, 3, 3, 3, 3, 3), which is not in the search space",
+        ),
+        (
+            BreedWrongLength,
+            "which is not in the search space (a genome needs one group count per layer (8), but got 7)",
+        ),
         (BreedOverBudget, "outside the budget range"),
         (BreedUnderBudgetMin, "outside the budget range"),
         (BreedRepeatsAnEvaluated, "which was already evaluated"),
@@ -213,7 +219,7 @@ class InitRaises(Good):
         (BreedTooMany, "breed() returned 20 genomes, more than --crossovers + --mutations (6)"),
         (RankGenomes, "rank() must return a list of the successful evaluations"),
     ],
-)  # fmt: skip
+)
 def test_a_broken_proposal_stops_the_search_naming_the_strategy(strategy, needle):
     with pytest.raises(PluginError) as caught:
         search(contract_problem(), strategy=strategy, **SMALL)
@@ -226,8 +232,13 @@ def test_a_broken_proposal_stops_the_search_naming_the_strategy(strategy, needle
 def test_a_repeated_initial_genome_is_refused_not_evaluated_twice():
     calls = []
     problem = contract_problem()
-    problem = type(problem)(problem.space, lambda g: calls.append(g) or 0.0, problem.cost,
-                            problem.budget, problem.budget_min)  # fmt: skip
+    problem = type(problem)(
+        problem.space,
+        lambda g: calls.append(g) or 0.0,
+        problem.cost,
+        problem.budget,
+        problem.budget_min,
+    )
     with pytest.raises(PluginError, match="twice in one iteration"):
         search(problem, strategy=InitialRepeats, **SMALL)
     assert calls == []  # refused before anything was evaluated
@@ -242,7 +253,7 @@ def test_a_repeated_initial_genome_is_refused_not_evaluated_twice():
         (RankRaises, "raised TypeError in rank(): rank broke"),
         (InitRaises, "raised ValueError in __init__(): constructor broke"),
     ],
-)  # fmt: skip
+)
 def test_an_exception_in_a_plugin_names_it_with_its_own_frames(strategy, needle):
     with pytest.raises(PluginError) as caught:
         search(contract_problem(), strategy=strategy, **SMALL)
@@ -259,8 +270,12 @@ def test_numpy_group_counts_are_refused_naming_the_type():
         name = "numpy-ints"
 
         def breed(self, archive, taken, rng):
-            return Offspring([tuple(np.int64(g) for g in genome)
-                              for genome in super().breed(archive, taken, rng).genomes])  # fmt: skip
+            return Offspring(
+                [
+                    tuple(np.int64(g) for g in genome)
+                    for genome in super().breed(archive, taken, rng).genomes
+                ]
+            )
 
     with pytest.raises(PluginError, match="group counts are integers, got np.int64"):
         search(contract_problem(), strategy=NumpyInts, **SMALL)

@@ -41,13 +41,25 @@ GOOD = textwrap.dedent("""
 FIXED = "draw_unique(child, self.children, taken, out)"
 FAULTS = {
     "raises": ("[1 / 0]", "raised ZeroDivisionError in breed(): division by zero"),
-    "lists": ("[list(g) for g in draw_unique(child, self.children, taken, out)]",
-              "breed() returned the genome list ["),
+    "lists": (
+        "[list(g) for g in draw_unique(child, self.children, taken, out)]",
+        "breed() returned the genome list [",
+    ),
     "outside": ("[(3,) * len(self.problem.space.layers)]", "which is not in the search space"),
     "dearest": ("[self.problem.space.uniform(1)]", "outside the budget range"),
-}  # fmt: skip
-SEARCH = ["search", *SYNTHETIC, "--budget", "0.8e8", "--population", "6", "--iterations", "2",
-          "--strategy", "climbing"]  # fmt: skip
+}
+SEARCH = [
+    "search",
+    *SYNTHETIC,
+    "--budget",
+    "0.8e8",
+    "--population",
+    "6",
+    "--iterations",
+    "2",
+    "--strategy",
+    "climbing",
+]
 
 
 @pytest.fixture

@@ -23,12 +23,17 @@ SUPERNET = ["train-supernet", "--backend", "binmobilenet", "--width-mult", "0.25
         (["space", "--backend", "binmobilenet", "--width-mult", "inf"], "--width-mult"),
         (["space", "--backend", "binmobilenet", "--width-mult", "1e4"], "0<x<=8.0"),
         (["space", "--backend", "birealnet", "--width-mult", "9"], "0<x<=8.0"),
-        (["space", "--backend", "torchvision", "--arch", "mobilenet_v2", "--width-mult", "inf"],
-         "0<x<=8.0"),
-        (["space", "--backend", "binmobilenet", "--width-mult", "nan"], "width_mult must be a finite"),
+        (
+            ["space", "--backend", "torchvision", "--arch", "mobilenet_v2", "--width-mult", "inf"],
+            "0<x<=8.0",
+        ),
+        (
+            ["space", "--backend", "binmobilenet", "--width-mult", "nan"],
+            "width_mult must be a finite",
+        ),
         (["space", "--backend", "synthetic", "--noise", "inf"], "noise must be a finite number"),
     ],
-)  # fmt: skip
+)
 def test_a_number_that_is_not_finite_or_sane_is_refused(tmp_path, args, needle):
     check([*args, *(["--out", tmp_path / "r"] if args[0] != "space" else [])], 2, needle)
     assert not (tmp_path / "r").exists()

@@ -50,10 +50,25 @@ def net(num_classes=10):
 
 def _flops(tmp_path, source: str) -> dict:
     (tmp_path / "usermodel.py").write_text(source)
-    cmd = [sys.executable, "-m", "evogroup", "flops", "--backend", "module", "--factory",
-           "usermodel:net", "--groups", "native", "--json"]  # fmt: skip
-    env = {**ENV, "EVOGROUP_CACHE": str(tmp_path / "cache"), "PYTHONPATH": str(tmp_path),
-           "PYTHONDONTWRITEBYTECODE": "1"}  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "evogroup",
+        "flops",
+        "--backend",
+        "module",
+        "--factory",
+        "usermodel:net",
+        "--groups",
+        "native",
+        "--json",
+    ]
+    env = {
+        **ENV,
+        "EVOGROUP_CACHE": str(tmp_path / "cache"),
+        "PYTHONPATH": str(tmp_path),
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
     done = subprocess.run(cmd, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     return json.loads(done.stdout)
@@ -61,10 +76,12 @@ def _flops(tmp_path, source: str) -> dict:
 
 @pytest.mark.parametrize(
     ("template", "before", "after"),
-    [(STRIDED, {"STRIDE": "2"}, {"STRIDE": "1"}),  # a shape changes
-     (FORWARD, {"SUBSAMPLE": "[:, :, ::2, ::2]"}, {"SUBSAMPLE": ""})],  # only forward() does
+    [
+        (STRIDED, {"STRIDE": "2"}, {"STRIDE": "1"}),  # a shape changes
+        (FORWARD, {"SUBSAMPLE": "[:, :, ::2, ::2]"}, {"SUBSAMPLE": ""}),
+    ],  # only forward() does
     ids=["stem-stride", "forward-code"],
-)  # fmt: skip
+)
 def test_an_edited_factory_gets_its_new_cost(tmp_path, template, before, after):
     def source(values):
         text = template
@@ -85,19 +102,35 @@ FACTORY = ["space", "--backend", "module", "--factory"]
 @pytest.mark.parametrize(
     ("args", "needles"),
     [
-        ([*FACTORY, "anynet.tests.models:fixed_size", "--resolution", "96"],
-         ["resolution 96", "layer '3' (Linear)", "mat1 and mat2"]),
-        (["flops", "--backend", "module", "--factory", "anynet.tests.models:fixed_size",
-          "--resolution", "64", "--groups", "1"], ["resolution 64", "layer '3' (Linear)"]),
-        (["space", "--backend", "torchvision", "--arch", "mobilenetv2"],
-         ["arch='mobilenetv2'", "did you mean 'mobilenet_v2'?"]),
+        (
+            [*FACTORY, "anynet.tests.models:fixed_size", "--resolution", "96"],
+            ["resolution 96", "layer '3' (Linear)", "mat1 and mat2"],
+        ),
+        (
+            [
+                "flops",
+                "--backend",
+                "module",
+                "--factory",
+                "anynet.tests.models:fixed_size",
+                "--resolution",
+                "64",
+                "--groups",
+                "1",
+            ],
+            ["resolution 64", "layer '3' (Linear)"],
+        ),
+        (
+            ["space", "--backend", "torchvision", "--arch", "mobilenetv2"],
+            ["arch='mobilenetv2'", "did you mean 'mobilenet_v2'?"],
+        ),
         (["space", "--backend", "torchvision", "--arch", "ResNet18"], ["did you mean 'resnet18'?"]),
         ([*FACTORY, ":tiny_net"], ["factory must be an import path", "':tiny_net'"]),
         ([*FACTORY, "anynet.tests.models:"], ["factory must be an import path"]),
         ([*FACTORY, "anynet.tests.models:nope"], ["has no 'nope'"]),
         ([*FACTORY, "anynet.tests.models.nope:net"], ["ModuleNotFoundError"]),
     ],
-)  # fmt: skip
+)
 def test_a_model_mistake_is_one_usage_line(args, needles):
     line = check(args, 2, *needles)
     assert len(line) < 400  # not every torchvision model on one line
@@ -105,8 +138,22 @@ def test_a_model_mistake_is_one_usage_line(args, needles):
 
 def test_the_digits_a_model_cannot_take_are_refused_before_training(tmp_path):
     out = tmp_path / "sn"
-    check(["train-supernet", "--backend", "module", "--factory", "anynet.tests.models:fixed_size",
-           "--epochs", "1", "--out", out], 2, "the data's image size 32", "layer '3' (Linear)")  # fmt: skip
+    check(
+        [
+            "train-supernet",
+            "--backend",
+            "module",
+            "--factory",
+            "anynet.tests.models:fixed_size",
+            "--epochs",
+            "1",
+            "--out",
+            out,
+        ],
+        2,
+        "the data's image size 32",
+        "layer '3' (Linear)",
+    )
     assert not out.exists()
 
 
@@ -114,11 +161,16 @@ BROKEN = {
     "raises_on_import": ("raise RuntimeError('no GPU here')\n", "RuntimeError in importing"),
     "syntax_error": ("def net(num_classes=10:\n    pass\n", "SyntaxError in importing"),
     "missing_dependency": ("import no_such_dependency\n", "ModuleNotFoundError in importing"),
-    "factory_raises": ("def net(num_classes=10):\n    return helper()\n\n\ndef helper():\n"
-                       "    raise ValueError('bad width')\n", "ValueError in building the model"),
-    "factory_type_error": ("def net(num_classes=10):\n    return len(5)\n",
-                           "TypeError in building the model"),
-}  # fmt: skip
+    "factory_raises": (
+        "def net(num_classes=10):\n    return helper()\n\n\ndef helper():\n"
+        "    raise ValueError('bad width')\n",
+        "ValueError in building the model",
+    ),
+    "factory_type_error": (
+        "def net(num_classes=10):\n    return len(5)\n",
+        "TypeError in building the model",
+    ),
+}
 
 
 @pytest.mark.parametrize("name", sorted(BROKEN))

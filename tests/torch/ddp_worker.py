@@ -40,8 +40,16 @@ def main(out: Path) -> None:
     torch.set_num_threads(1)
     net, data = setup()
     meta = {"arch": SMALL, "image_size": 32, "data": data.describe()}
-    train_supernet(net, data, CONFIG, RunLayout(out), kind=supernet_kind("binmobilenet"),
-                   meta=meta, runtime=Runtime.resolve("cpu"), progress=False)  # fmt: skip
+    train_supernet(
+        net,
+        data,
+        CONFIG,
+        RunLayout(out),
+        kind=supernet_kind("binmobilenet"),
+        meta=meta,
+        runtime=Runtime.resolve("cpu"),
+        progress=False,
+    )
     torch.save(net.state_dict(), out / f"rank{launch.rank()}.pt")
 
 

@@ -55,8 +55,13 @@ def test_activation_forward_and_bireal_grad(x: np.ndarray):
 
 
 @settings(max_examples=30, deadline=None)
-@given(arrays(np.float32, st.tuples(st.integers(1, 6), st.integers(1, 4), st.just(3), st.just(3)),
-              elements=floats))  # fmt: skip
+@given(
+    arrays(
+        np.float32,
+        st.tuples(st.integers(1, 6), st.integers(1, 4), st.just(3), st.just(3)),
+        elements=floats,
+    )
+)
 def test_weight_forward_alpha_and_clipped_ste(w: np.ndarray):
     t = torch.tensor(w, requires_grad=True)
     upstream = torch.randn(w.shape, generator=torch.Generator().manual_seed(0))

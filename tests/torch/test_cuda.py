@@ -67,14 +67,22 @@ def test_the_trainer_and_the_fitness_run_on_cuda(tmp_path):
     from tests.torch.test_masked import trained_masked_supernet
 
     config = TrainConfig(2, 128, 5e-3, 0, sampling="sandwich", distill=True)
-    net, data, path = trained_masked_supernet(tmp_path, config, device="cuda",
-                                              compile=False)  # bf16, channels_last; compile: above
+    net, data, path = trained_masked_supernet(
+        tmp_path, config, device="cuda", compile=False
+    )  # bf16, channels_last; compile: above
     history = torch.load(path, weights_only=True)["history"]
     assert len(history) == 2 and all(0 <= h["train_acc"] <= 100 for h in history)
     for kernel in ("masked", "grouped"):
-        fitness = SupernetFitness(path, "binmobilenet", SuperNet, "digits", 0, data=data,
-                                  recal_images=128,
-                                  runtime=Runtime.resolve("cuda", kernel=kernel, compile=False))  # fmt: skip
+        fitness = SupernetFitness(
+            path,
+            "binmobilenet",
+            SuperNet,
+            "digits",
+            0,
+            data=data,
+            recal_images=128,
+            runtime=Runtime.resolve("cuda", kernel=kernel, compile=False),
+        )
         scores = [fitness(draw(net, s)) for s in range(3)]
         assert all(0 <= s <= 100 for s in scores), scores
 
@@ -107,9 +115,27 @@ def test_train_supernet_decodes_an_imagefolder_on_the_gpu(tmp_path):
     for c in "ab":
         for i in range(20):
             _write(tmp_path / "data", f"{c}/{i}.jpg", (300, 260), seed=i + 100 * (c == "b"))
-    args = ["train-supernet", "--backend", "binmobilenet", "--width-mult", "0.25", "--data",
-            tmp_path / "data", "--decode", "gpu", "--device", "cuda", "--epochs", "2",
-            "--batch-size", "8", "--compile", "false", "--out", tmp_path / "run"]  # fmt: skip
+    args = [
+        "train-supernet",
+        "--backend",
+        "binmobilenet",
+        "--width-mult",
+        "0.25",
+        "--data",
+        tmp_path / "data",
+        "--decode",
+        "gpu",
+        "--device",
+        "cuda",
+        "--epochs",
+        "2",
+        "--batch-size",
+        "8",
+        "--compile",
+        "false",
+        "--out",
+        tmp_path / "run",
+    ]
     result = CliRunner().invoke(main, [str(a) for a in args])
     assert result.exit_code == 0, result.output
     history = torch.load(tmp_path / "run" / "supernet.pt", weights_only=True)["history"]
@@ -135,13 +161,15 @@ def test_overlapped_decoding_on_a_side_stream_equals_decoding_when_asked(tmp_pat
     device = torch.device("cuda", torch.cuda.current_device())
     busy = torch.randn(2048, 2048, device=device)
     seen = []
-    for x, y in loader(files, 3, Runtime(device, decode="gpu"), True,
-                       augment=torch.Generator().manual_seed(5)):  # fmt: skip
+    for x, y in loader(
+        files, 3, Runtime(device, decode="gpu"), True, augment=torch.Generator().manual_seed(5)
+    ):
         for _ in range(20):  # keep the caller's stream busy while the next batch decodes
             busy = (busy @ busy).tanh_()
         seen.append((x.clone(), y.clone()))
-    reference = jpeg.DeviceTransform(device, training=True,
-                                     generator=torch.Generator().manual_seed(5))  # fmt: skip
+    reference = jpeg.DeviceTransform(
+        device, training=True, generator=torch.Generator().manual_seed(5)
+    )
     items = jpeg.EncodedImages(files)
     for (x, y), start in zip(seen, range(0, 7, 3), strict=True):
         batch = jpeg.collate_encoded([items[i] for i in range(start, min(start + 3, 7))])

@@ -26,8 +26,14 @@ ROOT = Path(__file__).parents[2]
 
 def torchrun(*args, nproc: int = 2) -> subprocess.CompletedProcess:
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    command = [sys.executable, "-m", "torch.distributed.run", "--standalone",
-               f"--nproc_per_node={nproc}", *map(str, args)]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        f"--nproc_per_node={nproc}",
+        *map(str, args),
+    ]
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return done
@@ -36,8 +42,10 @@ def torchrun(*args, nproc: int = 2) -> subprocess.CompletedProcess:
 def one_process_on_the_same_batches(world: int = 2) -> dict[str, torch.Tensor]:
     torch.set_num_threads(1)
     net, data = setup()
-    samplers = [DistributedSampler(data.train, world, r, shuffle=True, seed=CONFIG.seed)
-                for r in range(world)]  # fmt: skip
+    samplers = [
+        DistributedSampler(data.train, world, r, shuffle=True, seed=CONFIG.seed)
+        for r in range(world)
+    ]
     loaders = [DataLoader(data.train, CONFIG.batch_size // world, sampler=s) for s in samplers]
     total = CONFIG.epochs * len(loaders[0])
     opt = torch.optim.Adam(net.parameters(), lr=CONFIG.lr, betas=(0.9, 0.999), fused=True)
@@ -70,9 +78,23 @@ def test_two_gloo_ranks_train_as_one_process(tmp_path):
 
 def test_torchrun_train_supernet_cli_writes_one_checkpoint(tmp_path):
     out = tmp_path / "run"
-    done = torchrun("-m", "evogroup", "train-supernet", "--backend", "binmobilenet",
-                    "--width-mult", "0.25", "--epochs", "1", "--batch-size", "256",
-                    "--device", "cpu", "--out", out)  # fmt: skip
+    done = torchrun(
+        "-m",
+        "evogroup",
+        "train-supernet",
+        "--backend",
+        "binmobilenet",
+        "--width-mult",
+        "0.25",
+        "--epochs",
+        "1",
+        "--batch-size",
+        "256",
+        "--device",
+        "cpu",
+        "--out",
+        out,
+    )
     assert "DDP: 2 processes, global batch 256 (128 per process)" in done.stdout + done.stderr
     files = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
     assert files == ["config.json", "env.json", "supernet.pt", "supernet_metrics.csv"]

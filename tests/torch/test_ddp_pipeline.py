@@ -24,8 +24,14 @@ from tests.torch.test_ddp import ROOT, torchrun
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="torchrun and SIGKILL: POSIX")
 
-METHODS = ["groups = 1", "groups = 4", "groups = 16", "random genome", "random search",
-           "evolutionary search"]  # fmt: skip
+METHODS = [
+    "groups = 1",
+    "groups = 4",
+    "groups = 16",
+    "random genome",
+    "random search",
+    "evolutionary search",
+]
 
 
 def test_the_ranks_follow_rank_0_on_what_to_retrain_and_wait_for_it_past_timeouts(tmp_path):
@@ -46,9 +52,28 @@ def test_the_ranks_follow_rank_0_on_what_to_retrain_and_wait_for_it_past_timeout
 
 def test_reproduce_under_torchrun_retrains_rank_0s_genomes_and_resumes(tmp_path):
     out = tmp_path / "run"
-    args = ["-m", "evogroup", "reproduce", *TINY, "--epochs", 1, "--final-epochs", 1,
-            "--batch-size", 640, "--recal-images", 64, "--budget", TINY_BUDGET,
-            "--population", 4, "--iterations", 0, "--out", out]  # fmt: skip
+    args = [
+        "-m",
+        "evogroup",
+        "reproduce",
+        *TINY,
+        "--epochs",
+        1,
+        "--final-epochs",
+        1,
+        "--batch-size",
+        640,
+        "--recal-images",
+        64,
+        "--budget",
+        TINY_BUDGET,
+        "--population",
+        4,
+        "--iterations",
+        0,
+        "--out",
+        out,
+    ]
     done = torchrun(*args)
     assert done.stdout.count("| evolutionary search") == 1, "rank 0 alone prints the table"
     table = json.loads((out / "table.json").read_text())
@@ -80,15 +105,39 @@ def test_reproduce_under_torchrun_retrains_rank_0s_genomes_and_resumes(tmp_path)
 def test_two_process_supernet_killed_after_an_epoch_resumes_to_the_uninterrupted_weights(
     tmp_path,
 ):
-    args = ["-m", "evogroup", "train-supernet", *TINY, "--epochs", 3, "--batch-size", 256,
-            "--seed", 4]  # fmt: skip
+    args = [
+        "-m",
+        "evogroup",
+        "train-supernet",
+        *TINY,
+        "--epochs",
+        3,
+        "--batch-size",
+        256,
+        "--seed",
+        4,
+    ]
     torchrun(*args, "--out", tmp_path / "ref")
     out = tmp_path / "killed"
-    command = [sys.executable, "-m", "torch.distributed.run", "--standalone",
-               "--nproc_per_node=2", *map(str, args), "--out", str(out)]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc_per_node=2",
+        *map(str, args),
+        "--out",
+        str(out),
+    ]
     # Its own session: one killpg stops torchrun and both ranks, as a lost machine would.
-    proc = subprocess.Popen(command, cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+    proc = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=ENV,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     metrics = out / "supernet_metrics.csv"
     deadline = time.monotonic() + 300
     try:

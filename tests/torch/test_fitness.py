@@ -29,9 +29,16 @@ def checkpoint(tmp_path_factory):
     data = load_data()
     meta = {"arch": ARCH, "image_size": 32, "data": data.describe()}
     out = RunLayout(tmp_path_factory.mktemp("fitness"))
-    return train_supernet(net, data, TrainConfig(1, 128, 1e-3, 0), out,
-                          kind=supernet_kind("binmobilenet"), meta=meta, runtime=Runtime.resolve("cpu"),
-                          progress=False)  # fmt: skip
+    return train_supernet(
+        net,
+        data,
+        TrainConfig(1, 128, 1e-3, 0),
+        out,
+        kind=supernet_kind("binmobilenet"),
+        meta=meta,
+        runtime=Runtime.resolve("cpu"),
+        progress=False,
+    )
 
 
 def fitness_of(checkpoint, **kwargs):

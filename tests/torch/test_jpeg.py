@@ -27,10 +27,16 @@ from evogroup.torch.device.runtime import Runtime
 
 CPU, CUDA = torch.device("cpu"), torch.device("cuda")  # decodes_on_device reads the type only
 #: name, size (w, h), PIL mode, format: two classes of ImageNet-like photos, one grey, one PNG.
-IMAGES = [("a/0.jpg", (300, 260), "RGB", "JPEG"), ("a/1.jpg", (260, 300), "RGB", "JPEG"),
-          ("a/2.jpg", (500, 375), "RGB", "JPEG"), ("a/3.jpg", (300, 260), "L", "JPEG"),
-          ("b/0.jpg", (300, 260), "RGB", "JPEG"), ("b/1.jpg", (375, 500), "RGB", "JPEG"),
-          ("b/2.jpg", (256, 256), "RGB", "JPEG"), ("b/3.png", (300, 260), "RGB", "PNG")]  # fmt: skip
+IMAGES = [
+    ("a/0.jpg", (300, 260), "RGB", "JPEG"),
+    ("a/1.jpg", (260, 300), "RGB", "JPEG"),
+    ("a/2.jpg", (500, 375), "RGB", "JPEG"),
+    ("a/3.jpg", (300, 260), "L", "JPEG"),
+    ("b/0.jpg", (300, 260), "RGB", "JPEG"),
+    ("b/1.jpg", (375, 500), "RGB", "JPEG"),
+    ("b/2.jpg", (256, 256), "RGB", "JPEG"),
+    ("b/3.png", (300, 260), "RGB", "PNG"),
+]
 
 
 def _photo(size: tuple[int, int], mode: str, seed: int) -> Image.Image:
@@ -137,8 +143,9 @@ def test_the_loader_yields_batches_like_the_training_loop_expects(folder):
 
 
 def _splits(train, image_size: int = 224) -> SimpleNamespace:
-    return SimpleNamespace(train=train, test=train, name="imagefolder", image_size=image_size,
-                           source="/data/small")  # fmt: skip
+    return SimpleNamespace(
+        train=train, test=train, name="imagefolder", image_size=image_size, source="/data/small"
+    )
 
 
 def _runtime(device: torch.device, decode: str) -> Runtime:
@@ -161,8 +168,11 @@ def test_decode_resolves_by_device_and_data(folder):
         check_decode("gpu", "cpu")
     with pytest.raises(OptionError, match=r"^--decode must be one of cpu, gpu, auto, but got 'x'$"):
         check_decode("x", "cpu")
-    with pytest.raises(OptionError, match=r"^--decode gpu needs an ImageFolder of JPEGs, but"
-                                          r" --data is digits \(images held as tensors\)$"):  # fmt: skip
+    with pytest.raises(
+        OptionError,
+        match=r"^--decode gpu needs an ImageFolder of JPEGs, but"
+        r" --data is digits \(images held as tensors\)$",
+    ):
         decodes_on_device(_runtime(CUDA, "gpu"), digits)
     with pytest.raises(OptionError, match="small images"):
         decodes_on_device(_runtime(CUDA, "gpu"), small)
@@ -217,9 +227,16 @@ def test_the_trainer_trains_on_device_decoded_batches(tmp_path, monkeypatch):
     with tr.seeded(0):
         net = SuperNet(module="M2", num_classes=2, width_mult=0.25)
     config = TrainConfig(epochs=1, batch_size=8, lr=1e-3, seed=0, eval_batch_size=16)
-    result = tr.train_network(net.export(net.space.uniform(2)), data, config,
-                              RunLayout(tmp_path / "run"), kind=model_kind("binmobilenet"),
-                              meta={}, runtime=_runtime(CPU, "gpu"), progress=False)  # fmt: skip
+    result = tr.train_network(
+        net.export(net.space.uniform(2)),
+        data,
+        config,
+        RunLayout(tmp_path / "run"),
+        kind=model_kind("binmobilenet"),
+        meta={},
+        runtime=_runtime(CPU, "gpu"),
+        progress=False,
+    )
     assert len(made) == 2 and all(isinstance(x, DecodedLoader) for x in made)
     assert made[1].files.batch_size == 16  # the evaluation batch of the config
     assert 0 <= result["top1"] <= result["top5"] <= 100

@@ -32,16 +32,27 @@ from evogroup.torch.train import trainer as tr
 from tests.helpers import interrupted_in_epoch
 
 SMALL = {"module": "M2", "num_classes": 10, "width_mult": 0.25}
-ALL = TrainConfig(epochs=2, batch_size=64, lr=1e-3, seed=7, sampling="sandwich",
-                     fair=True, sandwich_genomes=4, bn_per_choice=True, weight_decay=0.05)  # fmt: skip
+ALL = TrainConfig(
+    epochs=2,
+    batch_size=64,
+    lr=1e-3,
+    seed=7,
+    sampling="sandwich",
+    fair=True,
+    sandwich_genomes=4,
+    bn_per_choice=True,
+    weight_decay=0.05,
+)
 
 
 @pytest.fixture(scope="module")
 def data():
     """Digits cut down to 192 training images (3 steps of 64 per epoch)."""
     d = load_data()
-    sub = {k: Subset(getattr(d, k), range(n))
-           for k, n in [("train", 192), ("train_plain", 192), ("test", 100), ("search_val", 64)]}  # fmt: skip
+    sub = {
+        k: Subset(getattr(d, k), range(n))
+        for k, n in [("train", 192), ("train_plain", 192), ("test", 100), ("search_val", 64)]
+    }
     return dataclasses.replace(d, **sub)
 
 
@@ -52,8 +63,17 @@ def _net(seed: int = 0) -> SuperNet:
 
 def train(net, data, out, config=ALL, **kwargs):
     meta = {"arch": SMALL, "image_size": 32, "data": data.describe()}
-    return tr.train_supernet(net, data, config, RunLayout(out), kind=supernet_kind("binmobilenet"),
-                             meta=meta, runtime=Runtime.resolve("cpu"), progress=False, **kwargs)  # fmt: skip
+    return tr.train_supernet(
+        net,
+        data,
+        config,
+        RunLayout(out),
+        kind=supernet_kind("binmobilenet"),
+        meta=meta,
+        runtime=Runtime.resolve("cpu"),
+        progress=False,
+        **kwargs,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -79,8 +99,9 @@ def test_fair_draws_use_every_choice_of_every_gene_once_per_cycle():
 
 def _recorded_steps(monkeypatch, config, n: int, resume_at: int | None = None) -> list[list]:
     calls = []
-    monkeypatch.setattr(steps, "learn_genomes",
-                        lambda model, net, genomes, *a, **k: calls.append(genomes))  # fmt: skip
+    monkeypatch.setattr(
+        steps, "learn_genomes", lambda model, net, genomes, *a, **k: calls.append(genomes)
+    )
     net = _net()
     step = steps.supernet_step(net, config)
     if resume_at is not None:
@@ -143,9 +164,9 @@ def test_all_levers_are_recorded_and_a_killed_run_resumes_to_the_same_weights(
 ):
     uninterrupted, path = trained
     ckpt = torch.load(path, weights_only=False)
-    assert {k: ckpt["recipe"][k] for k in ("fair", "sandwich_genomes", "bn_per_choice",
-                                           "weight_decay")} == {
-        "fair": True, "sandwich_genomes": 4, "bn_per_choice": True, "weight_decay": 0.05}  # fmt: skip
+    assert {
+        k: ckpt["recipe"][k] for k in ("fair", "sandwich_genomes", "bn_per_choice", "weight_decay")
+    } == {"fair": True, "sandwich_genomes": 4, "bn_per_choice": True, "weight_decay": 0.05}
     assert ckpt["optimizer"]["param_groups"][0]["weight_decay"] == 0.05
     with interrupted_in_epoch(monkeypatch, tr, 2), pytest.raises(KeyboardInterrupt):
         train(_net(), data, tmp_path)
@@ -181,8 +202,17 @@ def test_negative_loss_is_minus_the_mean_cross_entropy():
 
 def test_loss_fitness_orders_genomes_by_their_cross_entropy(trained, data):
     _, path = trained
-    fit = SupernetFitness(path, "binmobilenet", SuperNet, "digits", 0, data=data,
-                          recal_images=64, runtime=Runtime.resolve("cpu"), metric="loss")  # fmt: skip
+    fit = SupernetFitness(
+        path,
+        "binmobilenet",
+        SuperNet,
+        "digits",
+        0,
+        data=data,
+        recal_images=64,
+        runtime=Runtime.resolve("cpu"),
+        metric="loss",
+    )
     genomes = [_net().space.uniform(g) for g in (1, 2, 4)]
     scores = [fit(g) for g in genomes]
     net, speed = fit._state["net"], fit._state["speed"]
@@ -191,8 +221,10 @@ def test_loss_fitness_orders_genomes_by_their_cross_entropy(trained, data):
         net.set_genome(g)
         recalibrate_bn(net, (x for x, _ in fit._state["recal"]()), speed)
         with torch.no_grad():
-            losses = [torch.nn.functional.cross_entropy(net(x), y, reduction="sum")
-                      for x, y in fit._state["val"]()]  # fmt: skip
+            losses = [
+                torch.nn.functional.cross_entropy(net(x), y, reduction="sum")
+                for x, y in fit._state["val"]()
+            ]
         direct.append(-float(sum(losses)) / len(data.search_val))
     assert scores == pytest.approx(direct, rel=1e-5)
     assert sorted(range(3), key=scores.__getitem__) == sorted(range(3), key=direct.__getitem__)
@@ -212,13 +244,36 @@ def test_every_lever_is_an_option_of_the_backend(name):
     assert "--fitness-metric" in invoke(["search", "--backend", name, "--help"]).output
     backend = get_backend(name)
     assert backend.fitness_label(backend.options(fitness_metric="loss")).startswith(
-        "supernet negative cross-entropy")
+        "supernet negative cross-entropy"
+    )
 
 
 def test_clashing_lever_options_are_refused_before_training(tmp_path):
-    out = invoke(["train-supernet", "--backend", "binmobilenet", "--sandwich-genomes", "5",
-                  "--out", tmp_path / "a"], exit_code=2).output  # fmt: skip
+    out = invoke(
+        [
+            "train-supernet",
+            "--backend",
+            "binmobilenet",
+            "--sandwich-genomes",
+            "5",
+            "--out",
+            tmp_path / "a",
+        ],
+        exit_code=2,
+    ).output
     assert "--sandwich-genomes needs --sampling sandwich" in out
-    out = invoke(["train-supernet", "--backend", "binmobilenet", "--fair", "true",
-                  "--train-budget", "0.5e8", "--out", tmp_path / "b"], exit_code=2).output  # fmt: skip
+    out = invoke(
+        [
+            "train-supernet",
+            "--backend",
+            "binmobilenet",
+            "--fair",
+            "true",
+            "--train-budget",
+            "0.5e8",
+            "--out",
+            tmp_path / "b",
+        ],
+        exit_code=2,
+    ).output
     assert "--train-budget must not be given" in out

@@ -31,8 +31,11 @@ def one_thread():
 def twins(module: str | None, dtype=torch.float32):
     """A grouped and a masked supernet with the same weights (``module`` None: birealnet)."""
     torch.manual_seed(0)
-    make = (lambda k: BiRealSuperNet(**SMALL, kernel=k)) if module is None else (
-        lambda k: SuperNet(module, **SMALL, kernel=k))  # fmt: skip
+    make = (
+        (lambda k: BiRealSuperNet(**SMALL, kernel=k))
+        if module is None
+        else (lambda k: SuperNet(module, **SMALL, kernel=k))
+    )
     grouped, masked = make("grouped").to(dtype), make("masked").to(dtype)
     masked.load_state_dict(grouped.state_dict())
     return grouped, masked
@@ -201,10 +204,16 @@ def trained_masked_supernet(out, config=None, device="cpu", compile=None):
         net = SuperNet(**arch, kernel="masked")
     data = load_data()
     meta = {"arch": arch, "image_size": 32, "data": data.describe()}
-    path = train_supernet(net, data, config or TrainConfig(1, 256, 1e-3, 0), RunLayout(out),
-                          kind=supernet_kind("binmobilenet"), meta=meta,
-                          runtime=Runtime.resolve(device, kernel="masked", compile=compile),
-                          progress=False)  # fmt: skip
+    path = train_supernet(
+        net,
+        data,
+        config or TrainConfig(1, 256, 1e-3, 0),
+        RunLayout(out),
+        kind=supernet_kind("binmobilenet"),
+        meta=meta,
+        runtime=Runtime.resolve(device, kernel="masked", compile=compile),
+        progress=False,
+    )
     return net, data, path
 
 
@@ -213,9 +222,17 @@ def test_either_kernel_searches_a_supernet_trained_with_the_other(tmp_path):
 
     net, data, path = trained_masked_supernet(tmp_path)
     for kernel in ("grouped", "masked"):
-        fitness = SupernetFitness(path, "binmobilenet", SuperNet, "digits", 0, data=data,
-                                  recal_images=64, val_images=64,
-                                  runtime=Runtime.resolve("cpu", kernel=kernel))  # fmt: skip
+        fitness = SupernetFitness(
+            path,
+            "binmobilenet",
+            SuperNet,
+            "digits",
+            0,
+            data=data,
+            recal_images=64,
+            val_images=64,
+            runtime=Runtime.resolve("cpu", kernel=kernel),
+        )
         assert 0 <= fitness(draw(net, 4)) <= 100
         assert fitness._state["net"].kernel == kernel
 

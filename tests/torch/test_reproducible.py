@@ -52,7 +52,8 @@ def test_the_same_seed_gives_bit_identical_supernets(reference, tmp_path):
     assert_identical(weights(reference), weights(tmp_path / "again" / "supernet.pt"))
     run(command("train-supernet", tmp_path / "other", "--epochs", 3, "--seed", 5))
     assert not torch.equal(
-        weights(reference)["stem.0.weight"], weights(tmp_path / "other" / "supernet.pt")["stem.0.weight"]
+        weights(reference)["stem.0.weight"],
+        weights(tmp_path / "other" / "supernet.pt")["stem.0.weight"],
     )
 
 

@@ -47,8 +47,17 @@ def data():
 
 def train(net, data, out, config=CONFIG, **kwargs):
     meta = {"arch": SMALL, "image_size": 32, "data": data.describe()}
-    return tr.train_supernet(net, data, config, RunLayout(out), kind=KIND, meta=meta,
-                             runtime=Runtime.resolve("cpu"), progress=False, **kwargs)  # fmt: skip
+    return tr.train_supernet(
+        net,
+        data,
+        config,
+        RunLayout(out),
+        kind=KIND,
+        meta=meta,
+        runtime=Runtime.resolve("cpu"),
+        progress=False,
+        **kwargs,
+    )
 
 
 def _rows(path) -> list[dict[str, str]]:
@@ -114,7 +123,9 @@ def test_resume_with_another_recipe_is_refused(trained, data, tmp_path):
 def test_a_supernet_of_another_module_or_class_count_is_refused(trained):
     _, path = trained
     meta = load_checkpoint(path, KIND)["meta"]
-    with pytest.raises(CheckpointError, match=r"trained with module='M2', but module='M3' is needed"):
+    with pytest.raises(
+        CheckpointError, match=r"trained with module='M2', but module='M3' is needed"
+    ):
         check_supernet(path, meta, {**SMALL, "module": "M3"}, meta["data"])
     with pytest.raises(CheckpointError, match=r"num_classes=10, but num_classes=1000 is needed"):
         check_supernet(path, meta, {**SMALL, "num_classes": 1000}, meta["data"])
@@ -137,9 +148,16 @@ def test_train_model_reports_top1_top5_on_test(trained, data, tmp_path):
     net, _ = trained
     genome = net.space.uniform(4)
     meta = {"arch": SMALL, "genome": list(genome)}
-    result = tr.train_network(net.export(genome), data, dataclasses.replace(CONFIG, epochs=1),
-                              RunLayout(tmp_path), kind=model_kind("binmobilenet"), meta=meta,
-                              runtime=Runtime.resolve("cpu"), progress=False)  # fmt: skip
+    result = tr.train_network(
+        net.export(genome),
+        data,
+        dataclasses.replace(CONFIG, epochs=1),
+        RunLayout(tmp_path),
+        kind=model_kind("binmobilenet"),
+        meta=meta,
+        runtime=Runtime.resolve("cpu"),
+        progress=False,
+    )
     assert 0 <= result["top1"] <= result["top5"] <= 100
     assert result["params"] > 0 and result["epochs"] == 1
     rows = _rows(tmp_path / "train_metrics.csv")
@@ -178,7 +196,9 @@ def test_the_seed_governs_the_initial_weights():
 
 
 def test_bad_training_settings_name_the_rule():
-    with pytest.raises(ValueError, match="epochs >= 1, batch_size >= 1, lr > 0 and eval_batch_size >= 1 must hold"):
+    with pytest.raises(
+        ValueError, match="epochs >= 1, batch_size >= 1, lr > 0 and eval_batch_size >= 1 must hold"
+    ):
         TrainConfig(epochs=0, batch_size=64, lr=1e-3, seed=0)
 
 
@@ -197,8 +217,9 @@ def test_a_sandwich_step_sums_the_gradients_of_its_three_genomes(distill):
     speed = Speed(torch.device("cpu"))
     net.eval()  # BatchNorm in eval mode: the three passes are independent of their order
     net.zero_grad(set_to_none=True)
-    loss, logits = learn_genomes(net, net, [largest, smallest, middle], x, y, speed,
-                                 distill=distill)  # fmt: skip
+    loss, logits = learn_genomes(
+        net, net, [largest, smallest, middle], x, y, speed, distill=distill
+    )
     together = _grads(net)
     expected = [torch.zeros_like(p) for p in net.parameters()]
     with torch.no_grad():

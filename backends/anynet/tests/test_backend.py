@@ -9,8 +9,14 @@ from evogroup.core.errors import OptionError
 from evogroup.testing import BackendContract
 from evogroup.testing.fixtures import invoke
 
-TINY = {"arch": "mobilenet_v2", "width_mult": 0.25, "resolution": 32, "num_classes": 10,
-        "epochs": 1, "final_epochs": 1}  # fmt: skip
+TINY = {
+    "arch": "mobilenet_v2",
+    "width_mult": 0.25,
+    "resolution": 32,
+    "num_classes": 10,
+    "epochs": 1,
+    "final_epochs": 1,
+}
 
 
 class TestContractTorchvision(BackendContract):
@@ -20,8 +26,14 @@ class TestContractTorchvision(BackendContract):
 
 class TestContractModuleBinarized(BackendContract):
     backend_name = "module"
-    options = {"factory": "anynet.tests.models:tiny_net", "binarize": True, "resolution": 32,
-               "num_classes": 10, "epochs": 1, "final_epochs": 1}  # fmt: skip
+    options = {
+        "factory": "anynet.tests.models:tiny_net",
+        "binarize": True,
+        "resolution": 32,
+        "num_classes": 10,
+        "epochs": 1,
+        "final_epochs": 1,
+    }
 
 
 def test_native_is_the_models_own_group_counts_and_labels_say_what_is_counted():
@@ -63,6 +75,17 @@ def test_bad_models_and_factory_arguments_are_one_line_errors():
 def test_the_cli_reports_a_model_without_searchable_convs_in_one_line():
     result = invoke(["space", "--backend", "torchvision", "--arch", "resnet18"], exit_code=2)
     assert "resnet18 has no searchable conv: none of its 20 convs is grouped" in result.output
-    result = invoke(["flops", "--backend", "torchvision", "--arch", "resnet18", "--convs",
-                     "layer1.0.conv1", "--groups", "native"])  # fmt: skip
+    result = invoke(
+        [
+            "flops",
+            "--backend",
+            "torchvision",
+            "--arch",
+            "resnet18",
+            "--convs",
+            "layer1.0.conv1",
+            "--groups",
+            "native",
+        ]
+    )
     assert "layer1.0.conv1" in result.output

@@ -31,16 +31,25 @@ def _flops(*args) -> dict:
 
 @pytest.mark.parametrize("name", OPS)
 def test_native_total_equals_torchvisions_own_ops(name):
-    report = _flops("--arch", name, "--groups", "native", "--resolution", 224,
-                    "--num-classes", 1000)  # fmt: skip
+    report = _flops(
+        "--arch", name, "--groups", "native", "--resolution", 224, "--num-classes", 1000
+    )
     assert round(report["cost"] / 1e9, 3) == OPS[name].meta["_ops"]
     assert report["flops"] == pytest.approx(report["cost"], rel=1e-12)  # table == whole count
     assert report["binary_macs"] == 0
 
 
 def test_binarized_genes_count_a_64th_and_the_stem_and_classifier_stay_real():
-    args = ["--arch", "mobilenet_v2", "--width-mult", "0.25", "--resolution", 64,
-            "--num-classes", 10]  # fmt: skip
+    args = [
+        "--arch",
+        "mobilenet_v2",
+        "--width-mult",
+        "0.25",
+        "--resolution",
+        64,
+        "--num-classes",
+        10,
+    ]
     real = _flops(*args, "--groups", "native")
     binary = _flops(*args, "--groups", "native", "--binarize")
     assert binary["cost"] == pytest.approx(binary["binary_macs"] / 64 + binary["real_macs"])

@@ -18,8 +18,13 @@ from evogroup.testing import SupernetContract
 from evogroup.torch.nn.binary import BinaryConv2d
 from evogroup.torch.nn.shared import SharedConv2d
 
-MODELS = ["mobilenet_v2", "resnext50_32x4d", "regnet_x_400mf", "shufflenet_v2_x1_0",
-          "efficientnet_b0"]  # fmt: skip
+MODELS = [
+    "mobilenet_v2",
+    "resnext50_32x4d",
+    "regnet_x_400mf",
+    "shufflenet_v2_x1_0",
+    "efficientnet_b0",
+]
 
 
 def _with_running_stats(model: nn.Module) -> nn.Module:
@@ -64,8 +69,9 @@ def test_the_export_is_torch_saveable_and_loads_with_torchvision_alone(tmp_path)
         "assert not [k for k in sys.modules if k.split('.')[0] in ('evogroup', 'anynet')]\n"
     )
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # no anynet on the path
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          cwd=tmp_path, env=env)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env
+    )
     assert done.returncode == 0, done.stderr
 
 
@@ -78,8 +84,9 @@ def test_the_static_network_of_the_native_genome_is_the_untouched_model():
     torch.manual_seed(0)
     plain = torchvision.models.mobilenet_v2(num_classes=10, width_mult=0.25)
     assert built.state_dict().keys() == plain.state_dict().keys()
-    assert all(torch.equal(a, b) for a, b in zip(built.state_dict().values(),
-                                                 plain.state_dict().values()))  # fmt: skip
+    assert all(
+        torch.equal(a, b) for a, b in zip(built.state_dict().values(), plain.state_dict().values())
+    )
     regrouped = build_network((1,) * len(native), **arch)
     assert all(regrouped.get_submodule(n).groups == 1 for n in build_supernet(**arch).space.names)
 

@@ -7,9 +7,26 @@ import pytest
 from evogroup import SearchResult
 from evogroup.testing.fixtures import invoke
 
-TINY = ["--backend", "torchvision", "--arch", "mobilenet_v2", "--width-mult", "0.25",
-        "--resolution", 32, "--num-classes", 10, "--epochs", 1, "--recal-images", 64,
-        "--population", 4, "--iterations", 1]  # fmt: skip
+TINY = [
+    "--backend",
+    "torchvision",
+    "--arch",
+    "mobilenet_v2",
+    "--width-mult",
+    "0.25",
+    "--resolution",
+    32,
+    "--num-classes",
+    10,
+    "--epochs",
+    1,
+    "--recal-images",
+    64,
+    "--population",
+    4,
+    "--iterations",
+    1,
+]
 BUDGET = 4e6  # between the min (0.75M) and max (9.1M) at 32x32 with 10 classes
 
 

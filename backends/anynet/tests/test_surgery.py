@@ -76,8 +76,13 @@ def test_a_pattern_matching_nothing_and_an_unsupported_conv_are_refused():
 def test_binarize_keeps_the_stem_and_a_conv_classifier_real_and_relus_become_prelus():
     net = binarize_model(tiny_net())
     kinds = {name: type(m) for name, m in net.named_modules() if isinstance(m, nn.Conv2d)}
-    assert kinds == {"0": nn.Conv2d, "3": BinaryConv2d, "5": BinaryConv2d, "8": BinaryConv2d,
-                     "10": BinaryConv2d}  # fmt: skip
+    assert kinds == {
+        "0": nn.Conv2d,
+        "3": BinaryConv2d,
+        "5": BinaryConv2d,
+        "8": BinaryConv2d,
+        "10": BinaryConv2d,
+    }
     assert not [m for m in net.modules() if type(m) in (nn.ReLU, nn.ReLU6)]  # PReLU instead
     x = torch.randn(2, 3, 16, 16)
     out = net.eval()(x)

@@ -11,8 +11,14 @@ from evogroup.testing import BackendContract
 
 class TestContractSmall(BackendContract):
     backend_name = "binmobilenet"
-    options = {"module": "M2", "width_mult": 0.25, "resolution": 64, "num_classes": 10,
-               "epochs": 1, "final_epochs": 1}  # fmt: skip
+    options = {
+        "module": "M2",
+        "width_mult": 0.25,
+        "resolution": 64,
+        "num_classes": 10,
+        "epochs": 1,
+        "final_epochs": 1,
+    }
 
 
 class TestContractPaperM1(BackendContract):

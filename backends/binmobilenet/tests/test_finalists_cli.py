@@ -21,8 +21,19 @@ LADDER = ["--finalists", 3, "--finalist-epochs", "1,2", "--eta", 2]
 @pytest.fixture(scope="module")
 def searched(tmp_path_factory):
     out = tmp_path_factory.mktemp("finalists")
-    args = ["search", *TINY, "--budget", "1e7", "--population", 4, "--iterations", 1,
-            *LADDER, "--out", out]  # fmt: skip
+    args = [
+        "search",
+        *TINY,
+        "--budget",
+        "1e7",
+        "--population",
+        4,
+        "--iterations",
+        1,
+        *LADDER,
+        "--out",
+        out,
+    ]
     return out, invoke(args).output
 
 
@@ -49,10 +60,23 @@ def test_the_finalists_command_continues_without_training_again(searched):
 
 
 def test_finalists_on_a_backend_that_cannot_train_is_one_line(tmp_path):
-    result = invoke(["search", "--backend", "synthetic", "--budget", "0.8e8", "--finalists", 4,
-                     "--out", tmp_path / "run"], exit_code=2)  # fmt: skip
+    result = invoke(
+        [
+            "search",
+            "--backend",
+            "synthetic",
+            "--budget",
+            "0.8e8",
+            "--finalists",
+            4,
+            "--out",
+            tmp_path / "run",
+        ],
+        exit_code=2,
+    )
     assert "--finalists needs a backend that trains networks from scratch" in result.output
     assert not (tmp_path / "run").exists()
-    zero = invoke(["search", "--backend", "synthetic", "--budget", "0.8e8", "--finalists", 0],
-                  exit_code=2)  # fmt: skip
+    zero = invoke(
+        ["search", "--backend", "synthetic", "--budget", "0.8e8", "--finalists", 0], exit_code=2
+    )
     assert "0 is not in the range x>=1" in zero.output

@@ -96,8 +96,11 @@ def test_count_leaves_batchnorm_statistics_and_mode_alone(small_nets):
 
 def test_cache_is_read_back_and_a_corrupt_file_is_recomputed(flop_cache, monkeypatch):
     first = cost_table("M3", **SMALL_ARCH)
-    (path,) = [p for p in flop_cache.glob("binmobilenet-r64-*.json")
-               if json.loads(p.read_text())["key"]["module"] == "M3"]  # fmt: skip
+    (path,) = [
+        p
+        for p in flop_cache.glob("binmobilenet-r64-*.json")
+        if json.loads(p.read_text())["key"]["module"] == "M3"
+    ]
     assert json.loads(path.read_text())["key"]["width_mult"] == 0.25
 
     def fail(*args, **kwargs):

@@ -26,22 +26,54 @@ def budget() -> float:
 @pytest.fixture(scope="module")
 def reproduced(tmp_path_factory, budget):
     out = tmp_path_factory.mktemp("reproduce")
-    args = ["reproduce", *TINY, "--budget", budget, "--epochs", 1, "--final-epochs", 1,
-            "--population", 4, "--iterations", 1, "--out", out]  # fmt: skip
+    args = [
+        "reproduce",
+        *TINY,
+        "--budget",
+        budget,
+        "--epochs",
+        1,
+        "--final-epochs",
+        1,
+        "--population",
+        4,
+        "--iterations",
+        1,
+        "--out",
+        out,
+    ]
     return out, invoke(args)
 
 
 def test_reproduce_writes_the_ablation_table(reproduced, budget):
     out, result = reproduced
-    for name in ("config.json", "env.json", "fitness.json", "supernet.pt", "supernet_metrics.csv", "random_search.json",
-                 "table.md", "table.csv", "table.json", "acc_vs_flops.png",
-                 "search/result.json", "search/evaluations.jsonl", "search/iterations.csv",
-                 "search/search_progress.png", "search/fitness_vs_cost.png"):  # fmt: skip
+    for name in (
+        "config.json",
+        "env.json",
+        "fitness.json",
+        "supernet.pt",
+        "supernet_metrics.csv",
+        "random_search.json",
+        "table.md",
+        "table.csv",
+        "table.json",
+        "acc_vs_flops.png",
+        "search/result.json",
+        "search/evaluations.jsonl",
+        "search/iterations.csv",
+        "search/search_progress.png",
+        "search/fitness_vs_cost.png",
+    ):
         assert (out / name).is_file(), name
     rows = list(csv.DictReader((out / "table.csv").open()))
     assert [r["method"] for r in rows] == [
-        "groups = 1", "groups = 4", "groups = 16", "random genome", "random search", "evolutionary search",
-    ]  # fmt: skip
+        "groups = 1",
+        "groups = 4",
+        "groups = 16",
+        "random genome",
+        "random search",
+        "evolutionary search",
+    ]
     for row in rows:
         assert 0 <= float(row["top1_mean"]) <= 100 and 0 <= float(row["top5_mean"]) <= 100
     searched = {r["method"]: r for r in rows}["evolutionary search"]
@@ -64,8 +96,23 @@ def test_searched_genome_respects_the_budget_and_history_is_complete(reproduced,
 def test_reproduce_resumes_without_redoing_work(reproduced, budget):
     out, _ = reproduced
     before = (out / "table.csv").read_text()
-    args = ["reproduce", *TINY, "--budget", budget, "--epochs", 1, "--final-epochs", 1,
-            "--population", 4, "--iterations", 1, "--out", out, "--resume"]  # fmt: skip
+    args = [
+        "reproduce",
+        *TINY,
+        "--budget",
+        budget,
+        "--epochs",
+        1,
+        "--final-epochs",
+        1,
+        "--population",
+        4,
+        "--iterations",
+        1,
+        "--out",
+        out,
+        "--resume",
+    ]
     result = invoke(args)
     assert "retraining" not in result.output and "random search baseline" not in result.output
     assert (out / "table.csv").read_text() == before
@@ -95,11 +142,36 @@ def test_train_a_searched_genome_and_load_it(reproduced, tmp_path):
 def test_search_reuses_a_supernet_and_refuses_another_modules(reproduced, budget, tmp_path):
     out, _ = reproduced
     supernet = out / "supernet.pt"
-    args = ["search", *TINY, "--budget", budget, "--supernet", supernet, "--population", 3,
-            "--iterations", 0, "--out", tmp_path / "s"]  # fmt: skip
+    args = [
+        "search",
+        *TINY,
+        "--budget",
+        budget,
+        "--supernet",
+        supernet,
+        "--population",
+        3,
+        "--iterations",
+        0,
+        "--out",
+        tmp_path / "s",
+    ]
     assert "no --supernet given" not in invoke(args).output
-    m1 = ["search", "--backend", "binmobilenet", "--module", "M3", "--width-mult", "0.25",
-          "--budget", "1e8", "--supernet", supernet, "--out", tmp_path / "m3"]  # fmt: skip
+    m1 = [
+        "search",
+        "--backend",
+        "binmobilenet",
+        "--module",
+        "M3",
+        "--width-mult",
+        "0.25",
+        "--budget",
+        "1e8",
+        "--supernet",
+        supernet,
+        "--out",
+        tmp_path / "m3",
+    ]
     assert "module='M2'" in invoke(m1, exit_code=1).output
 
 
@@ -118,22 +190,56 @@ def test_report_redraws_a_run(reproduced):
 
 
 def test_infeasible_budget_stops_before_training(tmp_path):
-    result = invoke(["search", "--backend", "binmobilenet", "--module", "M1", "--budget", "0.8e8",
-                     "--out", tmp_path / "r"], exit_code=1)  # fmt: skip
+    result = invoke(
+        [
+            "search",
+            "--backend",
+            "binmobilenet",
+            "--module",
+            "M1",
+            "--budget",
+            "0.8e8",
+            "--out",
+            tmp_path / "r",
+        ],
+        exit_code=1,
+    )
     assert "modules that fit: M2, M3" in result.output
     assert not (tmp_path / "r").exists()
 
 
 def test_rank_check_on_a_tiny_setting_prints_kendall(tmp_path):
-    args = ["rank-check", *TINY, "--epochs", 1, "--samples", 6, "--final-epochs", 1,
-            "--out", tmp_path / "rc"]  # fmt: skip
+    args = [
+        "rank-check",
+        *TINY,
+        "--epochs",
+        1,
+        "--samples",
+        6,
+        "--final-epochs",
+        1,
+        "--out",
+        tmp_path / "rc",
+    ]
     output = invoke(args).output
     assert "recalibrated: Kendall tau" in output and "not recalibrated: Kendall tau" in output
     assert "recalibrated, by loss: Kendall tau" in output  # the other fitness metric
     data = json.loads((tmp_path / "rc" / "rank_check.json").read_text())
     assert data["samples"] == 6 and data["main"] == "recalibrated"
-    search = ["search", *TINY, "--budget", 1e8, "--supernet", tmp_path / "rc" / "supernet.pt",
-              "--population", 3, "--iterations", 0, "--out", tmp_path / "s"]  # fmt: skip
+    search = [
+        "search",
+        *TINY,
+        "--budget",
+        1e8,
+        "--supernet",
+        tmp_path / "rc" / "supernet.pt",
+        "--population",
+        3,
+        "--iterations",
+        0,
+        "--out",
+        tmp_path / "s",
+    ]
     summary = invoke(search).output
     fitness = json.loads((tmp_path / "s" / "fitness.json").read_text())
     assert fitness["measured_on"] == 269 and fitness["rank_check"]["samples"] == 6

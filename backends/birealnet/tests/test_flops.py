@@ -79,8 +79,18 @@ def test_table_equals_the_whole_model_count_of_the_static_net(
 def test_cli_flops_reports_1_6399e8():
     from evogroup.cli.main import main
 
-    args = ["flops", "--backend", "birealnet", "--groups", "1", "--resolution", "224",
-            "--num-classes", "1000", "--json"]  # fmt: skip
+    args = [
+        "flops",
+        "--backend",
+        "birealnet",
+        "--groups",
+        "1",
+        "--resolution",
+        "224",
+        "--num-classes",
+        "1000",
+        "--json",
+    ]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)

@@ -19,8 +19,10 @@ def test_space_shows_the_budget_range():
 
 
 def test_an_infeasible_budget_names_the_range_and_stops_before_training(tmp_path):
-    result = invoke(["search", "--backend", "birealnet", "--budget", "1.2e8",
-                     "--out", tmp_path / "r"], exit_code=1)  # fmt: skip
+    result = invoke(
+        ["search", "--backend", "birealnet", "--budget", "1.2e8", "--out", tmp_path / "r"],
+        exit_code=1,
+    )
     assert "below the smallest reachable cost 1.380e8" in result.output
     assert not (tmp_path / "r").exists()
 
@@ -28,8 +30,22 @@ def test_an_infeasible_budget_names_the_range_and_stops_before_training(tmp_path
 @pytest.mark.slow
 def test_a_tiny_search_trains_its_supernet_and_stays_within_budget(tmp_path):
     out = tmp_path / "search"
-    invoke(["search", *TINY, "--budget", "1.45e8", "--epochs", 1, "--population", 8,
-            "--iterations", 2, "--out", out])  # fmt: skip
+    invoke(
+        [
+            "search",
+            *TINY,
+            "--budget",
+            "1.45e8",
+            "--epochs",
+            1,
+            "--population",
+            8,
+            "--iterations",
+            2,
+            "--out",
+            out,
+        ]
+    )
     result = SearchResult.load(out / "result.json")
     assert result.best.cost <= 1.45e8 and result.evaluations <= 8 + 2 * 50
     assert (out / "supernet.pt").is_file() and (out / "fitness.json").is_file()
@@ -39,6 +55,18 @@ def test_a_tiny_search_trains_its_supernet_and_stays_within_budget(tmp_path):
 
 @pytest.mark.slow
 def test_rank_check_runs_through_the_lifecycle(tmp_path):
-    output = invoke(["rank-check", *TINY, "--epochs", 1, "--samples", 4, "--final-epochs", 1,
-                     "--out", tmp_path / "rc"]).output  # fmt: skip
+    output = invoke(
+        [
+            "rank-check",
+            *TINY,
+            "--epochs",
+            1,
+            "--samples",
+            4,
+            "--final-epochs",
+            1,
+            "--out",
+            tmp_path / "rc",
+        ]
+    ).output
     assert "Kendall tau" in output and "verdict" in output

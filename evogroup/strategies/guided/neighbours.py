@@ -48,9 +48,13 @@ class Neighbours:
             ]
 
     def draw(
-        self, genomes: Sequence[Genome], count: int, taken: Container[Genome], attempts: int,
+        self,
+        genomes: Sequence[Genome],
+        count: int,
+        taken: Container[Genome],
+        attempts: int,
         rng: random.Random,
-    ) -> list[Genome]:  # fmt: skip
+    ) -> list[Genome]:
         """Up to ``count`` distinct neighbours of ``genomes`` within the range and not in
         ``taken``, in the order drawn, from at most ``attempts`` draws. ``rng`` gives one
         seed, so the result is a function of its state."""

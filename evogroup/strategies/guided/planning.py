@@ -99,8 +99,10 @@ class Planner:
 
     def dearest(self) -> Genome:
         """The most expensive genome within the range (by the planned cost; re-checked)."""
-        values = [np.array([row[g] for g in layer.choices]) for row, layer in
-                  zip(self.table.table, self.problem.space.layers)]  # fmt: skip
+        values = [
+            np.array([row[g] for g in layer.choices])
+            for row, layer in zip(self.table.table, self.problem.space.layers)
+        ]
         genome = self.best(values)
         if genome is None:  # rounding or a poor fit: the greedy repair of the dearest genome
             genome = repair(self.table.max_genome(), self.problem)

@@ -194,9 +194,14 @@ def _single_thread() -> Iterator[None]:
 
 
 def cost_table(
-    key: dict, space: SearchSpace, build: Callable[[], nn.Module], resolution: int, *,
-    cache: bool = True, sources: Iterable[Any] = (),
-) -> CostTable:  # fmt: skip
+    key: dict,
+    space: SearchSpace,
+    build: Callable[[], nn.Module],
+    resolution: int,
+    *,
+    cache: bool = True,
+    sources: Iterable[Any] = (),
+) -> CostTable:
     """The FLOP table of ``space`` (see :func:`build_cost_table`), read from the on-disk
     cache when there (a corrupt or stale file is recomputed).
 
@@ -213,9 +218,14 @@ def cost_table(
     if not isinstance(resolution, int) or resolution < 32:
         raise InvalidValueError(f"resolution >= 32 must hold, but got resolution={resolution!r}")
     net = build()
-    key = {**key, "version": _CACHE_VERSION, "convention": CONVENTION,
-           "resolution": resolution, "space": space.fingerprint(),
-           "model": model_fingerprint(net, sources)}  # fmt: skip
+    key = {
+        **key,
+        "version": _CACHE_VERSION,
+        "convention": CONVENTION,
+        "resolution": resolution,
+        "space": space.fingerprint(),
+        "model": model_fingerprint(net, sources),
+    }
     digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:12]
     path = cache_dir() / f"{key.get('backend', 'net')}-r{resolution}-{digest}.json"
     if cache:

@@ -20,15 +20,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from evogroup.backend.base import Backend, Run, TrainResult
 from evogroup.backend.options import BackendOptions
-from evogroup.core.cost import CostTable
 from evogroup.core.errors import CheckpointError
 from evogroup.core.io import atomic_write_json
 from evogroup.core.lazy import Imported
 from evogroup.core.operators import sample_feasible
 from evogroup.core.problem import Problem
 from evogroup.core.space import Genome
+from evogroup.torch.backend.flop_steps import FlopSteps
 from evogroup.torch.backend.latency_steps import FLOP_CLASSES, LatencySteps
-from evogroup.torch.backend.latency_steps import flop_classes as _flop_classes
 from evogroup.torch.backend.training_options import TrainingOptions, WidthOptions
 from evogroup.torch.fitness.supernet_file import check_supernet, trust
 
@@ -43,10 +42,16 @@ if TYPE_CHECKING:  # torch is imported by the steps that need it, not by loading
 DEMO_SEARCH = {"iterations": 4}
 
 
-__all__ = ["FLOP_CLASSES", "TrainingOptions", "WeightSharingBackend", "WidthOptions", "check_supernet"]
+__all__ = [
+    "FLOP_CLASSES",
+    "TrainingOptions",
+    "WeightSharingBackend",
+    "WidthOptions",
+    "check_supernet",
+]
 
 
-class WeightSharingBackend(LatencySteps, Backend):
+class WeightSharingBackend(FlopSteps, LatencySteps, Backend):
     """A backend whose fitness is a weight-sharing supernet (Algorithm 2 of the paper).
 
     A subclass declares, and writes nothing else but :meth:`space`:
@@ -79,61 +84,8 @@ class WeightSharingBackend(LatencySteps, Backend):
         by :attr:`arch_fields`): what a supernet checkpoint must match to be searched."""
         return {name: getattr(opts, name) for name in self.arch_fields}
 
-    def arch_label(self, opts: Any) -> str:
-        """Extra words for :meth:`cost_label`: the width when it is not 1."""
-        width = getattr(opts, "width_mult", 1.0)
-        return "" if width == 1.0 else f", width {width:g}"
-
     def __init__(self) -> None:
-        self._tables: dict[tuple, CostTable] = {}
         self._runtimes: dict[tuple, Runtime] = {}
-
-    # -- cost -----------------------------------------------------------------------------
-    def cost(self, opts: BackendOptions | None = None) -> CostTable:
-        """The FLOP table at ``resolution`` with ``num_classes`` (default 1000) classes,
-        counted once per architecture (then cached on disk and on this backend)."""
-        from evogroup.torch.backend.flops import cost_table
-
-        o = self._opts(opts)
-        arch, classes = self.arch(o), _flop_classes(o)
-        key = (tuple(sorted(arch.items())), o.resolution, classes)
-        if key not in self._tables:
-            space = self.space(o)
-
-            def build():
-                return self.network_class(space.uniform(2**62), num_classes=classes, **arch)
-
-            ident = {"backend": self.name, **arch, "num_classes": classes}
-            self._tables[key] = cost_table(ident, space, build, o.resolution,
-                                           sources=self.model_sources(o))  # fmt: skip
-        return self._tables[key]
-
-    def model_sources(self, opts: Any) -> tuple[Any, ...]:
-        """Code defining the network beyond its classes (a factory): keys the FLOP table too."""
-        return ()
-
-    def cost_label(self, opts: BackendOptions | None = None) -> str:
-        o = self._opts(opts)
-        return (f"FLOPs (binary MACs/64 + real MACs) at {o.resolution}x{o.resolution},"
-                f" {_flop_classes(o)} classes{self.arch_label(o)}")  # fmt: skip
-
-    def cost_report(self, genome: Genome, opts: BackendOptions | None = None) -> dict[str, Any]:
-        """The base report plus ``flops``, ``binary_macs``, ``real_macs`` (a whole-model
-        fvcore count of the static net) and each searched layer's binary/real MACs."""
-        from evogroup.torch.backend.flops import count_flops
-
-        o = self._opts(opts)
-        report = super().cost_report(genome, o)
-        net = self.network_class(tuple(report["genome"]), num_classes=_flop_classes(o),
-                                 **self.arch(o))  # fmt: skip
-        counted = count_flops(net, o.resolution)
-        report.update(flops=counted.flops, binary_macs=counted.binary_macs,
-                      real_macs=counted.real_macs)  # fmt: skip
-        for layer in report["layers"]:
-            macs = counted.per_layer[net.gene_path(layer["name"])]
-            layer["binary"] = macs.binary
-            layer["binary_macs" if macs.binary else "real_macs"] = macs.macs
-        return report
 
     def coordinator(self, opts: BackendOptions | None = None) -> Any:
         """The ranks of a ``torchrun`` launch agree through torch.distributed."""
@@ -156,8 +108,9 @@ class WeightSharingBackend(LatencySteps, Backend):
 
         key = (o.device, o.kernel, o.decode, o.compile, o.sync_bn)
         if key not in self._runtimes:
-            runtime = Runtime.resolve(o.device, kernel=o.kernel, decode=o.decode,
-                                      compile=o.compile, sync_bn=o.sync_bn)  # fmt: skip
+            runtime = Runtime.resolve(
+                o.device, kernel=o.kernel, decode=o.decode, compile=o.compile, sync_bn=o.sync_bn
+            )
             check_decode(runtime.decode, runtime.device.type)  # refused before any work
             self._runtimes[key] = runtime
         return self._runtimes[key]
@@ -187,7 +140,9 @@ class WeightSharingBackend(LatencySteps, Backend):
         from evogroup.torch.backend.training_options import SUPERNET_TRAINING
 
         why = "--supernet PATH is searched as trained (nothing is trained)"
-        return {} if getattr(opts, "supernet", None) is None else dict.fromkeys(SUPERNET_TRAINING, why)
+        return (
+            {} if getattr(opts, "supernet", None) is None else dict.fromkeys(SUPERNET_TRAINING, why)
+        )
 
     def search_defaults(self, opts: BackendOptions | None = None) -> dict[str, Any]:
         """On the embedded digits, :data:`DEMO_SEARCH` (a CPU demo); elsewhere the paper's."""
@@ -224,14 +179,27 @@ class WeightSharingBackend(LatencySteps, Backend):
         with seeded(run.seed):  # the seed governs the initial weights too
             net = self.supernet_class(**arch, kernel=runtime.kernel)
         meta = {"arch": arch, "image_size": data.image_size, "data": data.describe()}
-        return train_supernet(net, data, config, run.layout, kind=supernet_kind(self.name),
-                              meta=meta, runtime=runtime, resume=run.resume,
-                              progress=run.progress, draw=draw)  # fmt: skip
+        return train_supernet(
+            net,
+            data,
+            config,
+            run.layout,
+            kind=supernet_kind(self.name),
+            meta=meta,
+            runtime=runtime,
+            resume=run.resume,
+            progress=run.progress,
+            draw=draw,
+        )
 
     def problem(
-        self, budget: float, run: Run, opts: BackendOptions | None = None,
-        supernet: Path | None = None, budget_min: float = 0.0,
-    ) -> Problem:  # fmt: skip
+        self,
+        budget: float,
+        run: Run,
+        opts: BackendOptions | None = None,
+        supernet: Path | None = None,
+        budget_min: float = 0.0,
+    ) -> Problem:
         """Fitness = top-1 (or with ``--fitness-metric loss`` the negative cross-entropy) of
         ``supernet`` on search-val after BatchNorm recalibration."""
         from evogroup.torch.fitness.supernet_fitness import SupernetFitness
@@ -245,10 +213,18 @@ class WeightSharingBackend(LatencySteps, Backend):
         check_supernet(supernet, meta, self._network_arch(o, data), data.describe())
         recipe = self.recipe(data, o)
         fitness = SupernetFitness(
-            supernet, self.name, self.supernet_class, data.source, data.split_seed, data=data,
-            recal_images=recipe.recal_images, batch_size=recipe.eval_batch_size, seed=run.seed,
-            runtime=self.runtime(o), metric=o.fitness_metric,
-        )  # fmt: skip
+            supernet,
+            self.name,
+            self.supernet_class,
+            data.source,
+            data.split_seed,
+            data=data,
+            recal_images=recipe.recal_images,
+            batch_size=recipe.eval_batch_size,
+            seed=run.seed,
+            runtime=self.runtime(o),
+            metric=o.fitness_metric,
+        )
         atomic_write_json(run.layout.fitness, {**fitness.describe(), **trust(supernet, data)})
         # Re-scoring of the final top genomes: BatchNorm recalibrated on 4x the images, so
         # the reported fitness of the winner carries less of the recalibration sample's noise.
@@ -263,8 +239,11 @@ class WeightSharingBackend(LatencySteps, Backend):
         when the search uses accuracy, else accuracy): scoring is cheap beside training."""
         fitness = problem.fitness
         other = "accuracy" if fitness.metric == "loss" else "loss"
-        return {"recalibrated": fitness, "not recalibrated": fitness.variant(recalibrate=False),
-                f"recalibrated, by {other}": fitness.variant(metric=other)}  # fmt: skip
+        return {
+            "recalibrated": fitness,
+            "not recalibrated": fitness.variant(recalibrate=False),
+            f"recalibrated, by {other}": fitness.variant(metric=other),
+        }
 
     def train(self, genome: Genome, run: Run, opts: BackendOptions | None = None) -> TrainResult:
         from evogroup.torch.nn.weights import model_kind
@@ -278,12 +257,25 @@ class WeightSharingBackend(LatencySteps, Backend):
         with seeded(run.seed):
             model = self.network_class(genome, **arch)
         cost = self.cost(o)(genome)
-        meta = {"arch": arch, "genome": list(genome), "flops": cost,
-                "flop_resolution": o.resolution, "image_size": data.image_size,
-                "data": data.describe()}  # fmt: skip
-        metrics = train_network(model, data, config, run.layout, kind=model_kind(self.name),
-                                meta=meta, runtime=self.runtime(o), resume=run.resume,
-                                progress=run.progress)  # fmt: skip
+        meta = {
+            "arch": arch,
+            "genome": list(genome),
+            "flops": cost,
+            "flop_resolution": o.resolution,
+            "image_size": data.image_size,
+            "data": data.describe(),
+        }
+        metrics = train_network(
+            model,
+            data,
+            config,
+            run.layout,
+            kind=model_kind(self.name),
+            meta=meta,
+            runtime=self.runtime(o),
+            resume=run.resume,
+            progress=run.progress,
+        )
         top1, top5 = metrics.pop("top1"), metrics.pop("top5")
         return TrainResult(top1, top5, run.seed, genome, cost, metrics)
 

@@ -9,6 +9,9 @@ from evogroup.core.lazy import lazy_exports
 # The names of the module this package replaced (``evogroup.torch.data``), imported on use.
 __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
-    {name: "evogroup.torch.data.sources" for name in ("DataSplits", "load_data", "stratified_split")},
+    {
+        name: "evogroup.torch.data.sources"
+        for name in ("DataSplits", "load_data", "stratified_split")
+    },
     globals(),
 )

@@ -113,8 +113,13 @@ def is_imagefolder(root: Path) -> bool:
 
 #: PIL's errors on damaged files, and its size guard against decompression bombs (an image
 #: over ``Image.MAX_IMAGE_PIXELS``): to evogroup all mean "unreadable".
-_UNREADABLE = (OSError, ValueError, SyntaxError, Image.DecompressionBombError,
-               Image.DecompressionBombWarning)  # fmt: skip
+_UNREADABLE = (
+    OSError,
+    ValueError,
+    SyntaxError,
+    Image.DecompressionBombError,
+    Image.DecompressionBombWarning,
+)
 
 
 @contextlib.contextmanager

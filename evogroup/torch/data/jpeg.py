@@ -156,9 +156,13 @@ def collate_encoded(items: Sequence[tuple[torch.Tensor, int, str]]) -> EncodedBa
     images, labels, paths = zip(*items)
     encoded = [img for img in images if img.dim() == 1]
     data = torch.cat(encoded) if encoded else torch.empty(0, dtype=torch.uint8)
-    return EncodedBatch(data, [img.numel() if img.dim() == 1 else 0 for img in images],
-                        [img for img in images if img.dim() == 3],
-                        torch.as_tensor(labels, dtype=torch.long), list(paths))  # fmt: skip
+    return EncodedBatch(
+        data,
+        [img.numel() if img.dim() == 1 else 0 for img in images],
+        [img for img in images if img.dim() == 3],
+        torch.as_tensor(labels, dtype=torch.long),
+        list(paths),
+    )
 
 
 # -- the device side: decode, resize, crop, flip, normalize ---------------------------------
@@ -177,8 +181,13 @@ class DeviceTransform:
         generator: a CPU generator for the crops and flips; needed when ``training``.
     """
 
-    def __init__(self, device: str | torch.device, *, training: bool,
-                 generator: torch.Generator | None = None):  # fmt: skip
+    def __init__(
+        self,
+        device: str | torch.device,
+        *,
+        training: bool,
+        generator: torch.Generator | None = None,
+    ):
         if training and generator is None:
             raise ValueError("a training DeviceTransform needs a seeded CPU torch.Generator")
         device = torch.device(device)
@@ -192,10 +201,12 @@ class DeviceTransform:
         images = self.decode(batch.images(), batch.paths)
         draws = torch.rand(len(images), 3, generator=self.generator) if self.training else None
         crops = [
-            self._crop(TF.resize(img, [RESIZE], antialias=True),
-                       None if draws is None else draws[i].tolist())
+            self._crop(
+                TF.resize(img, [RESIZE], antialias=True),
+                None if draws is None else draws[i].tolist(),
+            )
             for i, img in enumerate(images)
-        ]  # fmt: skip
+        ]
         x = torch.stack(crops).float().div_(255)
         return x.sub_(self.mean).div_(self.std)
 

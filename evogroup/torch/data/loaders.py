@@ -83,33 +83,61 @@ def _image_folder(dataset: Dataset) -> datasets.ImageFolder | None:
 
 
 def make_loader(
-    dataset: Dataset, batch_size: int, *, sampler: Sampler | None = None,
-    generator: torch.Generator | None = None, num_workers: int = 0,
+    dataset: Dataset,
+    batch_size: int,
+    *,
+    sampler: Sampler | None = None,
+    generator: torch.Generator | None = None,
+    num_workers: int = 0,
     device: torch.device | None = None,
-) -> DataLoader:  # fmt: skip
+) -> DataLoader:
     """A DataLoader of ``dataset``'s transformed tensors (decoded by PIL in the workers),
     in order unless ``sampler`` deals it; pinned memory for a CUDA ``device``."""
-    return DataLoader(dataset, batch_size=batch_size, sampler=sampler, generator=generator,
-                      num_workers=num_workers, persistent_workers=False,
-                      pin_memory=device is not None and device.type == "cuda")  # fmt: skip
+    return DataLoader(
+        dataset,
+        batch_size=batch_size,
+        sampler=sampler,
+        generator=generator,
+        num_workers=num_workers,
+        persistent_workers=False,
+        pin_memory=device is not None and device.type == "cuda",
+    )
 
 
 def loader(
-    dataset: Dataset, batch_size: int, runtime: Runtime, on_device: bool, *,
-    augment: torch.Generator | None = None, sampler: Sampler | None = None,
-    generator: torch.Generator | None = None, num_workers: int = 0,
-) -> DataLoader | DecodedLoader:  # fmt: skip
+    dataset: Dataset,
+    batch_size: int,
+    runtime: Runtime,
+    on_device: bool,
+    *,
+    augment: torch.Generator | None = None,
+    sampler: Sampler | None = None,
+    generator: torch.Generator | None = None,
+    num_workers: int = 0,
+) -> DataLoader | DecodedLoader:
     """``dataset`` in batches of ``batch_size``: decoded on ``runtime.device`` when
     ``on_device`` (:func:`decodes_on_device`), augmented with crops and flips drawn from
     ``augment`` (``None``: the evaluation transform), else by the dataset's own transform
     in ``num_workers`` worker processes. ``sampler`` and ``generator`` order the data (a
     DistributedSampler under DDP)."""
     if not on_device:
-        return make_loader(dataset, batch_size, sampler=sampler, generator=generator,
-                           num_workers=num_workers, device=runtime.device)  # fmt: skip
-    files = DataLoader(EncodedImages(dataset), batch_size=batch_size, sampler=sampler,
-                       generator=generator, num_workers=num_workers, persistent_workers=False,
-                       collate_fn=collate_encoded)  # fmt: skip
+        return make_loader(
+            dataset,
+            batch_size,
+            sampler=sampler,
+            generator=generator,
+            num_workers=num_workers,
+            device=runtime.device,
+        )
+    files = DataLoader(
+        EncodedImages(dataset),
+        batch_size=batch_size,
+        sampler=sampler,
+        generator=generator,
+        num_workers=num_workers,
+        persistent_workers=False,
+        collate_fn=collate_encoded,
+    )
     transform = DeviceTransform(runtime.device, training=augment is not None, generator=augment)
     return DecodedLoader(files, transform)
 
@@ -172,9 +200,13 @@ def _hand_over(x: torch.Tensor, y: torch.Tensor, done: torch.cuda.Event | None) 
 
 
 def evaluation_batches(
-    dataset: Dataset, batch_size: int, speed: Speed, runtime: Runtime, on_device: bool,
+    dataset: Dataset,
+    batch_size: int,
+    speed: Speed,
+    runtime: Runtime,
+    on_device: bool,
     num_workers: int = 0,
-) -> Callable[[], Iterable[Batch]]:  # fmt: skip
+) -> Callable[[], Iterable[Batch]]:
     """A function returning ``dataset``'s ``(x, y)`` batches for evaluation or BatchNorm
     recalibration (no augmentation; decoded on the device when ``on_device``): held on
     the device when they fit (on CUDA under autocast: in its dtype and memory format, up

@@ -75,7 +75,6 @@ class TensorImages(Dataset):
         return (self.transform(x) if self.transform else x), int(self.labels[i])
 
 
-
 def stratified_split(
     labels: Sequence[int] | np.ndarray, fractions: Sequence[float], seed: int
 ) -> list[np.ndarray]:

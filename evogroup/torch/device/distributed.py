@@ -28,8 +28,15 @@ from evogroup.core import launch
 from evogroup.core.errors import EvogroupError
 
 __all__ = [
-    "active", "barrier", "broadcast_buffers", "check_same", "from_main", "gather", "join", "wrap",
-]  # fmt: skip
+    "active",
+    "barrier",
+    "broadcast_buffers",
+    "check_same",
+    "from_main",
+    "gather",
+    "join",
+    "wrap",
+]
 
 T = TypeVar("T")
 

@@ -114,9 +114,14 @@ class Runtime:
 
     @classmethod
     def resolve(
-        cls, device: str | torch.device | None = None, *, kernel: str = "auto",
-        decode: str = "auto", compile: bool | None = None, sync_bn: bool = False,
-    ) -> Runtime:  # fmt: skip
+        cls,
+        device: str | torch.device | None = None,
+        *,
+        kernel: str = "auto",
+        decode: str = "auto",
+        compile: bool | None = None,
+        sync_bn: bool = False,
+    ) -> Runtime:
         """The runtime of the options a user gave (``--device``, ``--kernel``, ...).
 
         Raises:
@@ -131,13 +136,24 @@ class Runtime:
                 f"--sync-bn needs CUDA (torch syncs BatchNorm on GPUs), but got {dev}"
             )
         asked = (None if device is None else str(device), kernel, decode, compile, sync_bn)
-        return cls(dev, resolve_kernel(kernel, dev), decode, compile, sync_bn, world,
-                   launch.rank(), asked)  # fmt: skip
+        return cls(
+            dev, resolve_kernel(kernel, dev), decode, compile, sync_bn, world, launch.rank(), asked
+        )
 
     def __reduce__(self) -> tuple[Any, tuple]:
         if not self.asked:  # built by hand: shipped as it is
-            return (Runtime, (self.device, self.kernel, self.decode, self.compile,
-                              self.sync_bn, self.world, self.rank))  # fmt: skip
+            return (
+                Runtime,
+                (
+                    self.device,
+                    self.kernel,
+                    self.decode,
+                    self.compile,
+                    self.sync_bn,
+                    self.world,
+                    self.rank,
+                ),
+            )
         return (_resolve_again, self.asked)
 
     def speed(self, model: nn.Module) -> Speed:

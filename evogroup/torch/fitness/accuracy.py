@@ -40,9 +40,12 @@ def accuracy(model: nn.Module, batches: Iterable, speed: Speed) -> Accuracy:
 
 
 def summed_over(
-    model: nn.Module, batches: Iterable, speed: Speed,
-    per_batch: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], what: str = "scoring",
-) -> tuple[list[float], int]:  # fmt: skip
+    model: nn.Module,
+    batches: Iterable,
+    speed: Speed,
+    per_batch: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    what: str = "scoring",
+) -> tuple[list[float], int]:
     """``(sums, images)``: the sums over ``(images, labels)`` batches of
     ``per_batch(logits, labels)`` (a 1-d tensor), with ``model`` in eval mode and inference
     mode under ``speed``'s autocast and input memory format (see

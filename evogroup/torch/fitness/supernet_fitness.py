@@ -93,8 +93,9 @@ def top1(net: nn.Module, batches: Iterable, speed: Speed) -> float:
 
 #: The score of each of :data:`~evogroup.torch.options.choices.METRICS`.
 SCORES: dict[str, Callable[[nn.Module, Iterable, Speed], float]] = {
-    "accuracy": top1, "loss": negative_loss,
-}  # fmt: skip
+    "accuracy": top1,
+    "loss": negative_loss,
+}
 
 
 class SupernetFitness:
@@ -171,13 +172,24 @@ class SupernetFitness:
 
     def describe(self) -> dict[str, Any]:
         """The options, for the search's results."""
-        keys = ("checkpoint", "source", "split_seed", "recal_images", "val_images",
-                "batch_size", "seed", "recalibrate", "metric")  # fmt: skip
+        keys = (
+            "checkpoint",
+            "source",
+            "split_seed",
+            "recal_images",
+            "val_images",
+            "batch_size",
+            "seed",
+            "recalibrate",
+            "metric",
+        )
         kernel = None if self.runtime is None else self.runtime.kernel
         what = "top-1 (%)" if self.metric == "accuracy" else "negative cross-entropy"
-        return {"fitness": f"supernet {what} on search-val after BN recalibration"} | {
-            k: getattr(self, k) for k in keys
-        } | {"kernel": kernel}
+        return (
+            {"fitness": f"supernet {what} on search-val after BN recalibration"}
+            | {k: getattr(self, k) for k in keys}
+            | {"kernel": kernel}
+        )
 
     def __getstate__(self) -> dict[str, Any]:
         return {**self.__dict__, "_state": None, "_data": None}  # workers load their own copy
@@ -204,14 +216,27 @@ class SupernetFitness:
         data = self._data or load_data(self.source, seed=self.split_seed)
         gen = torch.Generator().manual_seed(self.seed)
         recal = _sample(data.train_plain, self.recal_images, gen)
-        val = data.search_val if self.val_images is None else _sample(data.search_val,
-                                                                       self.val_images, gen)
+        val = (
+            data.search_val
+            if self.val_images is None
+            else _sample(data.search_val, self.val_images, gen)
+        )
         on_device = decodes_on_device(runtime, data)
-        batches = functools.partial(evaluation_batches, batch_size=self.batch_size, speed=speed,
-                                    runtime=runtime, on_device=on_device,
-                                    num_workers=data.num_workers)  # fmt: skip
-        self._state = {"net": net, "runner": prepare(net, speed), "speed": speed,
-                       "recal": batches(recal), "val": batches(val)}  # fmt: skip
+        batches = functools.partial(
+            evaluation_batches,
+            batch_size=self.batch_size,
+            speed=speed,
+            runtime=runtime,
+            on_device=on_device,
+            num_workers=data.num_workers,
+        )
+        self._state = {
+            "net": net,
+            "runner": prepare(net, speed),
+            "speed": speed,
+            "recal": batches(recal),
+            "val": batches(val),
+        }
         return self._state
 
 

@@ -67,8 +67,7 @@ class ChoiceBatchNorm2d(nn.Module):
 
 
 def _copy(bn: nn.BatchNorm2d) -> nn.BatchNorm2d:
-    out = nn.BatchNorm2d(bn.num_features, bn.eps, bn.momentum, bn.affine,
-                         bn.track_running_stats)  # fmt: skip
+    out = nn.BatchNorm2d(bn.num_features, bn.eps, bn.momentum, bn.affine, bn.track_running_stats)
     out.load_state_dict(bn.state_dict())
     return out.to(next(iter(bn.state_dict().values())).device)
 
@@ -113,7 +112,7 @@ def choice_state(net: nn.Module, state: Mapping[str, Tensor], genome: Iterable[i
         chosen = module.groups.index(groups[id(module.conv)])
         prefix = f"{name}.choices."
         for key in [k for k in out if k.startswith(prefix)]:
-            index, _, rest = key[len(prefix):].partition(".")
+            index, _, rest = key[len(prefix) :].partition(".")
             value = out.pop(key)
             if int(index) == chosen:
                 out[f"{name}.{rest}"] = value

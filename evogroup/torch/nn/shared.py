@@ -56,9 +56,14 @@ class SharedConv2d(nn.Module):
     """
 
     def __init__(
-        self, cin: int, cout: int, kernel_size: int, stride: int, binary: bool,
+        self,
+        cin: int,
+        cout: int,
+        kernel_size: int,
+        stride: int,
+        binary: bool,
         kernel: str = "grouped",
-    ):  # fmt: skip
+    ):
         super().__init__()
         self.in_channels, self.out_channels, self.binary = cin, cout, binary
         self.stride, self.padding = stride, kernel_size // 2
@@ -71,7 +76,9 @@ class SharedConv2d(nn.Module):
         """Compute with ``kernel`` (``"grouped"`` or ``"masked"``) from now on; the weight
         and the group count are kept."""
         if kernel not in KERNELS:
-            raise InvalidValueError(f"kernel must be one of {', '.join(KERNELS)}, but got {kernel!r}")
+            raise InvalidValueError(
+                f"kernel must be one of {', '.join(KERNELS)}, but got {kernel!r}"
+            )
         self.kernel = kernel
         if kernel == "masked":
             add_mask_buffers(self)
@@ -93,15 +100,22 @@ class SharedConv2d(nn.Module):
         return F.conv2d(x, w, None, self.stride, self.padding, 1, self.groups)
 
     def extra_repr(self) -> str:
-        return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.weight.shape[-1]},"
-                f" stride={self.stride}, binary={self.binary}, groups={self.groups},"
-                f" kernel={self.kernel!r}")  # fmt: skip
+        return (
+            f"{self.in_channels}, {self.out_channels}, kernel_size={self.weight.shape[-1]},"
+            f" stride={self.stride}, binary={self.binary}, groups={self.groups},"
+            f" kernel={self.kernel!r}"
+        )
 
 
 def searchable_conv(
-    cin: int, cout: int, kernel_size: int, stride: int, binary: bool, groups: int | None,
+    cin: int,
+    cout: int,
+    kernel_size: int,
+    stride: int,
+    binary: bool,
+    groups: int | None,
     kernel: str = "grouped",
-) -> nn.Module:  # fmt: skip
+) -> nn.Module:
     """A :class:`SharedConv2d` computed by ``kernel`` (grouped or masked) when ``groups``
     is None (a supernet's gene), else the static ``groups``-group conv it exports to
     (binary or real, padding ``kernel_size // 2``)."""

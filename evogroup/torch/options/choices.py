@@ -14,8 +14,12 @@ from collections.abc import Sequence
 from evogroup.core.errors import OptionError
 
 __all__ = [
-    "KERNELS", "KERNEL_CHOICES", "METRICS", "SAMPLING", "check_choice",
-]  # fmt: skip
+    "KERNELS",
+    "KERNEL_CHOICES",
+    "METRICS",
+    "SAMPLING",
+    "check_choice",
+]
 
 #: How a weight-sharing conv computes (:mod:`evogroup.torch.nn.shared`, :mod:`evogroup.torch.nn.masked`).
 KERNELS = ("grouped", "masked")

@@ -21,8 +21,15 @@ __all__ = ["EVAL_BATCH", "Recipe", "TrainConfig", "default_recipe", "merge_optio
 EVAL_BATCH = 512
 #: The supernet's sampling and levers as the paper trains it: a checkpoint's recipe records
 #: only the values that differ (so one written before a lever existed still resumes).
-_PAPER_SAMPLING = {"sampling": "uniform", "distill": False, "budget": None, "fair": False,
-                   "sandwich_genomes": 3, "bn_per_choice": False, "weight_decay": 0.0}
+_PAPER_SAMPLING = {
+    "sampling": "uniform",
+    "distill": False,
+    "budget": None,
+    "fair": False,
+    "sandwich_genomes": 3,
+    "bn_per_choice": False,
+    "weight_decay": 0.0,
+}
 
 
 @dataclass(frozen=True)
@@ -58,13 +65,25 @@ class Recipe:
     def supernet(self, seed: int, budget: float | None = None) -> TrainConfig:
         """The supernet training of this recipe, with ``seed`` and the genomes' ``budget``."""
         levers = {k: getattr(self, k) for k in _PAPER_SAMPLING if k != "budget"}
-        return TrainConfig(self.supernet_epochs, self.batch_size, self.lr, seed, budget=budget,
-                           eval_batch_size=self.eval_batch_size, **levers)  # fmt: skip
+        return TrainConfig(
+            self.supernet_epochs,
+            self.batch_size,
+            self.lr,
+            seed,
+            budget=budget,
+            eval_batch_size=self.eval_batch_size,
+            **levers,
+        )
 
     def final(self, seed: int) -> TrainConfig:
         """The from-scratch training of a searched network under this recipe."""
-        return TrainConfig(self.final_epochs, self.batch_size, self.final_lr, seed,
-                           eval_batch_size=self.eval_batch_size)  # fmt: skip
+        return TrainConfig(
+            self.final_epochs,
+            self.batch_size,
+            self.final_lr,
+            seed,
+            eval_batch_size=self.eval_batch_size,
+        )
 
 
 def default_recipe(data_name: str = "digits", image_size: int | None = None) -> Recipe:
@@ -103,27 +122,39 @@ def merge_options(recipe: Recipe, opts: Any) -> Recipe:
     if distill and sampling != "sandwich":
         raise OptionError(f"--distill needs --sampling sandwich, but sampling is {sampling}")
     return replace(
-        recipe, supernet_epochs=opts.epochs or recipe.supernet_epochs,
+        recipe,
+        supernet_epochs=opts.epochs or recipe.supernet_epochs,
         final_epochs=opts.final_epochs or recipe.final_epochs,
-        batch_size=opts.batch_size or recipe.batch_size, lr=opts.lr or recipe.lr,
+        batch_size=opts.batch_size or recipe.batch_size,
+        lr=opts.lr or recipe.lr,
         final_lr=opts.final_lr or recipe.final_lr,
-        recal_images=opts.recal_images or recipe.recal_images, sampling=sampling,
-        distill=distill, **_levers(recipe, opts, sampling),
-    )  # fmt: skip
+        recal_images=opts.recal_images or recipe.recal_images,
+        sampling=sampling,
+        distill=distill,
+        **_levers(recipe, opts, sampling),
+    )
 
 
 def _levers(recipe: Recipe, opts: Any, sampling: str) -> dict[str, Any]:
     """The supernet levers of ``opts`` over ``recipe``'s, refused where they clash."""
     if opts.sandwich_genomes is not None and sampling != "sandwich":
-        raise OptionError(f"--sandwich-genomes needs --sampling sandwich, but sampling is {sampling}")
+        raise OptionError(
+            f"--sandwich-genomes needs --sampling sandwich, but sampling is {sampling}"
+        )
     if opts.fair and opts.train_budget is not None:
-        raise OptionError(f"--fair true draws from the whole space, so --train-budget must not be"
-                          f" given, but got --train-budget {opts.train_budget:g}")  # fmt: skip
+        raise OptionError(
+            f"--fair true draws from the whole space, so --train-budget must not be"
+            f" given, but got --train-budget {opts.train_budget:g}"
+        )
     paper = _PAPER_SAMPLING["sandwich_genomes"]  # the only count uniform sampling allows
     given = opts.sandwich_genomes or (recipe.sandwich_genomes if sampling == "sandwich" else paper)
     # the other levers' options default to the paper's values, so opts always hold one
-    return {"fair": opts.fair, "sandwich_genomes": given, "bn_per_choice": opts.bn_per_choice,
-            "weight_decay": opts.weight_decay}  # fmt: skip
+    return {
+        "fair": opts.fair,
+        "sandwich_genomes": given,
+        "bn_per_choice": opts.bn_per_choice,
+        "weight_decay": opts.weight_decay,
+    }
 
 
 @dataclass(frozen=True)
@@ -182,15 +213,21 @@ class TrainConfig:
     def to_json(self) -> dict[str, Any]:
         """The settings, the supernet's sampling ones and levers only where they differ from
         the paper's (so a checkpoint written before they existed still resumes)."""
-        out = {"epochs": self.epochs, "batch_size": self.batch_size, "lr": self.lr,
-               "seed": self.seed}  # fmt: skip
+        out = {
+            "epochs": self.epochs,
+            "batch_size": self.batch_size,
+            "lr": self.lr,
+            "seed": self.seed,
+        }
         extra = {k: getattr(self, k) for k in _PAPER_SAMPLING}
         return out | {k: v for k, v in extra.items() if v != _PAPER_SAMPLING[k]}
 
 
 def _check_levers(config: TrainConfig) -> None:
     """Refuse supernet levers that contradict each other (one line naming the values)."""
-    if config.sandwich_genomes < 3 or (config.sandwich_genomes != 3 and config.sampling != "sandwich"):
+    if config.sandwich_genomes < 3 or (
+        config.sandwich_genomes != 3 and config.sampling != "sandwich"
+    ):
         raise InvalidValueError(
             f"sandwich_genomes >= 3 must hold and needs sampling 'sandwich', but got"
             f" sandwich_genomes={config.sandwich_genomes}, sampling={config.sampling!r}"
@@ -201,4 +238,6 @@ def _check_levers(config: TrainConfig) -> None:
             f" budget={config.budget}"
         )
     if not config.weight_decay >= 0:
-        raise InvalidValueError(f"weight_decay >= 0 must hold, but got weight_decay={config.weight_decay}")
+        raise InvalidValueError(
+            f"weight_decay >= 0 must hold, but got weight_decay={config.weight_decay}"
+        )

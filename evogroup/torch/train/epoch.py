@@ -24,9 +24,17 @@ SHOW_EVERY = 10  # steps between progress-bar updates (each reads the device bac
 
 
 def train_epoch(
-    model: nn.Module, loader: Iterable, step_fn: Step, optimizer: torch.optim.Optimizer,
-    scheduler: Any, rng: random.Random, speed: Speed, *, desc: str, progress: bool,
-) -> dict[str, float]:  # fmt: skip
+    model: nn.Module,
+    loader: Iterable,
+    step_fn: Step,
+    optimizer: torch.optim.Optimizer,
+    scheduler: Any,
+    rng: random.Random,
+    speed: Speed,
+    *,
+    desc: str,
+    progress: bool,
+) -> dict[str, float]:
     """One epoch; loss and hits are summed on the device and read back only for the
     progress bar (every :data:`SHOW_EVERY` steps) and at the end, so the host runs ahead.
 

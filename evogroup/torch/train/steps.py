@@ -89,8 +89,9 @@ def supernet_step(
             return fair(steps * randoms + j)
         return draw(rng) if draw is not None else sample(space, rng)
 
-    def step(model: nn.Module, x: torch.Tensor, y: torch.Tensor, rng: random.Random,
-             speed: Speed) -> Learned:  # fmt: skip
+    def step(
+        model: nn.Module, x: torch.Tensor, y: torch.Tensor, rng: random.Random, speed: Speed
+    ) -> Learned:
         nonlocal steps
         genomes = [one(rng, j) for j in range(randoms)]
         if steps % CHECK_GENOME_EVERY == 0:
@@ -98,8 +99,9 @@ def supernet_step(
         steps += 1
         if config.sampling == "uniform":
             return learn_genomes(model, net, genomes, x, y, speed)
-        return learn_genomes(model, net, [largest, smallest, *genomes], x, y, speed,
-                             distill=config.distill)  # fmt: skip
+        return learn_genomes(
+            model, net, [largest, smallest, *genomes], x, y, speed, distill=config.distill
+        )
 
     def resume_at(done: int) -> None:
         nonlocal steps
@@ -109,8 +111,9 @@ def supernet_step(
     return step
 
 
-def learn_static(model: nn.Module, x: torch.Tensor, y: torch.Tensor, rng: random.Random,
-                 speed: Speed) -> Learned:  # fmt: skip
+def learn_static(
+    model: nn.Module, x: torch.Tensor, y: torch.Tensor, rng: random.Random, speed: Speed
+) -> Learned:
     """A static network's step: cross-entropy on the labels, backward.
 
     Example:
@@ -158,8 +161,9 @@ def learn_genomes(
             with speed.autocast():
                 logits = model(x)
             if distill and teacher is not None:
-                loss = nn.functional.kl_div(logits.float().log_softmax(1), teacher,
-                                            reduction="batchmean")  # fmt: skip
+                loss = nn.functional.kl_div(
+                    logits.float().log_softmax(1), teacher, reduction="batchmean"
+                )
             else:
                 loss = nn.functional.cross_entropy(logits, y)
             if distill and teacher is None:
