@@ -16,13 +16,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import torch.distributed as dist
-from evogroup.runs.pipeline import Candidate, reproduce, retrain
 
 from evogroup.backend.base import Run
 from evogroup.backend.synthetic import SyntheticBackend
 from evogroup.core import launch
 from evogroup.core.io import atomic_write_json
 from evogroup.core.settings import SearchSettings
+from evogroup.runs.reproduce import reproduce, retrain
+from evogroup.runs.table import Candidate
 from evogroup.torch.device import distributed
 from evogroup.torch.device.distributed import MainFailedError
 
