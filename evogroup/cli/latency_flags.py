@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from evogroup.cli.params import typed
 from evogroup.core.errors import InfeasibleBudgetError
 from evogroup.core.latency import LatencySpec, LatencyTable
 from evogroup.core.problem import Limit, Problem
@@ -76,11 +77,21 @@ def latency_limit(backend: Any, opts: Any, flags: dict[str, Any]) -> Limit | Non
     table for the flags' device, checked against the fastest genome first."""
     budget = flags.get("latency_budget")
     if budget is None:
+        _check_unused_device_flags()
         return None
     spec = spec_from(flags["latency_device"], flags["latency_threads"], flags["latency_batch"])
     table = backend.latency(spec, opts, echo=lambda line: click.echo(line, err=True))
     check_latency_budget(budget, table)
     return Limit(table.cost, budget, latency_label(table))
+
+
+def _check_unused_device_flags() -> None:
+    """Where a latency is measured means nothing without a latency budget: refused if typed."""
+    ctx = click.get_current_context(silent=True)
+    given = [n for n in LATENCY_FLAGS[1:] if ctx is not None and typed(ctx, n)]
+    if given:
+        flag = "--" + given[0].replace("_", "-")
+        raise click.UsageError(f"{flag} needs --latency-budget: without it no latency is measured")
 
 
 def check_latency_budget(budget: float, table: LatencyTable) -> None:

@@ -116,3 +116,8 @@ def check_budget_range(
         )
     backend.check_budget_range(budget, low, opts)
     return low
+
+
+def typed(ctx: click.Context, name: str) -> bool:
+    """Whether the user typed option ``name`` on the command line (not its default)."""
+    return ctx.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE

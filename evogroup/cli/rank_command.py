@@ -14,7 +14,7 @@ import click
 from evogroup.cli.backend_command import BackendCommand, split_backend_options
 from evogroup.cli.latency_flags import LATENCY_FLAGS, latency_options
 from evogroup.cli.latency_search import check_latency, latency_config
-from evogroup.cli.params import budget_options, check_budget_range
+from evogroup.cli.params import budget_options, check_budget_range, typed
 from evogroup.cli.start import out_option, start_run
 from evogroup.runs.rank_check import rank_check
 from evogroup.runs.rank_stats import RESAMPLES, statistics_table
@@ -135,9 +135,7 @@ def _judge_file(
 ) -> None:
     from evogroup.runs.rank_scores import judge_scores, read_scores, report_json
 
-    given = [f"--{n}" for n in _TRAINING_ONLY if _typed(ctx, n)] + (
-        ["--backend"] if backend else []
-    )
+    given = [f"--{n}" for n in _TRAINING_ONLY if typed(ctx, n)] + (["--backend"] if backend else [])
     if given:
         raise click.UsageError(
             f"--scores judges the scores in a file; {', '.join(given)}"
@@ -153,10 +151,6 @@ def _judge_file(
     click.echo(f"{path}: {len(data.genomes)} genomes, {resamples} bootstrap resamples")
     for line in statistics_table(judged):
         click.echo(line)
-
-
-def _typed(ctx: click.Context, name: str) -> bool:
-    return ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE
 
 
 def _check_training_asked(as_json: bool, backend: str | None) -> None:

@@ -19,6 +19,8 @@ SCORES_ONLY = "used with rank-check --scores; refused without it"
 RAY_ONLY = "used with --executor ray; refused without it"
 CONTRADICTION = "refused when --strategy-option says otherwise (issue 28 owns the rule)"
 FINALISTS_ONLY = "used with search --finalists K; refused without it"
+LATENCY_ONLY = "used with --latency-budget; refused without it"
+GENOME_ONLY = "used with latency --genome; refused without it"
 #: Known gaps, left to the owner of search settings and strategies (issue 28): found here,
 #: neither used nor refused in every combination yet.
 SPLIT_UNUSED_BY_GUIDED = "used by paper and nsga2; guided (the default) uses only their sum"
@@ -94,9 +96,11 @@ CLASSES = {
             "noise",
             "finalists",
             "evaluations",
+            "latency_budget",
         ),
         USED,
     ),
+    **dict.fromkeys(("latency_device", "latency_threads", "latency_batch"), LATENCY_ONLY),
 }
 EXCEPTIONS = (
     {
@@ -110,6 +114,8 @@ EXCEPTIONS = (
     | {("rank-check", "as_json"): SCORES_ONLY}
     | {("search", name): FINALISTS_ONLY for name in ("finalist_epochs", "eta")}
     | {("finalists", name): USED for name in ("finalist_epochs", "eta")}
+    | {("latency", name): USED for name in ("device", "threads", "batch")}
+    | {("latency", "measure"): GENOME_ONLY}
 )
 
 
@@ -253,3 +259,23 @@ def test_a_constraint_contradicting_the_strategy_option_is_refused(tmp_path, ord
         2,
         "constraint",
     )
+
+
+@pytest.mark.parametrize(
+    ("flag", "value"),
+    [("--latency-device", "cpu"), ("--latency-threads", "2"), ("--latency-batch", "4")],
+)
+def test_where_a_latency_is_measured_without_a_latency_budget_is_refused(tmp_path, flag, value):
+    assert classify("search", flag[2:].replace("-", "_")) == LATENCY_ONLY
+    out = tmp_path / "run"
+    check(
+        ["search", "--backend", "synthetic", "--budget", "0.8e8", flag, value, "--out", out],
+        2,
+        f"{flag} needs --latency-budget",
+    )
+    assert not out.exists()
+
+
+def test_measure_without_a_genome_is_refused():
+    assert classify("latency", "measure") == GENOME_ONLY
+    check(["latency", "--backend", "synthetic", "--measure"], 2, "--measure needs --genome")
