@@ -209,19 +209,10 @@ def test_infeasible_budget_stops_before_training(tmp_path):
 
 
 def test_rank_check_on_a_tiny_setting_prints_kendall(tmp_path):
-    args = [
-        "rank-check",
-        *TINY,
-        "--epochs",
-        1,
-        "--samples",
-        6,
-        "--final-epochs",
-        1,
-        "--out",
-        tmp_path / "rc",
-    ]
-    output = invoke(args).output
+    trained = ["--epochs", 1, "--final-epochs", 1]
+    output = invoke(
+        ["rank-check", *TINY, *trained, "--samples", 6, "--out", tmp_path / "rc"]
+    ).output
     assert "recalibrated: Kendall tau" in output and "not recalibrated: Kendall tau" in output
     assert "recalibrated, by loss: Kendall tau" in output  # the other fitness metric
     data = json.loads((tmp_path / "rc" / "rank_check.json").read_text())

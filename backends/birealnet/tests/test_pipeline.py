@@ -55,18 +55,6 @@ def test_a_tiny_search_trains_its_supernet_and_stays_within_budget(tmp_path):
 
 @pytest.mark.slow
 def test_rank_check_runs_through_the_lifecycle(tmp_path):
-    output = invoke(
-        [
-            "rank-check",
-            *TINY,
-            "--epochs",
-            1,
-            "--samples",
-            4,
-            "--final-epochs",
-            1,
-            "--out",
-            tmp_path / "rc",
-        ]
-    ).output
+    args = ["rank-check", *TINY, "--epochs", 1, "--samples", 4, "--final-epochs", 1]
+    output = invoke([*args, "--out", tmp_path / "rc"]).output
     assert "Kendall tau" in output and "verdict" in output
