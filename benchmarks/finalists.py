@@ -30,7 +30,6 @@ Run: python benchmarks/finalists.py --data ../shared/data [--seeds 10] [--ks 4,8
 
 from __future__ import annotations
 
-import argparse
 import bisect
 import hashlib
 import json
@@ -44,7 +43,7 @@ from pathlib import Path
 
 import numpy as np
 from landscapes import Landscape, load_real, nb201_genome, synthetic
-from real_landscapes import strategy_result
+from real_landscapes import landscape_parser, strategy_result
 
 from evogroup import Problem, SearchResult, finalists
 from evogroup.core.space import Genome
@@ -211,11 +210,7 @@ def _cell(values: list[float]) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--data", type=Path, help="the data folder (see its README)")
-    source.add_argument("--synthetic", action="store_true", help="the stand-ins, no data")
-    parser.add_argument("--seeds", type=int, default=10)
+    parser = landscape_parser(__doc__.splitlines()[0])
     parser.add_argument("--ks", default="4,8,16")
     parser.add_argument("--evaluations", type=int, default=160)
     parser.add_argument("--landscapes", default="", help="comma-separated name prefixes")

@@ -239,12 +239,19 @@ def report(land: Landscape, evaluations: int, rows, seconds) -> None:
         print("  optuna TPE: not run (pip install optuna, or --tpe-seeds > 0)")
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def landscape_parser(description: str) -> argparse.ArgumentParser:
+    """The options every benchmark on the landscapes takes: where they come from (the real
+    ones under ``--data``, or the synthetic stand-ins) and how many seeds."""
+    parser = argparse.ArgumentParser(description=description)
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--data", type=Path, help="the data folder (see its README)")
     source.add_argument("--synthetic", action="store_true", help="the stand-ins, no data")
     parser.add_argument("--seeds", type=int, default=10)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = landscape_parser(__doc__.splitlines()[0])
     parser.add_argument("--evaluations", default="160,400")
     parser.add_argument("--tpe-seeds", type=int, default=10, help="TPE is slow: fewer seeds")
     parser.add_argument("--peers", default=",".join(PEERS), help="comma-separated subset")
