@@ -109,3 +109,10 @@ def interrupted_in_epoch(monkeypatch, trainer, epoch: int = 2):
         yield
     finally:
         monkeypatch.setattr(trainer, "train_epoch", real)
+
+
+def tiny_supernet_training(data, out, *extra) -> list:
+    """``train-supernet`` of binmobilenet at width 0.25 on the CPU from ``data`` into ``out``
+    (``extra``: more flags), as the tests that feed it bad images run it."""
+    cpu = ["--width-mult", "0.25", "--device", "cpu", *extra]
+    return ["train-supernet", "--backend", "binmobilenet", *cpu, "--data", data, "--out", out]

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from evogroup.backend.registry import get_backend, list_backends
 from evogroup.cli.command_steps import COMMANDS, shown_on
 from evogroup.cli.main import main
+from tests.helpers import tiny_supernet_training
 
 BUDGETS = {
     "synthetic": "0.8e8",
@@ -426,19 +427,7 @@ DATA = [
 def test_data_that_is_not_a_classification_task_fails_in_one_line(tmp_path, kind, needle):
     pytest.importorskip("torchvision")
     data = _data(kind, tmp_path)
-    args = [
-        "train-supernet",
-        "--backend",
-        "binmobilenet",
-        "--width-mult",
-        "0.25",
-        "--device",
-        "cpu",
-        "--data",
-        data,
-        "--out",
-        tmp_path / "run",
-    ]
+    args = tiny_supernet_training(data, tmp_path / "run")
     check(args, 1, "--data", needle)
 
 
@@ -448,23 +437,7 @@ def test_an_unreadable_image_met_in_training_is_named(tmp_path):
     d = tmp_path / "data"
     _images(d / "cats", 20), _images(d / "dogs", 20)
     (d / "dogs" / "017.png").write_bytes(b"\x89PNG broken")  # not among the 16 sampled
-    args = [
-        "train-supernet",
-        "--backend",
-        "binmobilenet",
-        "--width-mult",
-        "0.25",
-        "--device",
-        "cpu",
-        "--epochs",
-        "1",
-        "--batch-size",
-        "8",
-        "--data",
-        d,
-        "--out",
-        tmp_path / "run",
-    ]
+    args = tiny_supernet_training(d, tmp_path / "run", "--epochs", "1", "--batch-size", "8")
     check(args, 1, "cannot read image", str(d / "dogs" / "017.png"))
 
 

@@ -8,6 +8,7 @@ import zlib
 
 import pytest
 
+from tests.helpers import tiny_supernet_training
 from tests.test_mistakes import _images, check
 
 pytest.importorskip("torchvision")
@@ -49,18 +50,6 @@ def test_a_182_megapixel_png_among_the_training_images_is_one_line(tmp_path):
     _images(data / "cats", 20), _images(data / "dogs", 20)
     bomb = data / "cats" / "000.png"  # among the images sampled for the image size
     png_claiming(bomb, 182_000_000)
-    args = [
-        "train-supernet",
-        "--backend",
-        "binmobilenet",
-        "--width-mult",
-        "0.25",
-        "--device",
-        "cpu",
-        "--data",
-        data,
-        "--out",
-        tmp_path / "run",
-    ]
+    args = tiny_supernet_training(data, tmp_path / "run")
     check(args, 1, "cannot read image", str(bomb), "decompression bomb")
     assert not (tmp_path / "run").exists()
