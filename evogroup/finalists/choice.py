@@ -13,15 +13,17 @@ on every real landscape we hold, the network that spends the budget is the stron
 single guess). Each later one is a local step from the best finalist trained so far: the
 optimum, under a Thompson draw from :class:`~evogroup.finalists.model.TrainedScoreModel`
 refitted to every score so far, among that finalist's one- and two-gene neighbours within
-the range that cost at least as much as it. The posterior's spread explores, its mean
-exploits what the trainings showed, and the neighbourhood keeps each training a small,
-affordable change of the best network known (on NAS-Bench-201 behind its one-shot supernet
-this cuts the median regret at K = 16 against draws over the whole space from 0.60 to 0.33
-points on seeds 0-9, and from 0.81 to 0.59 on the held-out seeds 10-29). With an executor running ``batch``
-trainings at once, a round takes the posterior mean's optimum and ``batch - 1`` draws'. A
-genome already trained is never chosen again; when the neighbourhood has no new genome the
-step is the model's knapsack optimum over the whole range, and failing that the best, by
-the model's mean, of random neighbours of the trained finalists and of the search's archive.
+the range that cost at least as much as it (while the model's weight on the cost stays
+positive and such a neighbour is left; then among all of them). The posterior's spread
+explores, its mean exploits what the trainings showed, and the neighbourhood keeps each
+training a small, affordable change of the best network known (on NAS-Bench-201 behind
+its one-shot supernet this cuts the median regret at K = 16 against draws over the whole
+space from 0.60 to 0.33 points on seeds 0-9, and from 0.81 to 0.59 on the held-out seeds
+10-29). With an executor running ``batch`` trainings at once, a round takes the posterior
+mean's optimum and ``batch - 1`` draws'. A genome already trained is never chosen again;
+when the neighbourhood has no new genome the step is the model's knapsack optimum over
+the whole range, and failing that the best, by the model's mean, of random neighbours of
+the trained finalists and of the search's archive.
 """
 
 from __future__ import annotations
@@ -82,13 +84,16 @@ class FinalistChooser:
         return out
 
     def _local(self, values, taken: set[Genome], scored: Sequence[Trained]) -> Genome | None:
-        """The best, by ``values``, of the best finalist's neighbours at least as dear as it."""
+        """The best, by ``values``, of the best finalist's neighbours: those at least as dear
+        as it while the trainings still say dearer is better (the model's cost weight is
+        positive) and such a neighbour is left, else any."""
         if not scored:
             return None
         best = max(scored, key=lambda t: t.score).genome
-        floor = self.problem.cost(best)
         pool = self.neighbours.draw([best], NEIGHBOURS, taken, 20 * NEIGHBOURS, self.rng)
-        pool = [g for g in pool if self.problem.cost(g) >= floor]
+        if self.model.calibration[1] > 0:
+            floor = self.problem.cost(best)
+            pool = [g for g in pool if self.problem.cost(g) >= floor] or pool
         return max(pool, key=self._scorer(values), default=None)
 
     def _best(self, values: list[np.ndarray], taken: set[Genome]) -> Genome | None:

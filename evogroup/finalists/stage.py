@@ -62,7 +62,7 @@ def finalists(
         >>> problem = Problem(space, lambda g: -sum(g), cost, budget=12, proxy=True)
         >>> result = search(problem, population=8, iterations=2, seed=0)
         >>> trained = lambda g: -abs(g[0] - 2) - abs(g[1] - 2) - abs(g[2] - 4)
-        >>> finalists(problem, result, [trained], k=6).best.genome
+        >>> finalists(problem, result, [trained], k=8).best.genome
         (2, 2, 4)
     """
     k, eta = check_k(problem, k), _checked_eta(eta)
