@@ -32,6 +32,7 @@ def test_stratified_genomes_cover_the_cost_range_densely_near_the_budget(backend
     assert stratified_genomes(problem, 10, seed=3) == genomes
 
 
+@pytest.mark.slow  # a supernet and its genomes trained: about a minute on 2 cores
 def test_a_check_on_a_noise_free_proxy_is_perfect_and_its_files_are_written(backend, tmp_path):
     opts = backend.options(noise=0.0)
     run = Run(tmp_path, echo=lambda _: None, progress=False)
@@ -56,6 +57,7 @@ def test_a_check_on_a_noise_free_proxy_is_perfect_and_its_files_are_written(back
     assert (tmp_path / "rank_check.png").is_file()
 
 
+@pytest.mark.slow  # a check cut short and resumed: about a minute on 2 cores
 def test_resume_keeps_finished_trainings(backend, tmp_path):
     run = Run(tmp_path, echo=lambda _: None, progress=False)
     first = rank_check(backend, backend.options(), run, samples=6)

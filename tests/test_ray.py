@@ -79,6 +79,7 @@ def test_missing_ray_is_an_install_instruction(monkeypatch, tmp_path):
     assert not (tmp_path / "r").exists()  # said before the run starts
 
 
+@pytest.mark.slow  # a supernet, then the same search serially and on Ray: about 45 s
 def test_a_tiny_binmobilenet_search_on_ray_equals_the_serial_one(ray_cluster, tmp_path):
     tiny = ["--backend", "binmobilenet", "--module", "M2", "--width-mult", "0.25"]
     invoke(["train-supernet", *tiny, "--epochs", 1, "--out", tmp_path / "sn"])

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import statistics
 
+import pytest
+
 from evogroup.core.loop import search
 from evogroup.runs.baselines import random_search
 
 SEEDS = range(10)
 
 
+@pytest.mark.slow  # two searches of 1,050 evaluations and their peers: over a minute on 2 cores
 def test_search_beats_random_search_on_synthetic(synthetic_problem):
     searched, sampled = [], []
     for seed in SEEDS:

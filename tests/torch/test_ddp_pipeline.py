@@ -22,7 +22,10 @@ import torch
 from tests.faults.helpers import ENV, TINY, TINY_BUDGET, assert_same_weights
 from tests.torch.test_ddp import ROOT, torchrun
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="torchrun and SIGKILL: POSIX")
+pytestmark = [
+    pytest.mark.skipif(sys.platform == "win32", reason="torchrun and SIGKILL: POSIX"),
+    pytest.mark.slow,  # two gloo processes train, are killed and resume: 15-45 s a test
+]
 
 METHODS = [
     "groups = 1",
