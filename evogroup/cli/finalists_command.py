@@ -13,6 +13,7 @@ from evogroup.backend.base import Backend, Run
 from evogroup.backend.options import BackendOptions
 from evogroup.backend.registry import get_backend
 from evogroup.cli.executor import executor_options, workers_from
+from evogroup.cli.latency_flags import latency_limit, with_limit
 from evogroup.cli.start import setting_options
 from evogroup.core import launch
 from evogroup.core.errors import CheckpointError
@@ -127,6 +128,19 @@ def suggestion(fitness_json: Path) -> str:
     )
 
 
+def _searched_problem(backend, opts, config: RunConfig, result) -> Problem:
+    """The bounds the search ran under, its latency limit included (the table measured
+    again, or loaded, for the device the search named), without its fitness."""
+    flags = {k: v for k, v in config.extra.get("latency", {}).items() if k != "label"}
+    limit = latency_limit(backend, opts, flags) if flags else None
+    space, cost = backend.space(opts), backend.cost(opts)
+    flop_budget = config.budget if limit is not None else result.budget
+    budget_min = result.budget_min if config.budget is not None or limit is None else 0.0
+    bounds = Problem.unscored(space, cost, flop_budget or cost.max_cost, budget_min)
+    bounds = with_limit(bounds, limit, alone=config.budget is None)
+    return dataclasses.replace(bounds, proxy=backend.needs_supernet)  # as the search's was
+
+
 def run_stage(backend, opts, problem, result, run: Run, k, epochs, eta, where) -> None:
     chosen, pick = finalists_into(backend, opts, problem, result, run, k, epochs, eta, where)
     click.echo(summary(chosen, pick, epochs))
@@ -168,9 +182,7 @@ def finalists_command(
     backend = get_backend(config.backend)
     opts = backend.options(**config.options)
     result = searched_result(layout.result)
-    space, cost = backend.space(opts), backend.cost(opts)
-    bounds = Problem.unscored(space, cost, result.budget, result.budget_min)
-    problem = dataclasses.replace(bounds, proxy=backend.needs_supernet)  # as the search's was
+    problem = _searched_problem(backend, opts, config, result)
     epochs = check_finalists(backend, opts, finalists, finalist_epochs, problem)
     lock = RunLock.acquire(layout, create=False)
     ctx.call_on_close(lock.release)
