@@ -20,13 +20,6 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.ge
 BUDGET = 0.8e8  # the paper's M2 budget
 
 
-def pytest_collection_modifyitems(config, items) -> None:
-    """Slow tests first (in their collected order): under ``-n auto`` they start at once,
-    side by side, and the quick ones fill in around them instead of waiting on them at
-    the end."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
-
-
 @pytest.fixture
 def synthetic_problem():
     """The synthetic backend's problem (MobileNet M2's space and FLOPs) at the paper's budget."""
