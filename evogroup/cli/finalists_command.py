@@ -18,6 +18,7 @@ from evogroup.cli.start import setting_options
 from evogroup.core import launch
 from evogroup.core.errors import CheckpointError
 from evogroup.core.problem import Problem
+from evogroup.executors.workers import Workers
 from evogroup.finalists.stage import check_k
 from evogroup.rundir.directory import RunConfig
 from evogroup.rundir.layout import RunLayout
@@ -74,11 +75,6 @@ def _finalist_options(fn, default: int | None):
 def check_finalists(backend: Backend, opts: BackendOptions, k: int, epochs: str, problem: Problem):
     """Every check of the stage's options, before a run directory is touched."""
     check_trains(backend, opts)
-    if launch.world_size() > 1:
-        raise click.UsageError(
-            "--finalists does not run under torchrun; after the search, run"
-            " `evogroup finalists --out RUN` without torchrun"
-        )
     check_k(problem, k)
     return parse_epochs(epochs)
 
@@ -133,18 +129,36 @@ def _searched_problem(backend, opts, config: RunConfig, result) -> Problem:
     again, or loaded, for the device the search named), without its fitness."""
     flags = {k: v for k, v in config.extra.get("latency", {}).items() if k != "label"}
     limit = latency_limit(backend, opts, flags) if flags else None
-    space, cost = backend.space(opts), backend.cost(opts)
     flop_budget = config.budget if limit is not None else result.budget
     budget_min = result.budget_min if config.budget is not None or limit is None else 0.0
-    bounds = Problem.unscored(space, cost, flop_budget or cost.max_cost, budget_min)
-    bounds = with_limit(bounds, limit, alone=config.budget is None)
+    flop_budget = flop_budget or backend.cost(opts).max_cost
+    return searched_bounds(backend, opts, flop_budget, budget_min, limit, config.budget is None)
+
+
+def searched_bounds(
+    backend, opts, flop_budget: float, budget_min: float, limit, alone: bool
+) -> Problem:
+    """The problem a search of ``backend`` ran under (FLOP range, latency ``limit``, alone
+    when there was no FLOP budget) without its fitness: what the finalists' choice needs."""
+    bounds = Problem.unscored(backend.space(opts), backend.cost(opts), flop_budget, budget_min)
+    bounds = with_limit(bounds, limit, alone=alone)
     return dataclasses.replace(bounds, proxy=backend.needs_supernet)  # as the search's was
 
 
+def stage_workers(where: Workers) -> Workers | int:
+    """Where the stage trains: ``where``, or under ``torchrun`` in every process together,
+    one finalist after another (each one a DDP training)."""
+    return 1 if launch.world_size() > 1 else where
+
+
 def run_stage(backend, opts, problem, result, run: Run, k, epochs, eta, where) -> None:
-    chosen, pick = finalists_into(backend, opts, problem, result, run, k, epochs, eta, where)
-    click.echo(summary(chosen, pick, epochs))
-    click.echo(f"finalists.csv, finalists.png and result.json (best: the winner) in {run.dir}")
+    """The stage on every rank (under ``torchrun``); rank 0 alone prints its summary."""
+    chosen, pick = finalists_into(
+        backend, opts, problem, result, run, k, epochs, eta, stage_workers(where)
+    )
+    if launch.is_main():
+        click.echo(summary(chosen, pick, epochs))
+        click.echo(f"finalists.csv, finalists.png and result.json (best: the winner) in {run.dir}")
 
 
 @click.command("finalists", short_help="Train finalists of a finished search from scratch.")
@@ -172,9 +186,16 @@ def finalists_command(
 
     Continues a stage cut off in --out (no finished training is made again). Writes
     finalists/, finalists.csv, finalists.png, and result.json with the winner as best.
+    Under torchrun each finalist trains on every process together (DDP), one at a time.
     """
     ctx = click.get_current_context()
     where = workers_from(ctx, workers, executor, ray_address, gpus_per_worker, ray_timeout)
+    if launch.world_size() > 1 and (where.kind == "ray" or (where.count or 1) > 1):
+        raise click.UsageError(
+            "under torchrun every finalist trains on all its processes (DDP), one at a time:"
+            f" --workers 1 and --executor local must hold, but got --workers"
+            f" {where.count or 'all'} --executor {where.kind}"
+        )
     layout = RunLayout(out)
     config = RunConfig.load(layout)
     if config.command != "search" or not layout.result.exists():
@@ -184,7 +205,9 @@ def finalists_command(
     result = searched_result(layout.result)
     problem = _searched_problem(backend, opts, config, result)
     epochs = check_finalists(backend, opts, finalists, finalist_epochs, problem)
-    lock = RunLock.acquire(layout, create=False)
-    ctx.call_on_close(lock.release)
-    run = Run(out, config.seed, echo=click.echo)
+    if launch.is_main():  # torchrun: rank 0 alone locks and writes the run directory
+        lock = RunLock.acquire(layout, create=False)
+        ctx.call_on_close(lock.release)
+    main = launch.is_main()
+    run = Run(out, config.seed, echo=click.echo if main else lambda line: None, progress=main)
     run_stage(backend, opts, problem, result, run, finalists, epochs, eta, where)

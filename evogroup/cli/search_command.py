@@ -15,6 +15,7 @@ from evogroup.cli.finalists_command import (
     finalist_options,
     finalists_checked,
     run_stage,
+    searched_bounds,
     suggestion,
 )
 from evogroup.cli.latency_flags import LATENCY_FLAGS, latency_options, with_limit
@@ -31,7 +32,7 @@ from evogroup.core.settings import SearchSettings
 from evogroup.core.units import format_flops
 from evogroup.executors.workers import Workers
 from evogroup.rundir.layout import RunLayout
-from evogroup.runs.search_run import search_into, search_problem, supernet_for
+from evogroup.runs.search_run import search_into, supernet_for
 
 SETTINGS = [f for f in SearchSettings.__dataclass_fields__ if f != "strategy_options"]
 
@@ -96,13 +97,37 @@ def search(
         **ladder,
         **latency_config(flags, limit),
     )
-    if not launch.is_main():  # torchrun: every rank trains the supernet, rank 0 alone searches
-        supernet_for(backend, run, opts)
+    bounds = (flop_budget, budget_min, budget is None)
+    _search_and_stage(backend, opts, run, settings, where, bounds, limit, ladder)
+
+
+def _search_and_stage(
+    backend: Backend,
+    opts: BackendOptions,
+    run: Run,
+    settings: SearchSettings,
+    where: int | Workers,
+    bounds: tuple[float, float, bool],
+    limit: Limit | None,
+    ladder: dict[str, object],
+) -> None:
+    """The supernet (under torchrun: on every rank, one DDP training), the search on rank 0,
+    then with ``--finalists`` the stage (on every rank, each finalist one DDP training).
+    ``bounds``: the FLOP budget, its minimum, and whether the latency limit stands alone."""
+    flop_budget, budget_min, alone = bounds
+    label = limit.label if alone and limit else backend.cost_label(opts)
+    supernet = supernet_for(backend, run, opts)
+    ranks = backend.coordinator(opts)
+    if not launch.is_main():  # torchrun: rank 0 alone searches
+        if ladder:  # the others wait for its result, then train each finalist with it
+            result = ranks.from_main(_rank_0s)
+            problem = searched_bounds(backend, opts, flop_budget, budget_min, limit, alone)
+            _stage(backend, opts, problem, result, run, ladder, where)
         return
-    problem = search_problem(backend, opts, flop_budget, run, budget_min)
-    problem = with_limit(problem, limit, alone=budget is None)
-    label = limit.label if budget is None and limit else backend.cost_label(opts)
-    result = search_into(problem, settings, run, where, label)
+    problem = backend.problem(flop_budget, run, opts, supernet, budget_min=budget_min)
+    problem = with_limit(problem, limit, alone=alone)
+    searched = lambda: search_into(problem, settings, run, where, label)  # noqa: E731
+    result = ranks.from_main(searched) if ladder else searched()
     _after_search(backend, opts, problem, result, run, label, limit, ladder, where)
 
 
@@ -123,10 +148,18 @@ def _after_search(
     if limit is not None:
         report_latency(backend, opts, result, run, limit, label)
     if ladder:
-        k, epochs, eta = ladder["finalists"], ladder["finalist_epochs"], ladder["eta"]
-        run_stage(backend, opts, problem, result, run, k, epochs, eta, where)
+        _stage(backend, opts, problem, result, run, ladder, where)
     elif hint := suggestion(RunLayout(run.dir).fitness):
         click.echo(hint)
+
+
+def _stage(backend, opts, problem, result, run: Run, ladder: dict, where) -> None:
+    k, epochs, eta = ladder["finalists"], ladder["finalist_epochs"], ladder["eta"]
+    run_stage(backend, opts, problem, result, run, k, epochs, eta, where)
+
+
+def _rank_0s() -> SearchResult:
+    raise AssertionError("computed on rank 0 alone")  # from_main never calls it elsewhere
 
 
 def _summary(

@@ -3,7 +3,8 @@
 Each fidelity of the ladder trains a genome's static network from scratch for a number
 of epochs (``final_epochs``) with the reproduce command's machinery
 (:func:`evogroup.runs.reproduce.retrain`: a finished training is read back, one cut off
-continues from its last epoch), on the executor the search's fitness runs on. Then the
+continues from its last epoch), on the executor the search's fitness runs on, or, under ``torchrun``, one
+after another on every process together (each one a DDP training). Then the
 proxy's pick is trained at the last rung's schedule too, unless it got there, so that the
 summary compares the two at the same schedule; that training is reported beside the
 stage and never chooses. Files: ``finalists/`` (trainings and the stage's checkpoint),
@@ -13,9 +14,12 @@ winner with ``chosen_by`` naming the rung.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import json
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +27,7 @@ from typing import Any
 from evogroup.backend.base import Backend, Run
 from evogroup.backend.options import BackendOptions
 from evogroup.backend.registry import get_backend
+from evogroup.core import launch
 from evogroup.core.errors import BackendError
 from evogroup.core.io import atomic_open, atomic_write_json
 from evogroup.core.problem import Problem
@@ -51,7 +56,8 @@ class ScratchTraining:
     def __call__(self, genome: Genome) -> float:
         backend = get_backend(self.backend)
         opts = dataclasses.replace(self.opts, final_epochs=self.epochs)
-        run = Run(Path(self.directory), self.seed, echo=print, progress=False, resume=True)
+        echo = print if launch.is_main() else lambda line: None
+        run = Run(Path(self.directory), self.seed, echo=echo, progress=False, resume=True)
         method = f"{self.epochs}ep-" + "-".join(map(str, genome))
         return retrain(backend, opts, Candidate(method, tuple(genome)), run, self.seed).top1
 
@@ -77,13 +83,25 @@ def finalists_into(
     workers: int | Workers = 1,
 ) -> tuple[Finalists, float | None]:
     """Run the stage in ``run.dir`` and write its files; the winner and the proxy's pick's
-    score at the last rung's schedule (None when that training failed)."""
+    score at the last rung's schedule (None when that training failed).
+
+    Under ``torchrun`` every rank calls it with the same arguments and ``workers`` 1: each
+    training is one DDP training of all ranks (:func:`~evogroup.runs.reproduce.retrain`
+    hands rank 0's score to every rank), so every rank makes the same choices; rank 0
+    alone writes the checkpoint and the files, and the others replay a copy of it."""
     files = run.layout
     fidelities = [
         ScratchTraining(backend.name, opts, str(files.finalists_dir), e, run.seed) for e in epochs
     ]
-    state = files.finalists_dir / "state.json"
-    with make_executor(workers) as executor:
+    ranks = backend.coordinator(opts)
+    ranks.check_same(
+        (problem.budget, problem.budget_min, problem.proxy, [e.genome for e in result.history]),
+        "the search the finalists start from",
+    )
+    with (
+        _checkpoint(files.finalists_dir / "state.json", ranks) as state,
+        make_executor(workers) as executor,
+    ):
         chosen = finalists(
             problem,
             result,
@@ -95,8 +113,28 @@ def finalists_into(
             checkpoint=state,
         )
         pick = _pick_score(chosen, fidelities[chosen.rung], executor)
-    save_finalists(chosen, result, files, epochs, pick)
+    if launch.is_main():
+        save_finalists(chosen, result, files, epochs, pick)
     return chosen, pick
+
+
+@contextlib.contextmanager
+def _checkpoint(state: Path, ranks) -> Iterator[Path]:
+    """The stage's checkpoint for this process: ``state`` on rank 0; on the others a private
+    copy of rank 0's (read by rank 0, so that a rank that does not see the file yet cannot
+    replay a different history and wait in a training the others skip)."""
+    if launch.world_size() == 1:
+        yield state
+        return
+    saved = ranks.from_main(lambda: state.read_text() if state.exists() else None)
+    if launch.is_main():
+        yield state
+        return
+    with tempfile.TemporaryDirectory(prefix="evogroup-finalists-") as private:
+        copy = Path(private) / state.name
+        if saved is not None:
+            copy.write_text(saved)
+        yield copy
 
 
 def _pick_score(chosen: Finalists, fidelity, executor) -> float | None:

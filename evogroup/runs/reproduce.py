@@ -112,7 +112,9 @@ def retrain(
     Under ``torchrun`` every rank calls it with the same candidate, and rank 0, which alone
     writes ``metrics.json``, decides whether the training is finished: were each rank to
     look for the file, one that missed it (another machine, a file system slow to show it)
-    would start a DDP training the others skip, and hang until its collectives time out."""
+    would start a DDP training the others skip, and hang until its collectives time out.
+    For the same reason every rank returns rank 0's result: a choice made from it (the
+    finalists' next genome) is then the same on every rank."""
     files = run.layout.retrain_dir(cand.method, seed)
     ranks = backend.coordinator(opts)
     finished = ranks.from_main(lambda: _finished(files.metrics))
@@ -123,7 +125,7 @@ def retrain(
     result = backend.train(cand.genome, run.child(files.dir, seed), opts)
     if launch.is_main():
         atomic_write_json(files.metrics, result.to_json())
-    return result
+    return ranks.from_main(lambda: result)
 
 
 def _finished(metrics: Path) -> TrainResult | None:

@@ -43,15 +43,6 @@ def supernet_for(backend: Backend, run: Run, opts: BackendOptions) -> Path | Non
     return backend.train_supernet(resuming, opts)
 
 
-def search_problem(
-    backend: Backend, opts: BackendOptions, budget: float, run: Run, budget_min: float = 0.0
-) -> Problem:
-    """Algorithm 2, lines 1-6: the supernet (trained if needed), then the search problem
-    within ``[budget_min, budget]`` (the command checked the range before it started)."""
-    supernet = supernet_for(backend, run, opts)
-    return backend.problem(budget, run, opts, supernet, budget_min=budget_min)
-
-
 def search_into(
     problem: Problem,
     settings: SearchSettings,

@@ -73,7 +73,12 @@ class Killer:
         self.args, self.out, self.jitter = args, out, jitter
         self.rng = random.Random(FAULT_SEED)
 
-    def run(self, moments: list[tuple[Callable[[], bool], str]]) -> int:
+    def run(
+        self,
+        moments: list[tuple[Callable[[], bool], str]],
+        before_resume: Callable[[], object] = lambda: None,
+    ) -> int:
+        """``before_resume`` runs after the last kill, before the run that goes to the end."""
         kills = 0
         for ready, what in moments:
             resume = ["--resume"] if (self.out / "config.json").exists() else []
@@ -81,6 +86,7 @@ class Killer:
             if wait_for(proc, ready, what):
                 time.sleep(self.rng.uniform(0, self.jitter))
             kills += sigkill(proc)
+        before_resume()
         run([*self.args, "--resume"])
         return kills
 

@@ -10,7 +10,9 @@ tests/torch/test_reproducible.py (a kill right after an epoch) and tests/test_ki
 
 from __future__ import annotations
 
+import json
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -69,23 +71,46 @@ SEARCH = [
 ]
 
 
-def test_search_killed_in_training_and_in_search_resumes_to_the_same_result(tmp_path):
-    args = evogroup("search", *SEARCH)
+def _trainings(out: Path) -> int:
+    state = out / "finalists" / "state.json"
+    return len(json.loads(state.read_text())["trained"]) if state.exists() else 0
+
+
+def test_search_killed_in_training_in_search_and_in_finalists_resumes_to_the_same_result(
+    tmp_path,
+):
+    args = evogroup("search", *SEARCH, "--finalists", 3, "--finalist-epochs", "1,2")
     ref = tmp_path / "ref"
     run([*args, "--out", ref])
     out = tmp_path / "killed"
     killer = Killer([*args, "--out", out], out, jitter=0.5)
     evaluated = killer.rng.randint(1, lines(ref / "evaluations.jsonl") - 1)
+    trained = killer.rng.randint(1, 3)  # of 3 at the first rung, then 1 at the second
+    finished: dict[Path, int] = {}
     kills = killer.run(
         [
             (lambda: (out / "config.json").exists(), "the supernet training to start"),
             (lambda: lines(out / "evaluations.jsonl") >= evaluated, f"{evaluated} evaluations"),
-        ]
+            (lambda: _trainings(out) >= trained, f"{trained} finalists' trainings"),
+        ],
+        before_resume=lambda: finished.update(_finished(out)),
     )
     assert kills >= 1, "no kill interrupted the search"
     assert_same_weights(ref / "supernet.pt", out / "supernet.pt")
     assert log_records(out / "evaluations.jsonl") == log_records(ref / "evaluations.jsonl")
     assert load_json(out / "result.json") == load_json(ref / "result.json")
+    assert (out / "finalists.csv").read_text() == (ref / "finalists.csv").read_text()
+    assert finished and finished == {p: t for p, t in _finished(out).items() if p in finished}
+    models = sorted(p.relative_to(ref) for p in ref.glob("finalists/retrain/*/model.pt"))
+    assert models == sorted(p.relative_to(out) for p in out.glob("finalists/retrain/*/model.pt"))
+    for model in models:
+        assert_same_weights(ref / model, out / model)
+
+
+def _finished(out: Path) -> dict[Path, int]:
+    """Each finished training's metrics.json, with the time it was written: a training made
+    again would write it again."""
+    return {p: p.stat().st_mtime_ns for p in out.glob("finalists/retrain/*/metrics.json")}
 
 
 def test_reproduce_killed_in_search_and_in_retraining_resumes_to_the_same_table(tmp_path):
