@@ -6,6 +6,7 @@ One local Ray cluster of 2 CPUs serves the whole module (starting one takes ~15 
 
 from __future__ import annotations
 
+import shutil
 import socket
 import sys
 
@@ -14,6 +15,7 @@ import pytest
 from evogroup import get_backend, search
 from evogroup.core.errors import MissingExtraError
 from evogroup.executors.workers import Workers, make_executor
+from tests.faults.helpers import TINY, TINY_BUDGET
 from tests.helpers import DiesOnceMidway, strip_timing
 from tests.test_cli import SEARCH, invoke, load_result
 from tests.test_mistakes import check
@@ -47,6 +49,22 @@ def test_ray_search_equals_the_serial_one(ray_cluster, tmp_path):
     assert strip_timing(load_result(tmp_path / "ray")) == strip_timing(
         load_result(tmp_path / "serial")
     ), out.output
+
+
+@pytest.mark.slow  # a supernet epoch, then finalists trained in 2 processes and on 2 actors
+def test_finalists_train_the_same_on_a_process_pool_and_on_ray_actors(ray_cluster, tmp_path):
+    address = ray.get_runtime_context().gcs_address
+    search = ["search", *TINY, "--epochs", 1, "--budget", TINY_BUDGET, "--recal-images", 64]
+    invoke([*search, "--population", 4, "--iterations", 0, "--out", tmp_path / "pool"])
+    shutil.copytree(tmp_path / "pool", tmp_path / "ray")
+    stage = ["finalists", "--finalists", 2, "--finalist-epochs", 1, "--workers", 2]
+    invoke([*stage, "--out", tmp_path / "pool"])
+    invoke([*stage, "--executor", "ray", "--ray-address", address, "--out", tmp_path / "ray"])
+    rows = (tmp_path / "pool" / "finalists.csv").read_text()
+    assert rows == (tmp_path / "ray" / "finalists.csv").read_text()
+    assert [line.split(",")[3] != "" for line in rows.splitlines()[1:]] == [True, True], rows
+    results = [strip_timing(load_result(tmp_path / name)) for name in ("pool", "ray")]
+    assert results[0] == results[1]
 
 
 def test_a_killed_actor_is_restarted_and_nothing_is_lost(ray_cluster, tmp_path):
