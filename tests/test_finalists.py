@@ -188,6 +188,20 @@ def test_the_benchmark_runs_every_peer_on_a_stand_in(capsys):
         assert len(rows[name]) == 5 and min(float(rows[name][i]) for i in (0, 2)) >= 0
 
 
+def test_the_limits_benchmark_measures_the_stand_in_at_every_budget(capsys):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import finalists_limits
+
+    finalists_limits.main(["--synthetic", "--target", "1.2"])
+    out = capsys.readouterr().out
+    assert "synthetic NB201 one-shot proxy: tau +0.67 (+0.51)" in out
+    rows = [line.split() for line in out.splitlines() if line.strip()[:1].isdigit()]
+    assert [row[0] for row in rows] == ["30M", "50M", "80M", "120M"]
+    for _, first, near, better, _, chance, proxys in rows:
+        assert float(first) >= 0 and int(near) > 0 and float(proxys) <= float(first)
+        assert 0 <= float(better) <= 1 and 0 <= float(chance) <= 1
+
+
 def test_the_search_suggests_finalists_when_the_rank_check_distrusts_the_supernet(tmp_path):
     import json
 
